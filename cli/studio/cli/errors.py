@@ -1,0 +1,37 @@
+"""One place that turns studio errors into a one-line message and an exit code."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn, TypeVar
+
+from studio.core.errors import ConfigError, StudioError
+
+T = TypeVar("T")
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Studio errors exit non-zero with one line on stderr, never a traceback."""
+    try:
+        yield
+    except ConfigError as error:
+        fail(error.message, 2)
+    except StudioError as error:
+        fail(error.message, 1)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    with reported_errors():
+        return asyncio.run(coro)
+    raise AssertionError("unreachable")

@@ -1,0 +1,112 @@
+"""The artifact store interface.
+
+Services exchange artifacts by `studio.v1.ArtifactRef`; this is the only way
+code reads or writes them. Writes are atomic: a failed upload leaves nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import re
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from studio.core.errors import InvalidInput
+from studio.v1.common_pb2 import ArtifactRef
+
+CHUNK = 1024 * 1024
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,1000}$")
+
+mimetypes.add_type("audio/mp4", ".m4a")
+mimetypes.add_type("audio/webm", ".webm")
+mimetypes.add_type("image/webp", ".webp")
+mimetypes.add_type("audio/flac", ".flac")
+mimetypes.add_type("text/vtt", ".vtt")
+mimetypes.add_type("application/x-subrip", ".srt")
+
+
+def guess_content_type(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_key(key: str) -> str:
+    """Keys are relative, slash-separated, with no '..' segments (no path escapes)."""
+    if not _KEY.match(key) or any(part in ("", ".", "..") for part in key.split("/")):
+        raise InvalidInput(
+            f"invalid artifact key {key!r}: use letters, digits, '._-' and '/' separators, no '..' segments"
+        )
+    return key
+
+
+class ArtifactStore(ABC):
+    """Where samples, images, clips and videos live."""
+
+    bucket: str
+
+    @abstractmethod
+    async def check(self) -> None:
+        """Verify the store is reachable and writable; raise ConfigError if not."""
+
+    @abstractmethod
+    async def put_file(self, key: str, path: Path, content_type: str = "") -> ArtifactRef:
+        """Upload a file (streamed, never fully in memory)."""
+
+    async def put_bytes(self, key: str, data: bytes, content_type: str = "") -> ArtifactRef:
+        with tempfile.NamedTemporaryFile(prefix="studio-put-") as tmp:
+            tmp.write(data)
+            tmp.flush()
+            return await self.put_file(key, Path(tmp.name), content_type)
+
+    @abstractmethod
+    async def stat(self, key: str) -> ArtifactRef:
+        """The reference of an existing artifact; NotFound if there is none."""
+
+    async def exists(self, key: str) -> bool:
+        from studio.core.errors import NotFound
+
+        try:
+            await self.stat(key)
+        except NotFound:
+            return False
+        return True
+
+    @abstractmethod
+    def iter_bytes(self, key: str) -> AsyncIterator[bytes]:
+        """Stream an artifact's bytes in chunks; NotFound if missing."""
+
+    async def get_bytes(self, ref: ArtifactRef | str) -> bytes:
+        key = ref if isinstance(ref, str) else ref.key
+        return b"".join([chunk async for chunk in self.iter_bytes(key)])
+
+    async def download(self, ref: ArtifactRef | str, dest: Path) -> Path:
+        """Copy an artifact to a local file (atomically: dest appears complete or not at all)."""
+        key = ref if isinstance(ref, str) else ref.key
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.part")
+        try:
+            with tmp.open("wb") as handle:
+                async for chunk in self.iter_bytes(key):
+                    handle.write(chunk)
+            tmp.replace(dest)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return dest
+
+    @abstractmethod
+    async def delete(self, key: str) -> None:
+        """Remove an artifact; absent keys are fine."""
+
+    @abstractmethod
+    async def presigned_get_url(self, key: str, expires_seconds: int = 3600) -> str:
+        """A URL a client can fetch the artifact from without credentials."""

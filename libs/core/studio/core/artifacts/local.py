@@ -1,0 +1,107 @@
+"""Artifacts in a local directory (embedded mode, single-machine setups)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from studio.core.artifacts.base import CHUNK, ArtifactStore, check_key, guess_content_type, sha256_file
+from studio.core.errors import ConfigError, NotFound
+from studio.v1.common_pb2 import ArtifactRef
+
+_META = ".meta"
+
+
+class LocalArtifactStore(ArtifactStore):
+    """Objects are files under `root/<bucket>/`; metadata sits in a parallel `.meta/` tree."""
+
+    def __init__(self, root: Path, bucket: str = "studio") -> None:
+        self.root = Path(root).resolve()
+        self.bucket = bucket
+        self._base = self.root / bucket
+
+    def _path(self, key: str) -> Path:
+        return self._base / check_key(key)
+
+    def _meta_path(self, key: str) -> Path:
+        return self.root / _META / self.bucket / f"{check_key(key)}.json"
+
+    def path_of(self, ref: ArtifactRef | str) -> Path:
+        """The local file behind an artifact (embedded mode reads it in place)."""
+        key = ref if isinstance(ref, str) else ref.key
+        path = self._path(key)
+        if not path.is_file():
+            raise NotFound(f"artifact {key!r} not found")
+        return path
+
+    async def check(self) -> None:
+        try:
+            self._base.mkdir(parents=True, exist_ok=True)
+            probe = tempfile.NamedTemporaryFile(dir=self._base, prefix=".probe-", delete=True)
+            probe.close()
+        except OSError as error:
+            raise ConfigError(f"artifact directory {self._base} is not writable: {error.strerror}") from None
+
+    async def put_file(self, key: str, path: Path, content_type: str = "") -> ArtifactRef:
+        return await asyncio.to_thread(self._put_file, key, Path(path), content_type)
+
+    def _put_file(self, key: str, source: Path, content_type: str) -> ArtifactRef:
+        dest = self._path(key)
+        meta_path = self._meta_path(key)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        meta_path.parent.mkdir(parents=True, exist_ok=True)
+        ref = ArtifactRef(
+            bucket=self.bucket,
+            key=key,
+            content_type=content_type or guess_content_type(key),
+            size=source.stat().st_size,
+            sha256=sha256_file(source),
+        )
+        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            shutil.copyfile(source, tmp)
+            meta_path.write_text(json.dumps({"content_type": ref.content_type, "sha256": ref.sha256}))
+            tmp.replace(dest)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            meta_path.unlink(missing_ok=True)
+            raise
+        return ref
+
+    async def stat(self, key: str) -> ArtifactRef:
+        return await asyncio.to_thread(self._stat, key)
+
+    def _stat(self, key: str) -> ArtifactRef:
+        path = self.path_of(key)
+        meta_path = self._meta_path(key)
+        if meta_path.is_file():
+            meta = json.loads(meta_path.read_text())
+        else:  # written by hand into the directory
+            meta = {"content_type": guess_content_type(key), "sha256": sha256_file(path)}
+        return ArtifactRef(
+            bucket=self.bucket,
+            key=key,
+            content_type=meta["content_type"],
+            size=path.stat().st_size,
+            sha256=meta["sha256"],
+        )
+
+    async def iter_bytes(self, key: str) -> AsyncIterator[bytes]:
+        path = self.path_of(key)
+        with path.open("rb") as handle:
+            while chunk := await asyncio.to_thread(handle.read, CHUNK):
+                yield chunk
+
+    async def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+        self._meta_path(key).unlink(missing_ok=True)
+
+    async def presigned_get_url(self, key: str, expires_seconds: int = 3600) -> str:
+        return self.path_of(key).as_uri()

@@ -1,0 +1,130 @@
+"""Operations: each written once, called by gRPC, by the job worker and in-process.
+
+An operation is an async function `(request, ctx) -> result`. Its gRPC form is a
+server-streaming RPC whose response message has a `progress` / `result` oneof;
+its job form is a message on `jobs.<service>.<operation>` whose payload is the
+serialized request. Unary operations (model listings) return the response message.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from google.protobuf.message import Message
+
+from studio.core.artifacts.base import ArtifactStore
+from studio.core.errors import Cancelled
+from studio.v1.common_pb2 import Progress
+
+RequestT = TypeVar("RequestT", bound=Message)
+ResultT = TypeVar("ResultT", bound=Message)
+
+ProgressSink = Callable[[Progress], Awaitable[None]]
+
+
+async def _discard(_: Progress) -> None:
+    return None
+
+
+@dataclass
+class OperationContext:
+    """What an operation may use besides its request: storage, progress, identity."""
+
+    artifacts: ArtifactStore
+    #: The job id, or a fresh request id for direct calls; output keys derive from it
+    #: so a redelivered job overwrites its own outputs instead of leaving duplicates.
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    on_progress: ProgressSink = _discard
+    is_cancelled: Callable[[], bool] = lambda: False
+    _last_progress: float = 0.0
+
+    def output_key(self, name: str) -> str:
+        return f"runs/{self.run_id}/{name}"
+
+    async def progress(self, fraction: float, stage: str = "", message: str = "", *, force: bool = False) -> None:
+        """Report progress (throttled to ~10 per second unless forced or final)."""
+        now = time.monotonic()
+        if not force and fraction < 1.0 and now - self._last_progress < 0.1:
+            return
+        self._last_progress = now
+        await self.on_progress(Progress(fraction=max(0.0, min(1.0, fraction)), stage=stage, message=message))
+
+    def raise_if_cancelled(self) -> None:
+        if self.is_cancelled():
+            raise Cancelled(f"run {self.run_id} was cancelled")
+
+
+Handler = Callable[[RequestT, OperationContext], Awaitable[ResultT]]
+
+
+def snake_case(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+@dataclass(frozen=True)
+class Operation(Generic[RequestT, ResultT]):
+    """One RPC of a service.
+
+    `rpc` is the method name in the proto service; `response_type` is the
+    streamed `XResponse` (progress/result oneof) or, for unary operations,
+    the response itself.
+    """
+
+    rpc: str
+    request_type: type[RequestT]
+    response_type: type[Message]
+    handler: Handler[RequestT, ResultT]
+    unary: bool = False
+
+    @property
+    def name(self) -> str:
+        """The job subject's last token: "Synthesize" -> "synthesize"."""
+        return snake_case(self.rpc)
+
+    @property
+    def result_type(self) -> type[Message]:
+        if self.unary:
+            return self.response_type
+        field_desc = self.response_type.DESCRIPTOR.fields_by_name["result"]
+        from google.protobuf import message_factory
+
+        return message_factory.GetMessageClass(field_desc.message_type)
+
+    def progress_response(self, progress: Progress) -> Message:
+        return self.response_type(progress=progress)
+
+    def result_response(self, result: Message) -> Message:
+        return self.response_type(result=result)
+
+
+@dataclass
+class ServiceDefinition:
+    """A model server: its proto service, operations, and backend lifecycle."""
+
+    #: Short name used in subjects, metrics and logs: "audio".
+    name: str
+    #: Fully qualified proto service: "studio.v1.AudioService".
+    grpc_service: str
+    operations: Sequence[Operation[Any, Any]] = ()
+    #: Load (and warm) backends; health turns SERVING only after it returns.
+    load: Callable[[], Awaitable[None]] | None = None
+    #: Release backends at shutdown.
+    close: Callable[[], Awaitable[None]] | None = None
+    #: Hand-written gRPC handlers for RPCs that do not fit the operation shape (e.g. audio chunk streams).
+    extra_handlers: dict[str, Any] = field(default_factory=dict)
+    #: Names of the backends it loaded, for metrics.
+    backends: Sequence[str] = ()
+
+    def operation(self, name: str) -> Operation[Any, Any]:
+        for op in self.operations:
+            if op.name == name or op.rpc == name:
+                return op
+        from studio.core.errors import NotFound
+
+        known = ", ".join(op.name for op in self.operations) or "none"
+        raise NotFound(f"{self.name} has no operation {name!r} (known: {known})")

@@ -1,0 +1,58 @@
+"""The studio's processes: names, proto services, default ports, and where they are built."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from studio.core.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    #: Fully qualified proto service, empty for the gateway.
+    grpc_service: str
+    #: "module:function" building the ServiceDefinition from an ArtifactStore.
+    factory: str
+    port: int
+    metrics_port: int
+    #: The pip distribution that provides it (named in errors).
+    distribution: str
+
+    def load_factory(self) -> Callable[..., Any]:
+        module_name, _, attr = self.factory.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name and module_name.startswith(error.name):
+                raise ConfigError(
+                    f"{self.name} is not installed here (pip install ./{self.distribution})"
+                ) from None
+            raise
+        factory: Callable[..., Awaitable[Any]] = getattr(module, attr)
+        return factory
+
+
+SERVICES: dict[str, ServiceSpec] = {
+    spec.name: spec
+    for spec in (
+        ServiceSpec("audio", "studio.v1.AudioService", "studio.audio.service:build_service", 50051, 9101, "services/audio"),
+        ServiceSpec("image", "studio.v1.ImageService", "studio.image.service:build_service", 50052, 9102, "services/image"),
+        ServiceSpec("video", "studio.v1.VideoService", "studio.video.service:build_service", 50053, 9103, "services/video"),
+        ServiceSpec(
+            "composer", "studio.v1.ComposerService", "studio.composer.service:build_service", 50054, 9104, "services/composer"
+        ),
+    )
+}
+
+GATEWAY_PORT = 8080
+
+
+def service_spec(name: str) -> ServiceSpec:
+    try:
+        return SERVICES[name]
+    except KeyError:
+        raise ConfigError(f"unknown service {name!r}; choose one of: {', '.join(SERVICES)}") from None

@@ -1,0 +1,1 @@
+"""Screenplays, the director and the production pipeline."""

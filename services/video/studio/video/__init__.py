@@ -1,0 +1,1 @@
+"""The video model server."""
