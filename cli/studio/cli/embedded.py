@@ -18,7 +18,8 @@ from studio.core.clients import EmbeddedClient
 from studio.core.errors import InvalidInput
 from studio.core.registry import service_spec
 from studio.core.settings import StudioSettings, load_settings
-from studio.v1.common_pb2 import ArtifactRef, Progress as ProgressMessage
+from studio.v1.common_pb2 import ArtifactRef
+from studio.v1.common_pb2 import Progress as ProgressMessage
 
 
 @dataclass
@@ -39,7 +40,10 @@ class EmbeddedSession:
     async def call(self, rpc: str, request: Message, label: str = "") -> Any:
         """Run an operation with a progress bar on stderr."""
         with Progress(
-            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[stage]}"), TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[stage]}"),
+            TimeElapsedColumn(),
             transient=True,
         ) as bar:
             task = bar.add_task(label or rpc, total=1.0, stage="")

@@ -84,12 +84,10 @@ class ConfigError(StudioError):
 
 
 _BY_GRPC_CODE: dict[grpc.StatusCode, type[StudioError]] = {
-    cls.grpc_code: cls
-    for cls in (InvalidInput, NotFound, FailedPrecondition, Overloaded, Unavailable, Cancelled)
+    cls.grpc_code: cls for cls in (InvalidInput, NotFound, FailedPrecondition, Overloaded, Unavailable, Cancelled)
 }
 _BY_ERROR_CODE: dict[int, type[StudioError]] = {
-    cls.error_code: cls
-    for cls in (InvalidInput, NotFound, FailedPrecondition, Overloaded, Unavailable, Cancelled)
+    cls.error_code: cls for cls in (InvalidInput, NotFound, FailedPrecondition, Overloaded, Unavailable, Cancelled)
 }
 
 

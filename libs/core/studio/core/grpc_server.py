@@ -177,7 +177,9 @@ def generic_handler(definition: ServiceDefinition, artifacts: ArtifactStore) -> 
 class ModelServer:
     """A started gRPC server for one ServiceDefinition."""
 
-    def __init__(self, definition: ServiceDefinition, artifacts: ArtifactStore, port: int, host: str = "0.0.0.0") -> None:
+    def __init__(
+        self, definition: ServiceDefinition, artifacts: ArtifactStore, port: int, host: str = "0.0.0.0"
+    ) -> None:
         self.definition = definition
         self.server = grpc.aio.server(interceptors=[StudioInterceptor(definition.name)], options=GRPC_OPTIONS)
         self.server.add_generic_rpc_handlers((generic_handler(definition, artifacts),))

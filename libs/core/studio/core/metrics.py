@@ -11,9 +11,7 @@ from prometheus_client.registry import REGISTRY, Collector
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 
-GRPC_REQUESTS = Counter(
-    "studio_grpc_requests_total", "gRPC calls handled.", ["service", "method", "code"]
-)
+GRPC_REQUESTS = Counter("studio_grpc_requests_total", "gRPC calls handled.", ["service", "method", "code"])
 GRPC_LATENCY = Histogram(
     "studio_grpc_request_seconds", "gRPC call duration.", ["service", "method"], buckets=LATENCY_BUCKETS
 )
@@ -32,9 +30,7 @@ JOB_LATENCY = Histogram(
 )
 JOBS_IN_PROGRESS = Gauge("studio_jobs_in_progress", "Jobs being run by this worker.", ["service"])
 
-BACKEND_LOAD_SECONDS = Gauge(
-    "studio_backend_load_seconds", "Time to load and warm a backend.", ["service", "backend"]
-)
+BACKEND_LOAD_SECONDS = Gauge("studio_backend_load_seconds", "Time to load and warm a backend.", ["service", "backend"])
 BACKEND_READY = Gauge("studio_backend_ready", "1 when the service's backends are loaded and warm.", ["service"])
 
 

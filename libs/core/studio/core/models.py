@@ -37,8 +37,10 @@ class ModelSpec:
         folder = self.path(models_dir)
         if not folder.is_dir():
             return False
-        return any((folder / marker).is_file() for marker in _MARKERS) or any(folder.glob("*.safetensors")) or any(
-            folder.glob("*.pth")
+        return (
+            any((folder / marker).is_file() for marker in _MARKERS)
+            or any(folder.glob("*.safetensors"))
+            or any(folder.glob("*.pth"))
         )
 
     def info(self, models_dir: Path) -> ModelInfo:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -59,7 +59,7 @@ class OperationContext:
             raise Cancelled(f"run {self.run_id} was cancelled")
 
 
-Handler = Callable[[RequestT, OperationContext], Awaitable[ResultT]]
+Handler = Callable[[RequestT, OperationContext], Coroutine[Any, Any, ResultT]]
 
 
 def snake_case(name: str) -> str:
@@ -90,10 +90,11 @@ class Operation(Generic[RequestT, ResultT]):
     def result_type(self) -> type[Message]:
         if self.unary:
             return self.response_type
-        field_desc = self.response_type.DESCRIPTOR.fields_by_name["result"]
         from google.protobuf import message_factory
 
-        return message_factory.GetMessageClass(field_desc.message_type)
+        result_desc = self.response_type.DESCRIPTOR.fields_by_name["result"].message_type
+        assert result_desc is not None, f"{self.response_type.__name__}.result is not a message"
+        return message_factory.GetMessageClass(result_desc)
 
     def progress_response(self, progress: Progress) -> Message:
         return self.response_type(progress=progress)

@@ -28,23 +28,31 @@ class ServiceSpec:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as error:
             if error.name and module_name.startswith(error.name):
-                raise ConfigError(
-                    f"{self.name} is not installed here (pip install ./{self.distribution})"
-                ) from None
+                raise ConfigError(f"{self.name} is not installed here (pip install ./{self.distribution})") from None
             raise
         factory: Callable[..., Awaitable[Any]] = getattr(module, attr)
         return factory
 
 
+def _model_server(name: str, port: int, metrics_port: int) -> ServiceSpec:
+    title = name.capitalize()
+    return ServiceSpec(
+        name=name,
+        grpc_service=f"studio.v1.{title}Service",
+        factory=f"studio.{name}.service:build_service",
+        port=port,
+        metrics_port=metrics_port,
+        distribution=f"services/{name}",
+    )
+
+
 SERVICES: dict[str, ServiceSpec] = {
     spec.name: spec
     for spec in (
-        ServiceSpec("audio", "studio.v1.AudioService", "studio.audio.service:build_service", 50051, 9101, "services/audio"),
-        ServiceSpec("image", "studio.v1.ImageService", "studio.image.service:build_service", 50052, 9102, "services/image"),
-        ServiceSpec("video", "studio.v1.VideoService", "studio.video.service:build_service", 50053, 9103, "services/video"),
-        ServiceSpec(
-            "composer", "studio.v1.ComposerService", "studio.composer.service:build_service", 50054, 9104, "services/composer"
-        ),
+        _model_server("audio", 50051, 9101),
+        _model_server("image", 50052, 9102),
+        _model_server("video", 50053, 9103),
+        _model_server("composer", 50054, 9104),
     )
 }
 

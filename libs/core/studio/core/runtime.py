@@ -61,7 +61,9 @@ async def serve_service(
     try:
         serve_metrics(metrics_port if metrics_port is not None else spec.metrics_port)
     except OSError as error:
-        raise ConfigError(f"cannot serve metrics on port {metrics_port or spec.metrics_port}: {error.strerror}") from None
+        raise ConfigError(
+            f"cannot serve metrics on port {metrics_port or spec.metrics_port}: {error.strerror}"
+        ) from None
     await server.start()
     log.info("%s listening on :%d", name, server.port)
     worker_task: asyncio.Task[None] | None = None

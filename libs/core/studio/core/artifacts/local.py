@@ -42,8 +42,8 @@ class LocalArtifactStore(ArtifactStore):
     async def check(self) -> None:
         try:
             self._base.mkdir(parents=True, exist_ok=True)
-            probe = tempfile.NamedTemporaryFile(dir=self._base, prefix=".probe-", delete=True)
-            probe.close()
+            with tempfile.NamedTemporaryFile(dir=self._base, prefix=".probe-"):
+                pass
         except OSError as error:
             raise ConfigError(f"artifact directory {self._base} is not writable: {error.strerror}") from None
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import urllib3
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import urllib3
 from minio import Minio
 from minio.error import S3Error
 

@@ -31,7 +31,7 @@ from nats.js.api import (
     StorageType,
     StreamConfig,
 )
-from nats.js.errors import BadRequestError, KeyNotFoundError, NotFoundError
+from nats.js.errors import KeyNotFoundError, NotFoundError
 from nats.js.kv import KeyValue
 
 from studio.core.errors import ConfigError, InvalidInput
@@ -130,7 +130,7 @@ class JobTransport:
                 error_cb=_error_cb,
                 name="studio",
             )
-        except (NoServersError, OSError, TimeoutError, asyncio.TimeoutError) as error:
+        except (NoServersError, OSError, TimeoutError) as error:
             detail = errors[-1] if errors else (str(error) or type(error).__name__)
             raise ConfigError(f"cannot reach NATS at {settings.nats_url} (STUDIO_NATS_URL): {detail}") from None
         transport = cls(nc, settings)
@@ -190,13 +190,13 @@ class JobTransport:
             ack_wait=self.settings.job_ack_wait,
             max_deliver=self.settings.job_max_deliver,
         )
-        try:
-            await self.js.add_consumer(self.names.jobs_stream, config)
-        except BadRequestError:  # exists with other settings: update in place
-            await self.js.update_consumer(self.names.jobs_stream, config)
+        # JetStream's consumer create is create-or-update: replicas with new settings update it in place.
+        await self.js.add_consumer(self.names.jobs_stream, config)
         return durable
 
-    async def submit(self, service: str, operation: str, request: Message, job_id: str | None = None) -> tuple[str, bool]:
+    async def submit(
+        self, service: str, operation: str, request: Message, job_id: str | None = None
+    ) -> tuple[str, bool]:
         """Enqueue a job; return (job id, whether it was a duplicate of an earlier submission)."""
         job_id = check_job_id(job_id or new_job_id())
         ack = await self.js.publish(

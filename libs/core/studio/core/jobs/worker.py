@@ -69,7 +69,7 @@ class JobWorker:
                     continue
                 try:
                     messages = await sub.fetch(free, timeout=0.5)
-                except (NatsTimeoutError, asyncio.TimeoutError):
+                except (TimeoutError, NatsTimeoutError):
                     continue
                 for msg in messages:
                     task = asyncio.create_task(self._handle(msg))
@@ -140,7 +140,7 @@ class JobWorker:
                 return await self._retry(msg, attempt, error.message)
             await self._fail(msg, job_id, qualified, error, attempt)
             return "cancelled" if isinstance(error, Cancelled) else "failed"
-        except Exception as error:  # noqa: BLE001 - a bug or transient fault: retry, then fail
+        except Exception as error:
             log.exception("job %s failed on attempt %d", job_id, attempt)
             if attempt < t.settings.job_max_deliver:
                 return await self._retry(msg, attempt, f"{type(error).__name__}: {error}")
