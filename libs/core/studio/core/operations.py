@@ -94,7 +94,7 @@ class Operation(Generic[RequestT, ResultT]):
 
         result_desc = self.response_type.DESCRIPTOR.fields_by_name["result"].message_type
         assert result_desc is not None, f"{self.response_type.__name__}.result is not a message"
-        return message_factory.GetMessageClass(result_desc)
+        return message_factory.GetMessageClass(result_desc)  # type: ignore[arg-type]
 
     def progress_response(self, progress: Progress) -> Message:
         return self.response_type(progress=progress)
