@@ -1,0 +1,75 @@
+"""How long each scene lasts once its narration is known, and where the narration sits.
+
+One place for the arithmetic so the animation step, the timeline and the
+expected film duration agree. The composer's film duration is the sum of scene
+lengths minus transition overlaps; narration offsets count from a scene's start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from studio.pipeline.screenplay import Scene, Screenplay, transition_seconds
+
+#: Picture before a voice-over starts, and after it ends (at least the transitions' length).
+LEAD_SECONDS = 0.4
+TAIL_SECONDS = 0.6
+#: A transition takes at most this fraction of either scene it joins.
+MAX_TRANSITION_SHARE = 1 / 3
+
+
+@dataclass(frozen=True)
+class SceneTiming:
+    #: Seconds the scene's picture lasts (before overlaps).
+    length: float
+    #: Seconds from the scene's start to its narration.
+    narration_offset: float
+    #: Seconds of overlap with the next scene (0 for the last scene or a cut).
+    transition: float
+
+
+def _transition_in(screenplay: Screenplay, index: int) -> float:
+    return transition_seconds(screenplay.scenes[index - 1]) if index > 0 else 0.0
+
+
+def _transition_out(screenplay: Screenplay, index: int) -> float:
+    return transition_seconds(screenplay.scenes[index]) if index < len(screenplay.scenes) - 1 else 0.0
+
+
+def narration_offset(screenplay: Screenplay, index: int) -> float:
+    scene = screenplay.scenes[index]
+    if scene.speaker is not None:
+        # The talking head carries the line's lip movements from its first frame.
+        return 0.0
+    return max(LEAD_SECONDS, _transition_in(screenplay, index))
+
+
+def scene_length(screenplay: Screenplay, index: int, narration_seconds: float | None) -> float:
+    """The scene's picture length: its duration, grown to fit the narration; a speaker's line sets its own."""
+    scene: Scene = screenplay.scenes[index]
+    if scene.speaker is not None:
+        assert narration_seconds is not None, "a speaker scene has a line"
+        return round(narration_seconds, 3)
+    if narration_seconds is None:
+        return scene.duration
+    needed = (
+        narration_offset(screenplay, index) + narration_seconds + max(TAIL_SECONDS, _transition_out(screenplay, index))
+    )
+    return round(max(scene.duration, needed), 3)
+
+
+def scene_timings(screenplay: Screenplay, narration_seconds: Mapping[int, float]) -> list[SceneTiming]:
+    """Timing of every scene given each narrated scene's speech duration (by scene index)."""
+    lengths = [scene_length(screenplay, i, narration_seconds.get(i)) for i in range(len(screenplay.scenes))]
+    timings = []
+    for index, length in enumerate(lengths):
+        transition = _transition_out(screenplay, index)
+        if transition:
+            transition = min(transition, length * MAX_TRANSITION_SHARE, lengths[index + 1] * MAX_TRANSITION_SHARE)
+        timings.append(SceneTiming(length, narration_offset(screenplay, index), round(transition, 3)))
+    return timings
+
+
+def film_duration(timings: list[SceneTiming]) -> float:
+    return sum(t.length for t in timings) - sum(t.transition for t in timings)
