@@ -1,10 +1,126 @@
-"""The composer model server's ServiceDefinition (operations are added by its own issue)."""
+"""The composer model server: Compose(timeline) -> final video, SRT and WebVTT subtitles, and a poster."""
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+import tempfile
+from pathlib import Path
+
+from studio.composer.output import plan_output
+from studio.composer.plan import Inputs, build_plan, input_slots
+from studio.composer.probe import MediaInfo, probe
+from studio.composer.render import Rendered, Renderer
+from studio.composer.settings import ComposerSettings
 from studio.core.artifacts import ArtifactStore
-from studio.core.operations import ServiceDefinition
+from studio.core.artifacts.local import LocalArtifactStore
+from studio.core.errors import ConfigError, InvalidInput, NotFound
+from studio.core.operations import Operation, OperationContext, ServiceDefinition
+from studio.core.settings import load_settings
+from studio.v1 import composer_pb2 as pb
+from studio.v1.common_pb2 import ArtifactRef
+
+#: Probes run at once (each is a short ffprobe process).
+PROBE_CONCURRENCY = 4
+
+
+async def _fetch(store: ArtifactStore, slots: dict[str, tuple[str, ArtifactRef]], work: Path) -> dict[str, Path]:
+    """Local paths for every input: read in place from a local store, otherwise downloaded once per key."""
+    paths: dict[str, Path] = {}
+    by_key: dict[str, Path] = {}
+    for slot, (label, ref) in slots.items():
+        if ref.key not in by_key:
+            try:
+                if isinstance(store, LocalArtifactStore):
+                    by_key[ref.key] = store.path_of(ref)
+                else:
+                    suffix = Path(ref.key).suffix[:10]
+                    by_key[ref.key] = await store.download(ref, work / "inputs" / f"{slot}{suffix}")
+            except NotFound:
+                raise NotFound(f"{label}: artifact {ref.key!r} not found") from None
+            except InvalidInput as error:
+                raise InvalidInput(f"{label}: {error.message}") from None
+        paths[slot] = by_key[ref.key]
+    return paths
+
+
+async def _probe_all(
+    settings: ComposerSettings, slots: dict[str, tuple[str, ArtifactRef]], files: dict[str, Path]
+) -> dict[str, MediaInfo]:
+    gate = asyncio.Semaphore(PROBE_CONCURRENCY)
+
+    async def one(slot: str) -> tuple[str, MediaInfo]:
+        async with gate:
+            return slot, await probe(settings.ffprobe, files[slot], slots[slot][0])
+
+    return dict(await asyncio.gather(*(one(slot) for slot in slots)))
+
+
+async def _upload(ctx: OperationContext, rendered: Rendered, suffix: str, content_type: str) -> pb.ComposeResult:
+    video = await ctx.artifacts.put_file(ctx.output_key(f"film{suffix}"), rendered.video, content_type)
+    srt = await ctx.artifacts.put_file(ctx.output_key("film.srt"), rendered.srt, "application/x-subrip")
+    vtt = await ctx.artifacts.put_file(ctx.output_key("film.vtt"), rendered.vtt, "text/vtt")
+    poster = await ctx.artifacts.put_file(ctx.output_key("poster.png"), rendered.poster, "image/png")
+    return pb.ComposeResult(video=video, srt=srt, vtt=vtt, poster=poster)
+
+
+async def compose(request: pb.ComposeRequest, ctx: OperationContext) -> pb.ComposeResult:
+    """Check and probe everything first, then render in a scratch directory removed on success and failure."""
+    settings = load_settings(ComposerSettings)
+    timeline = request.timeline
+    if not 1 <= len(timeline.scenes) <= settings.max_scenes:
+        raise InvalidInput(f"timeline has {len(timeline.scenes)} scenes; accepted 1 to {settings.max_scenes}")
+    output = plan_output(timeline.output)
+    slots = input_slots(timeline)
+    if settings.work_dir is not None:
+        settings.work_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="studio-compose-", dir=settings.work_dir) as scratch:
+        work = Path(scratch)
+        await ctx.progress(0.0, "probing", force=True)
+        files = await _fetch(ctx.artifacts, slots, work)
+        infos = await _probe_all(settings, slots, files)
+        plan = build_plan(
+            timeline,
+            Inputs(files, infos),
+            output,
+            max_pixels=settings.max_image_pixels,
+            max_seconds=settings.max_duration_seconds,
+        )
+        ctx.raise_if_cancelled()
+
+        async def report(fraction: float, stage: str) -> None:
+            await ctx.progress(fraction, stage)
+
+        rendered = await Renderer(settings, work, report, ctx.is_cancelled).render(plan)
+        ctx.raise_if_cancelled()
+        await ctx.progress(0.97, "uploading", force=True)
+        result = await _upload(ctx, rendered, output.suffix, output.content_type)
+    result.duration_seconds = plan.duration
+    result.integrated_lufs = rendered.loudness.integrated
+    result.true_peak_dbtp = rendered.loudness.true_peak
+    result.width, result.height, result.fps = output.width, output.height, output.fps
+    result.cue_count = len(plan.subtitles)
+    await ctx.progress(1.0, "done", force=True)
+    return result
 
 
 def build_service(artifacts: ArtifactStore) -> ServiceDefinition:
-    return ServiceDefinition(name="composer", grpc_service="studio.v1.ComposerService")
+    settings = load_settings(ComposerSettings)
+
+    async def load() -> None:
+        for tool in (settings.ffmpeg, settings.ffprobe):
+            if shutil.which(tool) is None:
+                raise ConfigError(
+                    f"{tool} not found: install ffmpeg (scripts/bootstrap-system.sh) "
+                    "or set STUDIO_COMPOSER_FFMPEG / STUDIO_COMPOSER_FFPROBE"
+                )
+
+    return ServiceDefinition(
+        name="composer",
+        grpc_service="studio.v1.ComposerService",
+        operations=[
+            Operation(rpc="Compose", request_type=pb.ComposeRequest, response_type=pb.ComposeResponse, handler=compose)
+        ],
+        load=load,
+        backends=("ffmpeg",),
+    )

@@ -1,0 +1,106 @@
+"""The picture half of the render's filter graph: each scene normalised, then joined with transitions.
+
+Every scene becomes exactly `frames` frames of the output's size, frame rate and
+pixel format; only the filters a source needs are added (a clip that already
+matches is not scaled). Cuts are joined with concat, other transitions with xfade.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from studio.composer.motion import Motion
+from studio.composer.output import OutputPlan
+from studio.composer.plan import Plan, Visual
+
+#: Stills that move are rendered from a canvas this many times the output size, so the pan is smooth.
+MOTION_CANVAS = 2
+
+
+def rate(fps: float) -> str:
+    """A frame rate as an exact rational for ffmpeg (29.97 -> 30000/1001)."""
+    value = Fraction(fps).limit_denominator(1001)
+    return f"{value.numerator}/{value.denominator}"
+
+
+def _fit(width: int, height: int, cover: bool) -> str:
+    if cover:
+        return f"scale={width}:{height}:force_original_aspect_ratio=increase:flags=bicubic,crop={width}:{height}"
+    return (
+        f"scale={width}:{height}:force_original_aspect_ratio=decrease:flags=bicubic,"
+        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black"
+    )
+
+
+def _zoompan(motion: Motion, frames: int, out: OutputPlan) -> str:
+    """Ken Burns move over `frames` frames with an eased progress p in 0..1."""
+    last = max(1, frames - 1)
+    p = f"(3*pow(on/{last},2)-2*pow(on/{last},3))"
+    top = motion.max_zoom
+    if motion.zoom > 0:
+        zoom = f"1+{top - 1:.4f}*{p}"
+    elif motion.zoom < 0:
+        zoom = f"{top:.4f}-{top - 1:.4f}*{p}"
+    else:
+        zoom = f"{top:.4f}"
+    x = {-1: f"(1-{p})", 0: "0.5", 1: p}[motion.pan_x]
+    y = {-1: f"(1-{p})", 0: "0.5", 1: p}[motion.pan_y]
+    return (
+        f"zoompan=z='{zoom}':x='(iw-iw/zoom)*{x}':y='(ih-ih/zoom)*{y}'"
+        f":d={frames}:s={out.width}x{out.height}:fps={rate(out.fps)}"
+    )
+
+
+def scene_chain(index: int, visual: Visual, frames: int, out: OutputPlan) -> str:
+    """Filters from input `index` to label [v{index}]: exactly `frames` frames in the output's format."""
+    steps: list[str] = []
+    if visual.still:
+        steps.append("trim=end_frame=1")
+        if visual.motion.static:
+            steps += [_fit(out.width, out.height, visual.cover), "setsar=1", "format=yuv420p"]
+            # One decoded frame repeated (decoding the image once per frame would cost more than encoding).
+            steps += [f"loop=loop={frames - 1}:size=1:start=0", f"settb=expr=1/({rate(out.fps)})", "setpts=N"]
+            steps.append(f"fps={rate(out.fps)}")
+        else:
+            canvas_w, canvas_h = out.width * MOTION_CANVAS, out.height * MOTION_CANVAS
+            steps += [_fit(canvas_w, canvas_h, visual.cover), "setsar=1", _zoompan(visual.motion, frames, out)]
+            steps += ["format=yuv420p", "setsar=1"]
+    else:
+        info = visual.info
+        steps += [f"trim=end={visual.source_seconds:.6f}", "setpts=PTS-STARTPTS", f"fps={rate(out.fps)}"]
+        if (info.width, info.height) != (out.width, out.height):
+            steps.append(_fit(out.width, out.height, visual.cover))
+        steps.append("setsar=1")
+        if info.pix_fmt != "yuv420p":
+            steps.append("format=yuv420p")
+        steps.append(f"tpad=stop_mode=clone:stop_duration={frames / out.fps + 1:.3f}")
+    steps += [f"trim=end_frame={frames}", "setpts=PTS-STARTPTS"]
+    return f"[{index}:v]" + ",".join(steps) + f"[v{index}]"
+
+
+def video_graph(plan: Plan, subtitles_file: str | None) -> list[str]:
+    """Filter graph lines ending in [vout]; `subtitles_file` (ASS, relative to ffmpeg's cwd) is burned in."""
+    out = plan.output
+    fps = out.fps
+    lines = [scene_chain(i, v, plan.span.scenes[i].frames, out) for i, v in enumerate(plan.visuals)]
+    current = "v0"
+    for i, transition in enumerate(plan.transitions):
+        nxt, joined = f"v{i + 1}", f"j{i + 1}"
+        if transition:
+            span = plan.span.scenes[i + 1]
+            offset, length = span.start_frame / fps, span.overlap_in / fps
+            lines.append(
+                f"[{current}][{nxt}]xfade=transition={transition}:duration={length:.6f}:offset={offset:.6f}[{joined}]"
+            )
+        else:
+            lines.append(f"[{current}][{nxt}]concat=n=2:v=1:a=0[{joined}]")
+        current = joined
+    finish: list[str] = []
+    if plan.end_fade_frames:
+        start = (plan.span.frames - plan.end_fade_frames) / fps
+        finish.append(f"fade=t=out:st={start:.6f}:d={plan.end_fade_frames / fps:.6f}")
+    if subtitles_file:
+        finish.append(f"ass=filename={subtitles_file}")
+    finish += [f"fps={rate(fps)}", f"trim=end_frame={plan.span.frames}"]
+    lines.append(f"[{current}]" + ",".join(finish) + "[vout]")
+    return lines
