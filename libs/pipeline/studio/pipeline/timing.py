@@ -15,6 +15,8 @@ from studio.pipeline.screenplay import Scene, Screenplay, transition_seconds
 #: Picture before a voice-over starts, and after it ends (at least the transitions' length).
 LEAD_SECONDS = 0.4
 TAIL_SECONDS = 0.6
+#: A talking head holds its last frame this long (at least the transition out) so the line ends before the cut.
+HOLD_SECONDS = 0.3
 #: A transition takes at most this fraction of either scene it joins.
 MAX_TRANSITION_SHARE = 1 / 3
 
@@ -46,11 +48,15 @@ def narration_offset(screenplay: Screenplay, index: int) -> float:
 
 
 def scene_length(screenplay: Screenplay, index: int, narration_seconds: float | None) -> float:
-    """The scene's picture length: its duration, grown to fit the narration; a speaker's line sets its own."""
+    """The scene's picture length: its duration, grown to fit the narration; a speaker's line sets its own.
+
+    A talking head lasts as long as its line (plus a short hold): a longer shot
+    would be a frozen face, since lips can only move while the line is spoken.
+    """
     scene: Scene = screenplay.scenes[index]
     if scene.speaker is not None:
         assert narration_seconds is not None, "a speaker scene has a line"
-        return round(narration_seconds, 3)
+        return round(narration_seconds + max(HOLD_SECONDS, _transition_out(screenplay, index)), 3)
     if narration_seconds is None:
         return scene.duration
     needed = (

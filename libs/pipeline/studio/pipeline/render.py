@@ -1,0 +1,112 @@
+"""Render a screenplay to files on this machine (embedded mode): OUT.mp4 with .srt, .vtt and a poster beside it."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.core.artifacts.local import LocalArtifactStore
+from studio.core.errors import InvalidInput
+from studio.pipeline.embedded import EmbeddedExecutor, LocalMediaResolver
+from studio.pipeline.events import EventSink
+from studio.pipeline.journal import JournalExecutor
+from studio.pipeline.media import resolve_media
+from studio.pipeline.production import produce
+from studio.pipeline.screenplay import Screenplay
+from studio.pipeline.steps import StepExecutor
+from studio.v1.composer_pb2 import ComposeResult
+
+FORMATS = {".mp4": "mp4", ".webm": "webm"}
+
+
+@dataclass(frozen=True)
+class FilmFiles:
+    """Where a rendered film and its sidecars go: OUT, OUT.srt, OUT.vtt, OUT.poster.png."""
+
+    video: Path
+    srt: Path
+    vtt: Path
+    poster: Path
+
+    @classmethod
+    def beside(cls, out: Path) -> FilmFiles:
+        out = Path(out)
+        return cls(out, out.with_suffix(".srt"), out.with_suffix(".vtt"), out.with_name(f"{out.stem}.poster.png"))
+
+
+@dataclass(frozen=True)
+class RenderedFilm:
+    files: FilmFiles
+    result: ComposeResult
+
+
+def output_format(out: Path) -> str:
+    """The container an output path asks for; InvalidInput for other suffixes or an unusable folder."""
+    suffix = Path(out).suffix.lower()
+    if suffix not in FORMATS:
+        raise InvalidInput(f"{out}: the output must end in {' or '.join(FORMATS)}")
+    parent = Path(out).resolve().parent
+    if parent.exists() and not parent.is_dir():
+        raise InvalidInput(f"{out}: {parent} is not a folder")
+    return FORMATS[suffix]
+
+
+def for_output(screenplay: Screenplay, out: Path) -> Screenplay:
+    """The screenplay with its container set by the output's suffix (out.webm renders WebM)."""
+    fmt = output_format(out)
+    if screenplay.output.format == fmt:
+        return screenplay
+    output = screenplay.output.model_copy(update={"format": fmt})
+    return screenplay.model_copy(update={"output": output}).with_base_dir(screenplay.base_dir)
+
+
+@asynccontextmanager
+async def _work_dir(work_dir: Path | None) -> AsyncIterator[Path]:
+    if work_dir is not None:
+        Path(work_dir).mkdir(parents=True, exist_ok=True)
+        yield Path(work_dir)
+        return
+    with tempfile.TemporaryDirectory(prefix="studio-render-") as tmp:
+        yield Path(tmp)
+
+
+async def render_embedded(
+    screenplay: Screenplay,
+    out: Path,
+    *,
+    on_event: EventSink | None = None,
+    work_dir: Path | None = None,
+    serial: bool = False,
+) -> RenderedFilm:
+    """Produce the film in this process and write it (and its sidecars) beside `out`.
+
+    Intermediate artifacts live in `work_dir` when given (with a journal of finished
+    steps, so rerunning an interrupted render resumes), else in a temporary folder
+    removed afterwards. `serial` runs one step at a time (for comparison).
+    """
+    screenplay = for_output(screenplay, out)
+    files = FilmFiles.beside(out)
+    async with _work_dir(work_dir) as root:
+        store = LocalArtifactStore(root / "artifacts")
+        await store.check()
+        resolved = await resolve_media(screenplay, LocalMediaResolver(store))
+        async with EmbeddedExecutor.open(store) as embedded:
+            executor: StepExecutor = embedded
+            if work_dir is not None:
+                executor = JournalExecutor(executor, root / "journal")
+            if serial:
+                from studio.pipeline.steps import SerialExecutor
+
+                executor = SerialExecutor(executor)
+            result = await produce(resolved, executor, on_event)
+        files.video.parent.mkdir(parents=True, exist_ok=True)
+        await store.download(result.video, files.video)
+        for ref, path in ((result.srt, files.srt), (result.vtt, files.vtt), (result.poster, files.poster)):
+            if ref.key:
+                await store.download(ref, path)
+            else:
+                path.unlink(missing_ok=True)  # a stale sidecar from an earlier render would mislead
+    return RenderedFilm(files, result)
