@@ -1,0 +1,1 @@
+"""Moving stills: camera moves (kenburns) and diffusion image-to-video (diffusers)."""

@@ -1,0 +1,103 @@
+"""Animate: still image + motion prompt + duration -> clip."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from studio.core.errors import InvalidInput
+from studio.core.operations import OperationContext
+from studio.v1.video_pb2 import AnimateRequest, AnimateResult
+from studio.video.backends import AnimateBackend, AnimateJob
+from studio.video.media.encoder import EncoderOptions, VideoEncoder
+from studio.video.media.framing import output_size
+from studio.video.media.images import load_rgb
+from studio.video.requests import backend_of, fps_of, require_ref
+from studio.video.runner import encode_frames
+from studio.video.settings import VideoSettings
+
+ANIMATE_BACKENDS = ("kenburns", "diffusers")
+DEFAULT_SECONDS = 5.0
+MIN_SECONDS = 0.2
+MAX_MOTION_CHARS = 500
+
+
+def default_size(image: np.ndarray) -> tuple[int, int]:
+    """Landscape pictures give 1280x720, portrait ones 720x1280, near-square ones 512x512."""
+    h, w = image.shape[:2]
+    aspect = w / h
+    return (1280, 720) if aspect >= 1.2 else (720, 1280) if aspect <= 1 / 1.2 else (512, 512)
+
+
+def duration_of(seconds: float, maximum: float) -> float:
+    if seconds == 0:
+        return DEFAULT_SECONDS
+    if not math.isfinite(seconds) or seconds < MIN_SECONDS or seconds > maximum:
+        raise InvalidInput(f"duration_seconds: {seconds} is out of range; use {MIN_SECONDS}..{maximum:g} s (0 = 5 s)")
+    return seconds
+
+
+class Animator:
+    """Holds the settings and backends (built on first use, then kept) of the Animate operation."""
+
+    def __init__(self, settings: VideoSettings, factories: dict[str, Callable[[str], AnimateBackend]]) -> None:
+        self.settings = settings
+        self.factories = factories
+        self.backends: dict[tuple[str, str], AnimateBackend] = {}
+        self._lock = asyncio.Lock()
+
+    async def backend(self, name: str, model: str) -> AnimateBackend:
+        key = (name, model if name == "diffusers" else "")
+        async with self._lock:
+            if key not in self.backends:
+                self.backends[key] = await asyncio.to_thread(self.factories[name], model)
+            return self.backends[key]
+
+    async def animate(self, request: AnimateRequest, ctx: OperationContext) -> AnimateResult:
+        s = self.settings
+        require_ref(request.image, "image")
+        if len(request.motion) > MAX_MOTION_CHARS:
+            raise InvalidInput(f"motion: {len(request.motion)} characters; at most {MAX_MOTION_CHARS} accepted")
+        seconds = duration_of(request.duration_seconds, s.max_animate_seconds)
+        fps = fps_of(request.fps)
+        name = backend_of(request.backend, s.animate_backend, ANIMATE_BACKENDS)
+        requested_size = output_size(request.width, request.height) if request.width or request.height else None
+        await ctx.progress(0.0, "loading", force=True)
+        backend = await self.backend(name, request.model.strip() or s.i2v_model)
+        with tempfile.TemporaryDirectory(prefix="studio-animate-") as tmp:
+            folder = Path(tmp)
+            path = await ctx.artifacts.download(request.image, folder / "image")
+            image = await asyncio.to_thread(load_rgb, path, field="image", max_pixels=s.max_image_pixels)
+            width, height = requested_size or default_size(image)
+            frames = max(1, round(seconds * fps))
+            job = AnimateJob(
+                image=image,
+                motion=request.motion,
+                size=(width, height),
+                fps=fps,
+                frames=frames,
+                seed=request.seed if request.HasField("seed") else 0,
+            )
+            description = backend.describe(job)
+            out = folder / "clip.mp4"
+            options = EncoderOptions(preset=s.x264_preset, crf=s.x264_crf, threads=s.encoder_threads)
+            encoder = VideoEncoder(out, width, height, fps, options=options)
+            await encode_frames(backend.frames(job), encoder, frames, ctx, start=0.05)
+            await ctx.progress(0.97, "uploading")
+            ref = await ctx.artifacts.put_file(ctx.output_key("clip.mp4"), out, "video/mp4")
+        await ctx.progress(1.0, "done")
+        return AnimateResult(
+            video=ref,
+            duration_seconds=frames / fps,
+            frames=frames,
+            fps=fps,
+            width=width,
+            height=height,
+            backend=name,
+            motion=description,
+        )

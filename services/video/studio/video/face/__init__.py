@@ -1,0 +1,1 @@
+"""Finding the face, the eyes and the mouth in a portrait."""

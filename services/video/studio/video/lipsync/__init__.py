@@ -1,0 +1,1 @@
+"""What the mouth does over time: per-frame opening and width from speech (energy or phoneme timings)."""

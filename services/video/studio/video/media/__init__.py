@@ -1,0 +1,1 @@
+"""Media input and output: image and audio decoding, framing, MP4 encoding."""

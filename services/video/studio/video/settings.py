@@ -1,0 +1,36 @@
+"""Video service settings (STUDIO_VIDEO_*), read once through `load_settings(VideoSettings)`."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from studio.core.settings import StudioSettings
+
+
+class VideoSettings(StudioSettings):
+    model_config = SettingsConfigDict(env_prefix="STUDIO_VIDEO_", extra="ignore", frozen=True)
+
+    #: Talking-head backend used when a request names none.
+    avatar_backend: Literal["puppet", "wav2lip"] = "puppet"
+    #: Image-animation backend used when a request names none.
+    animate_backend: Literal["kenburns", "diffusers"] = "kenburns"
+    #: Image-to-video model the diffusers backend loads (a CATALOG name).
+    i2v_model: str = "ltx-video"
+    #: Longest speech accepted for a talking head, in seconds.
+    max_audio_seconds: float = Field(default=300.0, gt=0)
+    #: Longest clip Animate renders, in seconds.
+    max_animate_seconds: float = Field(default=60.0, gt=0)
+    #: Largest portrait/image accepted, in pixels (decompression-bomb guard).
+    max_image_pixels: int = Field(default=40_000_000, gt=0)
+    #: x264 speed/size trade-off; "veryfast" keeps encoding a small share of a render.
+    x264_preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"] = "veryfast"
+    x264_crf: int = Field(default=20, ge=0, le=51)
+    #: ffmpeg encoder threads (0 = ffmpeg decides).
+    encoder_threads: int = Field(default=0, ge=0, le=64)
+    #: Face crops per forward pass of the neural lip-sync network.
+    lipsync_batch_size: int = Field(default=16, ge=1, le=512)
+    #: Denoising steps of the diffusers image-to-video backend.
+    i2v_steps: int = Field(default=30, ge=1, le=200)
