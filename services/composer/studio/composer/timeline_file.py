@@ -97,7 +97,7 @@ def _resolve(base: Path, value: str, label: str) -> Path:
 
 def _load_words(base: Path, data: dict[str, Any], path: Path) -> None:
     """Replace `words: file.json` references by the list they hold (checked against the same schema)."""
-    word_list = {"type": "array", "items": schema()["$defs"]["word"], "maxItems": 20000}
+    word_list = {"$defs": schema()["$defs"], "type": "array", "items": {"$ref": "#/$defs/word"}, "maxItems": 20000}
     for i, scene in enumerate(data["scenes"]):
         narration = scene.get("narration") or {}
         if isinstance(narration.get("words"), str):

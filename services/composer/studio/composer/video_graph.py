@@ -70,9 +70,7 @@ def scene_chain(index: int, visual: Visual, frames: int, out: OutputPlan) -> str
         steps += [f"trim=end={visual.source_seconds:.6f}", "setpts=PTS-STARTPTS", f"fps={rate(out.fps)}"]
         if (info.width, info.height) != (out.width, out.height):
             steps.append(_fit(out.width, out.height, visual.cover))
-        steps.append("setsar=1")
-        if info.pix_fmt != "yuv420p":
-            steps.append("format=yuv420p")
+        steps += ["setsar=1", "format=yuv420p"]  # pinned, or negotiation may pick a costlier format
         steps.append(f"tpad=stop_mode=clone:stop_duration={frames / out.fps + 1:.3f}")
     steps += [f"trim=end_frame={frames}", "setpts=PTS-STARTPTS"]
     return f"[{index}:v]" + ",".join(steps) + f"[v{index}]"
@@ -93,7 +91,8 @@ def video_graph(plan: Plan, subtitles_file: str | None) -> list[str]:
                 f"[{current}][{nxt}]xfade=transition={transition}:duration={length:.6f}:offset={offset:.6f}[{joined}]"
             )
         else:
-            lines.append(f"[{current}][{nxt}]concat=n=2:v=1:a=0[{joined}]")
+            # concat works in microseconds; fps puts the stream back on the frame clock xfade expects.
+            lines.append(f"[{current}][{nxt}]concat=n=2:v=1:a=0,fps={rate(fps)}[{joined}]")
         current = joined
     finish: list[str] = []
     if plan.end_fade_frames:
