@@ -160,7 +160,8 @@ def clips() -> None:
     """Clips at three sizes and frame rates; one carries its own sound."""
     ffmpeg(
         "-f", "lavfi", "-i", "gradients=s=640x360:r=24:speed=0.03:n=4:d=6", "-t", "6",
-        "-c:v", "libx264", "-crf", "30", "-preset", "slow", "-pix_fmt", "yuv420p", str(ASSETS / "clip_640x360_24fps.mp4"),
+        "-c:v", "libx264", "-crf", "30", "-preset", "slow", "-pix_fmt", "yuv420p",
+        str(ASSETS / "clip_640x360_24fps.mp4"),
     )  # fmt: skip
     ffmpeg(
         "-f", "lavfi", "-i", "testsrc2=s=1920x1080:r=25:d=3",
@@ -171,7 +172,8 @@ def clips() -> None:
     ffmpeg(
         "-f", "lavfi", "-i", "cellauto=s=480x480:r=30:rule=110:full=0", "-t", "5",
         "-vf", "negate,colorchannelmixer=rr=0.2:gg=0.7:bb=0.9",
-        "-c:v", "libx264", "-crf", "32", "-preset", "slow", "-pix_fmt", "yuv420p", str(ASSETS / "clip_480x480_30fps.mp4"),
+        "-c:v", "libx264", "-crf", "32", "-preset", "slow", "-pix_fmt", "yuv420p",
+        str(ASSETS / "clip_480x480_30fps.mp4"),
     )  # fmt: skip
 
 
