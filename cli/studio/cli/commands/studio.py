@@ -1,0 +1,182 @@
+"""`studio render` (a film from a screenplay or a briefing), and the gateway commands `jobs` and `voices clone`.
+
+Without --server everything runs in this process (embedded mode); with it the
+same work goes through a gateway via the Python SDK.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from studio.cli.errors import fail, reported_errors, run_async
+from studio.cli.state import CliState, cli_state
+from studio.pipeline.director.briefing import DEFAULT_STYLE, Briefing
+from studio.pipeline.events import ProductionEvent
+from studio.pipeline.screenplay import Screenplay, load_screenplay
+
+console = Console(stderr=True)
+
+
+class StepBoard:
+    """One progress bar per production step, fed by production events (local or from a gateway)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, event: ProductionEvent) -> None:
+        if event.kind == "planned":
+            for step in event.steps:
+                self.tasks[step.id] = self.progress.add_task(step.label, total=1.0, stage="waiting", start=False)
+            return
+        if event.step is None or event.step.id not in self.tasks:
+            return
+        task = self.tasks[event.step.id]
+        if event.kind == "started":
+            self.progress.start_task(task)
+            self.progress.update(task, stage="running")
+        elif event.kind == "progress":
+            self.progress.update(task, completed=event.fraction, stage=event.stage or "running")
+        elif event.kind == "finished":
+            self.progress.start_task(task)
+            self.progress.update(task, completed=1.0, stage="[green]done")
+        elif event.kind == "failed":
+            self.progress.update(task, stage=f"[red]failed: {event.error[:60]}")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description:<34}"),
+        BarColumn(bar_width=24),
+        TextColumn("{task.fields[stage]}"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+async def _screenplay(source: Path | None, briefing: str, duration: float, style: str, language: str) -> Screenplay:
+    if (source is None) == (not briefing):
+        fail("give a screenplay file or --briefing TEXT (one of the two)", 2)
+    if source is not None:
+        return load_screenplay(source)
+    from studio.core.settings import load_settings
+    from studio.pipeline.director import DirectorSettings, write_screenplay
+
+    settings = load_settings(DirectorSettings)
+    console.print(
+        f"director: {settings.backend}" + (f" ({settings.model_name()})" if settings.backend != "offline" else "")
+    )
+    return await write_screenplay(Briefing(briefing, duration=duration, style=style, language=language), settings)
+
+
+def _save_screenplay(screenplay: Screenplay, output: Path) -> Path:
+    import yaml
+
+    path = output.with_name(f"{output.stem}.screenplay.yaml")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(screenplay.to_data(), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+async def _render(state: CliState, source: Path | None, output: Path, briefing: str, duration: float, style: str,
+                  language: str, work_dir: Path | None) -> None:  # fmt: skip
+    from studio.pipeline.render import output_format
+
+    output_format(output)  # refuse a bad output path before any work
+    screenplay = await _screenplay(source, briefing, duration, style, language)
+    if briefing:
+        console.print(f"screenplay: {_save_screenplay(screenplay, output)}")
+    started = time.perf_counter()
+    with _progress() as progress:
+        board = StepBoard(progress)
+        if state.server:
+            from studio.sdk.render import render_remote
+
+            outcome = await render_remote(state.server, state.key, screenplay, output, on_event=board)
+            files, duration_s = outcome.files, outcome.duration_seconds
+        else:
+            from studio.pipeline.render import render_embedded
+
+            film = await render_embedded(screenplay, output, on_event=board, work_dir=work_dir)
+            files, duration_s = film.files, film.result.duration_seconds
+    elapsed = time.perf_counter() - started
+    console.print(f"rendered {duration_s:.2f} s of film in {elapsed:.1f} s")
+    for path in (files.video, files.srt, files.vtt, files.poster):
+        if path.exists():
+            print(path)
+
+
+def render(
+    ctx: typer.Context,
+    screenplay: Annotated[Path | None, typer.Argument(help="Screenplay (.yaml/.json)", show_default=False)] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Film to write (.mp4 or .webm)")] = Path("film.mp4"),
+    briefing: Annotated[str, typer.Option(help="Write the screenplay from this briefing first")] = "",
+    duration: Annotated[float, typer.Option(help="Film length for --briefing, seconds")] = 30.0,
+    style: Annotated[str, typer.Option(help="Visual style for --briefing")] = DEFAULT_STYLE,
+    language: Annotated[str, typer.Option(help="Narration language for --briefing (default: guessed)")] = "",
+    work_dir: Annotated[
+        Path | None, typer.Option(help="Keep intermediate files here; rerunning resumes an interrupted render")
+    ] = None,
+) -> None:
+    """Render a film: OUT plus OUT.srt, OUT.vtt and OUT.poster.png beside it."""
+    state = cli_state(ctx)
+    run_async(_render(state, screenplay, output, briefing, duration, style, language, work_dir))
+
+
+def _remote(state: CliState) -> Any:
+    if not state.server:
+        fail("this command talks to a gateway: give --server URL --key KEY (or STUDIO_SERVER / STUDIO_API_KEY)", 2)
+    from studio.sdk import StudioClient
+
+    return StudioClient(state.server, state.key)
+
+
+def jobs(
+    ctx: typer.Context,
+    status: Annotated[str, typer.Option(help="queued, running, completed, failed, cancelled")] = "",
+    job_type: Annotated[str, typer.Option("--type", help="e.g. audio.synthesize")] = "",
+    project: Annotated[str, typer.Option(help="Only this project's jobs")] = "",
+    limit: Annotated[int, typer.Option(min=1, max=200)] = 20,
+) -> None:
+    """List your jobs on the gateway, newest first."""
+    with reported_errors(), _remote(cli_state(ctx)) as client:
+        page = client.list_jobs(status=status or None, type=job_type or None, project_id=project or None, limit=limit)
+    table = Table("id", "type", "status", "progress", "step", "created")
+    for job in page:
+        table.add_row(
+            job.id,
+            job.type,
+            job.status,
+            f"{job.progress:.0%}",
+            job.step_id or "",
+            f"{job.created_at:%Y-%m-%d %H:%M:%S}",
+        )
+    Console().print(table)
+
+
+def voices_clone(
+    ctx: typer.Context,
+    sample: Annotated[Path, typer.Argument(help="A recording of the voice (15 s or more clones best)")],
+    name: Annotated[str, typer.Option(help="A name for the voice")],
+    language: Annotated[str, typer.Option(help="Language of the sample, e.g. pt-br")] = "",
+) -> None:
+    """Register a voice on the gateway from a sample; prints its id."""
+    with reported_errors(), _remote(cli_state(ctx)) as client:
+        voice = client.clone_voice(sample, name=name, language=language, wait=True)
+    print(voice.id)
+    console.print(f"voice {voice.name!r}: {voice.status}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(render)
+    app.command()(jobs)
+    voices = typer.Typer(help="Voices registered on a gateway.", no_args_is_help=True)
+    voices.command("clone")(voices_clone)
+    app.add_typer(voices, name="voices")
