@@ -77,3 +77,27 @@ def serve_metrics(port: int, host: str = "0.0.0.0") -> None:
     """Expose /metrics on its own HTTP port (in a daemon thread)."""
     register_gpu_collector()
     start_http_server(port, addr=host)
+
+
+# Gateway: REST traffic, the queue it holds in Postgres and JetStream, and job outcomes.
+HTTP_REQUESTS = Counter(
+    "studio_http_requests_total", "REST requests handled by the gateway.", ["method", "route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "studio_http_request_seconds", "REST request duration.", ["method", "route"], buckets=LATENCY_BUCKETS
+)
+QUEUE_DEPTH = Gauge(
+    "studio_queue_depth",
+    "Jobs waiting per service: 'gateway' = queued in Postgres behind the concurrency caps, "
+    "'jetstream' = submitted and not yet acknowledged by a worker.",
+    ["service", "stage"],
+)
+GATEWAY_JOB_SECONDS = Histogram(
+    "studio_gateway_job_seconds",
+    "Job duration from acceptance by the gateway to its terminal event, by type and outcome.",
+    ["type", "outcome"],
+    buckets=LATENCY_BUCKETS,
+)
+WEBHOOK_DELIVERIES = Counter(
+    "studio_webhook_deliveries_total", "Webhook delivery attempts by outcome.", ["event", "outcome"]
+)

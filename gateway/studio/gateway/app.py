@@ -1,0 +1,63 @@
+"""The Litestar application: routes, middlewares, errors and OpenAPI, around one Gateway context."""
+
+from __future__ import annotations
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+
+from studio.gateway.auth.middleware import AuthMiddleware
+from studio.gateway.auth.ratelimit import RateLimitMiddleware
+from studio.gateway.context import Gateway
+from studio.gateway.deps import DEPENDENCIES
+from studio.gateway.domain.assets.controllers import AssetController
+from studio.gateway.domain.audio.controllers import AudioController
+from studio.gateway.domain.image.controllers import ImageController
+from studio.gateway.domain.jobs.controllers import JobController
+from studio.gateway.domain.openai.controllers import OpenAIController
+from studio.gateway.domain.studio.controllers import StudioController
+from studio.gateway.domain.system.controllers import AuthController, SystemController
+from studio.gateway.domain.video.controllers import VideoController
+from studio.gateway.domain.webhooks.controllers import AccountController, WebhookController
+from studio.gateway.http.idempotency import IdempotencyMiddleware
+from studio.gateway.http.limits import BodyPolicyMiddleware
+from studio.gateway.http.observability import ObservabilityMiddleware
+from studio.gateway.openapi import SECURITY, openapi_config
+from studio.gateway.problems import exception_handlers
+
+VERSION = "0.1.0"
+
+
+def create_app(gateway: Gateway) -> Litestar:
+    api = Router(
+        path="/",
+        route_handlers=[
+            AudioController,
+            ImageController,
+            VideoController,
+            StudioController,
+            JobController,
+            AssetController,
+            WebhookController,
+            AccountController,
+            AuthController,
+            OpenAIController,
+        ],
+        security=SECURITY,
+    )
+    return Litestar(
+        route_handlers=[SystemController, api],
+        dependencies=DEPENDENCIES,
+        middleware=[
+            ObservabilityMiddleware(),
+            AuthMiddleware(),
+            RateLimitMiddleware(),
+            BodyPolicyMiddleware(),
+            IdempotencyMiddleware(),
+        ],
+        exception_handlers=exception_handlers(),
+        openapi_config=openapi_config(VERSION),
+        state=State({"gateway": gateway}),
+        request_max_body_size=None,
+        logging_config=None,
+        debug=False,
+    )

@@ -1,0 +1,182 @@
+"""The durable consumer of the EVENTS stream: job events become Postgres state.
+
+Restart-safe: the consumer is durable, so events published while the gateway was
+down are delivered when it returns. Idempotent: every update is conditional (a
+terminal job never changes again; assets and webhook deliveries are unique per
+job), so a redelivered event changes nothing. Events of an earlier dispatch of a
+re-queued job (older message id) are ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from google.protobuf.message import DecodeError, Message
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from studio.gateway.context import Gateway
+from studio.gateway.domain.assets.services import artifact_refs, insert_asset
+from studio.gateway.domain.jobs.outcomes import announce_outcome, record_outcome
+from studio.gateway.domain.jobs.services import JOB_COLUMNS, error_code_name, parse_submission_id
+from studio.gateway.hub import HubEvent
+from studio.gateway.protojson import to_json, unpack_any
+from studio.v1.common_pb2 import ERROR_CODE_CANCELLED, JobEvent
+
+log = logging.getLogger(__name__)
+
+DURABLE = "gateway-events"
+BATCH = 256
+_LIVE = "('queued', 'submitted', 'running')"
+
+
+def _time(event: JobEvent) -> datetime:
+    return event.time.ToDatetime(tzinfo=UTC) if event.HasField("time") else datetime.now(UTC)
+
+
+class EventsConsumer:
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    async def run(self, stop: asyncio.Event) -> None:
+        transport = self.gateway.transport
+        names = transport.names
+        config = ConsumerConfig(
+            durable_name=DURABLE,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=30,
+            max_ack_pending=BATCH * 4,
+            filter_subject=names.job_events(),
+        )
+        sub = await transport.js.pull_subscribe(
+            names.job_events(), durable=DURABLE, stream=names.events_stream, config=config
+        )
+        log.info("following job events (%s)", names.events_stream)
+        while not stop.is_set():
+            try:
+                messages = await sub.fetch(BATCH, timeout=0.5)
+            except (TimeoutError, NatsTimeoutError):
+                continue
+            except Exception as error:  # noqa: BLE001 - NATS reconnecting; try again shortly
+                log.warning("fetching job events failed: %s", error)
+                await asyncio.sleep(1.0)
+                continue
+            for msg in messages:
+                try:
+                    await self.handle(msg.data)
+                except (asyncpg.PostgresError, OSError, ConnectionError) as error:
+                    log.warning("job event not recorded yet (%s); it will be redelivered", error)
+                    await msg.nak(delay=1.0)
+                    continue
+                except Exception:
+                    log.exception("job event could not be recorded; dropping it")
+                await msg.ack()
+
+    async def handle(self, data: bytes) -> None:
+        try:
+            event = JobEvent.FromString(data)
+        except DecodeError:
+            log.warning("ignoring an undecodable job event")
+            return
+        parsed = parse_submission_id(event.job_id)
+        if parsed is None:
+            return
+        job_id, dispatch = parsed
+        kind = event.WhichOneof("event")
+        if kind == "started":
+            await self._update(
+                "UPDATE generation_jobs SET status = 'running', started_at = COALESCE(started_at, $3), "
+                "attempts = GREATEST(attempts, $4), updated_at = now() "
+                f"WHERE id = $1 AND dispatch_count = $2 AND status IN {_LIVE} RETURNING id",
+                job_id,
+                dispatch,
+                _time(event),
+                event.started.attempt,
+            )
+            self.gateway.hub.publish(HubEvent(job_id=job_id, kind="started"))
+        elif kind == "progress":
+            progress = event.progress
+            await self._update(
+                "UPDATE generation_jobs SET status = 'running', progress = $3, stage = $4, updated_at = now() "
+                f"WHERE id = $1 AND dispatch_count = $2 AND status IN {_LIVE} RETURNING id",
+                job_id,
+                dispatch,
+                progress.fraction,
+                progress.stage,
+            )
+            self.gateway.hub.publish(
+                HubEvent(
+                    job_id=job_id,
+                    kind="progress",
+                    fraction=progress.fraction,
+                    stage=progress.stage,
+                    message=progress.message,
+                )
+            )
+        elif kind == "completed":
+            await self._completed(job_id, dispatch, event)
+        elif kind == "failed":
+            await self._failed(job_id, dispatch, event)
+
+    async def _update(self, sql: str, *args: Any) -> None:
+        await self.gateway.pool.fetchval(sql, *args)
+
+    async def _completed(self, job_id: Any, dispatch: int, event: JobEvent) -> None:
+        packed = event.completed.result
+        result: Message | None = None
+        try:
+            result = unpack_any(packed)
+        except Exception:  # noqa: BLE001 - an unknown result type is stored raw, without assets
+            log.warning("job %s completed with an unknown result type %s", job_id, packed.TypeName())
+        async with self.gateway.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                "UPDATE generation_jobs SET status = 'completed', progress = 1, stage = 'done', result = $3, "
+                " result_any = $4, completed_at = $5, attempts = GREATEST(attempts, 1), updated_at = now() "
+                f"WHERE id = $1 AND dispatch_count = $2 AND status IN {_LIVE} RETURNING {JOB_COLUMNS}",
+                job_id,
+                dispatch,
+                to_json(result) if result is not None else {"type": packed.TypeName()},
+                packed.SerializeToString(),
+                _time(event),
+            )
+            if row is None:
+                return
+            if result is not None:
+                for role, ref, metadata in artifact_refs(result):
+                    await insert_asset(
+                        conn,
+                        owner_id=row["owner_id"],
+                        ref=ref,
+                        role=role,
+                        job_id=row["id"],
+                        project_id=row["project_id"],
+                        metadata=metadata,
+                    )
+            await record_outcome(conn, self.gateway, row, result)
+        announce_outcome(self.gateway, row)
+
+    async def _failed(self, job_id: Any, dispatch: int, event: JobEvent) -> None:
+        failed = event.failed
+        status = "cancelled" if failed.code == ERROR_CODE_CANCELLED else "failed"
+        async with self.gateway.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                "UPDATE generation_jobs SET status = $3, error_code = $4, error_message = $5, completed_at = $6, "
+                " attempts = GREATEST(attempts, $7), updated_at = now() "
+                f"WHERE id = $1 AND dispatch_count = $2 AND status IN {_LIVE} RETURNING {JOB_COLUMNS}",
+                job_id,
+                dispatch,
+                status,
+                error_code_name(failed.code),
+                failed.message,
+                _time(event),
+                failed.attempts,
+            )
+            if row is None:
+                return
+            await record_outcome(conn, self.gateway, row, None)
+        announce_outcome(self.gateway, row)

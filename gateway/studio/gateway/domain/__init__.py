@@ -1,0 +1,1 @@
+"""REST resources, one package per domain: controllers, schemas, services, deps."""

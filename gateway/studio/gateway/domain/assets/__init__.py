@@ -1,0 +1,1 @@
+"""Media assets: uploads and the artifacts jobs produce, scoped to their owner."""

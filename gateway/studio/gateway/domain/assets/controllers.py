@@ -1,0 +1,118 @@
+"""Upload media, read asset metadata, download asset bytes."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Annotated, Literal
+
+from litestar import Controller, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
+from litestar.response import Redirect, Stream
+
+from studio.gateway.context import Gateway
+from studio.gateway.domain.assets.schemas import UploadForm
+from studio.gateway.domain.assets.services import asset_out, fetch_asset, insert_asset
+from studio.gateway.domain.assets.uploads import stored_upload
+from studio.gateway.domain.assets.validation import MediaInfo, validate_media
+from studio.gateway.domain.jobs.schemas import Asset
+from studio.gateway.domain.jobs.services import check_project, parse_uuid
+from studio.gateway.openapi import UPLOAD, UPLOAD_RESPONSES
+
+AssetType = Literal["audio", "image", "video", "subtitles", "voice_profile", "data"]
+
+
+class AssetController(Controller):
+    path = "/api/v1/assets"
+    tags = ("assets",)
+
+    @post(
+        "/",
+        operation_id="upload_asset",
+        summary="Upload an image or audio file to use as a job input",
+        opt={"body_limit": UPLOAD},
+        responses=UPLOAD_RESPONSES,
+        status_code=201,
+    )
+    async def upload(
+        self,
+        gateway: Gateway,
+        owner: uuid.UUID,
+        data: Annotated[UploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Asset:
+        settings = gateway.settings
+        project = await check_project(gateway.pool, owner, data.project_id or None)
+
+        async def validate(path: Path, declared: str) -> MediaInfo:
+            return await validate_media(path, declared, settings.max_audio_upload_seconds, settings.max_image_pixels)
+
+        async with stored_upload(gateway, owner, data.file, "upload", validate) as upload:
+            row = await insert_asset(
+                gateway.pool,
+                owner_id=owner,
+                ref=upload.ref,
+                role="upload",
+                project_id=project,
+                metadata=upload.info.metadata,
+                asset_id=upload.asset_id,
+            )
+        assert row is not None
+        return asset_out(gateway, row)
+
+    @get("/", operation_id="list_assets", summary="Your assets, newest first")
+    async def list_assets(
+        self,
+        gateway: Gateway,
+        owner: uuid.UUID,
+        asset_type: Annotated[AssetType | None, Parameter(query="type")] = None,
+        project_id: uuid.UUID | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
+    ) -> list[Asset]:
+        rows = await gateway.pool.fetch(
+            "SELECT * FROM media_assets WHERE owner_id = $1 AND ($2::text IS NULL OR type = $2) "
+            "AND ($3::uuid IS NULL OR project_id = $3) ORDER BY created_at DESC, id LIMIT $4 OFFSET $5",
+            owner,
+            asset_type,
+            project_id,
+            limit,
+            offset,
+        )
+        return [asset_out(gateway, row) for row in rows]
+
+    @get("/{asset_id:str}", operation_id="get_asset", summary="An asset's metadata and links")
+    async def get_asset(self, gateway: Gateway, owner: uuid.UUID, asset_id: str) -> Asset:
+        return asset_out(gateway, await fetch_asset(gateway.pool, owner, parse_uuid(asset_id, "asset")))
+
+    @get(
+        "/{asset_id:str}/download",
+        operation_id="download_asset",
+        summary="The asset's bytes (a redirect to a presigned URL on S3, else streamed)",
+    )
+    async def download(
+        self,
+        gateway: Gateway,
+        owner: uuid.UUID,
+        asset_id: str,
+        mode: Literal["redirect", "stream"] | None = None,
+    ) -> Stream | Redirect:
+        row = await fetch_asset(gateway.pool, owner, parse_uuid(asset_id, "asset"))
+        chosen = mode or gateway.settings.download_mode
+        if chosen == "auto":
+            chosen = "redirect" if gateway.settings.artifacts == "s3" else "stream"
+        if chosen == "redirect":
+            url = await gateway.artifacts.presigned_get_url(row["key"], 3600)
+            if url.startswith(("http://", "https://")):
+                return Redirect(path=url, status_code=307)
+        await gateway.artifacts.stat(row["key"])  # 404 before streaming starts, if the object is gone
+        suffix = Path(row["key"]).suffix
+        return Stream(
+            gateway.artifacts.iter_bytes(row["key"]),
+            media_type=row["content_type"],
+            headers={
+                "Content-Length": str(row["size"]),
+                "Content-Disposition": f'attachment; filename="{row["id"]}{suffix}"',
+                "ETag": f'"{row["sha256"]}"',
+            },
+        )

@@ -1,0 +1,1 @@
+"""Voices (cloned from samples), speech and music."""

@@ -1,0 +1,1 @@
+"""Generation jobs: stored in Postgres, dispatched to JetStream, followed through events."""

@@ -1,0 +1,1 @@
+"""Projects: screenplays produced as persisted, resumable jobs."""

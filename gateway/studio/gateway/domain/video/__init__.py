@@ -1,0 +1,1 @@
+"""Talking-head avatars and animated stills."""

@@ -1,0 +1,1 @@
+"""Cross-cutting HTTP concerns: request ids and metrics, idempotency, Prefer: wait, links."""

@@ -1,0 +1,175 @@
+"""`Idempotency-Key` on POST: a retry gets the original response instead of doing the work twice.
+
+The first request claims (tenant, key) in Postgres before it runs; its 2xx response
+is stored and replayed to retries with the same body. An error response releases
+the key (nothing was done, so a retry should really retry). The same key with a
+different body is refused (422); a retry while the first is still running gets 409.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import uuid
+from typing import Any
+
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
+from litestar.types.asgi_types import HTTPDisconnectEvent, HTTPRequestEvent
+
+from studio.gateway.auth.middleware import DOCS_PATTERN, PUBLIC
+from studio.gateway.errors import Conflict, InvalidInput, PayloadTooLarge, Unprocessable
+from studio.gateway.http.scope import gateway_of, header, owner_of
+
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+#: A claim older than this with no response is taken to belong to a crashed request.
+ABANDONED_SECONDS = 600
+_REPLAYED_HEADERS = {"content-type", "location", "preference-applied"}
+
+
+def _max_body(scope: Scope) -> float:
+    handler: Any = scope.get("route_handler")
+    resolve = getattr(handler, "resolve_request_max_body_size", None)
+    resolved = resolve() if resolve is not None else None
+    return float(resolved) if resolved else math.inf
+
+
+def _request_hash(scope: Scope, body: bytes) -> str:
+    content_type = header(scope, "content-type") or ""
+    boundary = re.search(r"boundary=\"?([^\";]+)", content_type)
+    if boundary:  # clients pick a new multipart boundary per attempt: hash the content, not the boundary
+        body = body.replace(boundary.group(1).encode(), b"")
+        content_type = content_type.split(";", 1)[0]
+    digest = hashlib.sha256()
+    query = bytes(scope.get("query_string", b"")).decode("latin-1")
+    for part in (str(scope.get("method", "")), str(scope.get("path", "")), query, content_type):
+        digest.update(part.encode() + b"\0")
+    digest.update(body)
+    return digest.hexdigest()
+
+
+async def _read_body(receive: Receive, limit: float) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body is larger than this endpoint's limit of {int(limit)} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+class IdempotencyMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+    exclude_opt_key = PUBLIC
+    exclude_path_pattern = (DOCS_PATTERN,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        key = header(scope, "idempotency-key")
+        owner = owner_of(scope)
+        if scope.get("method") != "POST" or key is None or owner is None:
+            await next_app(scope, receive, send)
+            return
+        if not _KEY.match(key):
+            raise InvalidInput("Idempotency-Key must be 1-255 visible ASCII characters (a UUID is a good choice)")
+        body = await _read_body(receive, _max_body(scope))
+        request_hash = _request_hash(scope, body)
+        pool = gateway_of(scope).pool
+        claimed = await pool.fetchval(
+            "INSERT INTO idempotency_keys (owner_id, key, method, path, request_hash) VALUES ($1, $2, $3, $4, $5) "
+            "ON CONFLICT (owner_id, key) DO UPDATE SET created_at = now(), request_hash = EXCLUDED.request_hash, "
+            "  method = EXCLUDED.method, path = EXCLUDED.path "
+            "  WHERE idempotency_keys.status_code IS NULL "
+            f"  AND idempotency_keys.created_at < now() - interval '{ABANDONED_SECONDS} seconds' "
+            "RETURNING true",
+            owner,
+            key,
+            scope.get("method", "POST"),
+            scope.get("path", ""),
+            request_hash,
+        )
+        if not claimed:
+            await self._replay(scope, send, owner, key, request_hash)
+            return
+        await self._run_and_store(scope, send, next_app, owner, key, body)
+
+    async def _replay(self, scope: Scope, send: Send, owner: uuid.UUID, key: str, request_hash: str) -> None:
+        row = await gateway_of(scope).pool.fetchrow(
+            "SELECT request_hash, path, status_code, headers, body FROM idempotency_keys "
+            "WHERE owner_id = $1 AND key = $2",
+            owner,
+            key,
+        )
+        if row is None:
+            raise Conflict("the Idempotency-Key was released while this request arrived; retry it")
+        if row["request_hash"] != request_hash:
+            raise Unprocessable(
+                f"Idempotency-Key {key!r} was already used for a different request ({row['path']}); "
+                "use a new key for a new request"
+            )
+        if row["status_code"] is None:
+            raise Conflict(f"a request with Idempotency-Key {key!r} is still being handled; retry in a moment")
+        headers = [(name.encode(), value.encode()) for name, value in row["headers"]]
+        headers.append((b"idempotent-replayed", b"true"))
+        await send({"type": "http.response.start", "status": row["status_code"], "headers": headers})
+        await send({"type": "http.response.body", "body": bytes(row["body"]), "more_body": False})
+
+    async def _run_and_store(
+        self, scope: Scope, send: Send, next_app: ASGIApp, owner: uuid.UUID, key: str, body: bytes
+    ) -> None:
+        pool = gateway_of(scope).pool
+        delivered = False
+
+        async def replay_receive() -> ReceiveMessage:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                request: HTTPRequestEvent = {"type": "http.request", "body": body, "more_body": False}
+                return request
+            disconnect: HTTPDisconnectEvent = {"type": "http.disconnect"}
+            return disconnect
+
+        status = 0
+        headers: list[list[str]] = []
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [
+                    [bytes(n).decode("latin-1"), bytes(v).decode("latin-1")]
+                    for n, v in message.get("headers", ())
+                    if bytes(n).decode("latin-1").lower() in _REPLAYED_HEADERS
+                ]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        stored = False
+        try:
+            await next_app(scope, replay_receive, capture)
+            if 200 <= status < 300:
+                await pool.execute(
+                    "UPDATE idempotency_keys SET status_code = $3, headers = $4, body = $5 "
+                    "WHERE owner_id = $1 AND key = $2",
+                    owner,
+                    key,
+                    status,
+                    headers,
+                    b"".join(chunks),
+                )
+                stored = True
+        finally:
+            if not stored:
+                await pool.execute(
+                    "DELETE FROM idempotency_keys WHERE owner_id = $1 AND key = $2 AND status_code IS NULL", owner, key
+                )

@@ -1,0 +1,54 @@
+"""In-process fan-out of job events to the requests waiting on them (Prefer: wait, SSE).
+
+The events consumer publishes here after it has written the event to Postgres, so a
+woken waiter always reads the updated row. Waiters also poll the row now and then:
+with several gateway replicas the event may have been consumed by another one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+QUEUE_LIMIT = 256
+
+
+@dataclass(frozen=True)
+class HubEvent:
+    job_id: uuid.UUID
+    #: started | progress | completed | failed | cancelled
+    kind: str
+    fraction: float = 0.0
+    stage: str = ""
+    message: str = ""
+
+    @property
+    def terminal(self) -> bool:
+        return self.kind in ("completed", "failed", "cancelled")
+
+
+class EventHub:
+    def __init__(self) -> None:
+        self._subscribers: dict[uuid.UUID, set[asyncio.Queue[HubEvent]]] = {}
+
+    @contextmanager
+    def subscribe(self, job_id: uuid.UUID) -> Iterator[asyncio.Queue[HubEvent]]:
+        queue: asyncio.Queue[HubEvent] = asyncio.Queue(QUEUE_LIMIT)
+        self._subscribers.setdefault(job_id, set()).add(queue)
+        try:
+            yield queue
+        finally:
+            subscribers = self._subscribers.get(job_id)
+            if subscribers is not None:
+                subscribers.discard(queue)
+                if not subscribers:
+                    del self._subscribers[job_id]
+
+    def publish(self, event: HubEvent) -> None:
+        for queue in self._subscribers.get(event.job_id, ()):
+            if queue.full():  # a slow reader loses old progress, never the terminal event
+                queue.get_nowait()
+            queue.put_nowait(event)

@@ -1,0 +1,88 @@
+"""`JobStepExecutor`: each pipeline step is a generation job keyed by (project, step id).
+
+The job id is derived from the key, so running the same step again finds the same
+row: a completed step returns its stored result at once (a resumed production
+skips finished work), an unfinished one is awaited, and a failed one is queued
+again (its next dispatch gets a new JetStream message id, so it really runs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from google.protobuf.any_pb2 import Any as AnyMessage
+from google.protobuf.message import Message
+
+from studio.gateway.context import Gateway
+from studio.gateway.domain.jobs.services import JOB_COLUMNS, POLL_SECONDS, TERMINAL, insert_job, job_error
+from studio.gateway.protojson import unpack_any
+from studio.pipeline.steps import Step
+from studio.v1.common_pb2 import Progress
+
+#: Namespace of step job ids: uuid5(namespace, "<project id>/<step id>").
+STEP_NAMESPACE = uuid.UUID("6f1d2c1e-3b7a-5e0f-9a4d-2b8c7e5f1a30")
+
+
+def step_job_id(project_id: uuid.UUID, step_id: str) -> uuid.UUID:
+    return uuid.uuid5(STEP_NAMESPACE, f"{project_id}/{step_id}")
+
+
+class JobStepExecutor:
+    def __init__(self, gateway: Gateway, owner_id: uuid.UUID, project_id: uuid.UUID) -> None:
+        self.gateway = gateway
+        self.owner_id = owner_id
+        self.project_id = project_id
+
+    async def run(self, step: Step) -> Any:
+        job_id = step_job_id(self.project_id, step.id)
+        with self.gateway.hub.subscribe(job_id) as events:
+            row = await self._ensure_job(step, job_id)
+            while row["status"] not in TERMINAL:
+                try:
+                    event = await asyncio.wait_for(events.get(), POLL_SECONDS)
+                except TimeoutError:
+                    row = await self._row(job_id)
+                    continue
+                if event.terminal:
+                    row = await self._row(job_id)
+                elif event.kind == "progress":
+                    await step.report(Progress(fraction=event.fraction, stage=event.stage, message=event.message))
+        if row["status"] == "completed":
+            return await self._result(job_id)
+        raise job_error(row)
+
+    async def _row(self, job_id: uuid.UUID) -> Any:
+        return await self.gateway.pool.fetchrow(f"SELECT {JOB_COLUMNS} FROM generation_jobs WHERE id = $1", job_id)
+
+    async def _ensure_job(self, step: Step, job_id: uuid.UUID) -> Any:
+        """The step's job: created queued if new, re-queued if it had failed, else as it is."""
+        async with self.gateway.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(f"SELECT {JOB_COLUMNS} FROM generation_jobs WHERE id = $1 FOR UPDATE", job_id)
+            if row is None:
+                row = await insert_job(
+                    conn,
+                    self.gateway,
+                    owner_id=self.owner_id,
+                    service=step.service,
+                    rpc=step.rpc,
+                    request=step.request,
+                    job_id=job_id,
+                    project_id=self.project_id,
+                    step_id=step.id,
+                )
+            elif row["status"] in ("failed", "cancelled"):
+                row = await conn.fetchrow(
+                    "UPDATE generation_jobs SET status = 'queued', error_code = NULL, error_message = NULL, "
+                    " progress = 0, stage = '', result = NULL, result_any = NULL, started_at = NULL, "
+                    " completed_at = NULL, updated_at = now() "
+                    f"WHERE id = $1 RETURNING {JOB_COLUMNS}",
+                    job_id,
+                )
+        self.gateway.dispatch_waker.wake()
+        return row
+
+    async def _result(self, job_id: uuid.UUID) -> Message:
+        packed = await self.gateway.pool.fetchval("SELECT result_any FROM generation_jobs WHERE id = $1", job_id)
+        return unpack_any(AnyMessage.FromString(packed))

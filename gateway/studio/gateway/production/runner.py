@@ -1,0 +1,127 @@
+"""Runs projects' productions in the gateway, and resumes the unfinished ones at start-up.
+
+A project being produced is `running` in Postgres; a restart finds it there and runs
+`produce()` again, which recalls finished steps from their jobs instead of redoing
+them. A per-project advisory lock keeps two gateway replicas from running one project.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from typing import Any
+
+from studio.core.errors import StudioError
+from studio.gateway.context import Gateway
+from studio.gateway.db.pool import connect
+from studio.gateway.production.executor import JobStepExecutor
+from studio.gateway.production.resolver import resolve_for_owner
+from studio.gateway.protojson import to_json
+from studio.pipeline.events import ProductionEvent
+from studio.pipeline.production import produce
+
+log = logging.getLogger(__name__)
+
+
+def _lock_key(project_id: uuid.UUID) -> int:
+    return project_id.int & 0x7FFF_FFFF_FFFF_FFFF
+
+
+class ProjectRunner:
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self._tasks: dict[uuid.UUID, asyncio.Task[None]] = {}
+
+    def start(self, project_id: uuid.UUID) -> None:
+        task = self._tasks.get(project_id)
+        if task is not None and not task.done():
+            return
+        task = asyncio.create_task(self._run(project_id), name=f"project-{project_id}")
+        self._tasks[project_id] = task
+        task.add_done_callback(
+            lambda _: self._tasks.pop(project_id, None) if self._tasks.get(project_id) is task else None
+        )
+
+    async def resume_all(self) -> int:
+        rows = await self.gateway.pool.fetch("SELECT id FROM projects WHERE status = 'running' ORDER BY updated_at")
+        for row in rows:
+            log.info("resuming production of project %s", row["id"])
+            self.start(row["id"])
+        return len(rows)
+
+    async def stop(self) -> None:
+        """Stop productions (they stay `running` and resume at the next start)."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(BaseException):
+                await task
+
+    async def wait_idle(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+    async def _run(self, project_id: uuid.UUID) -> None:
+        lock = await connect(self.gateway.settings.database_url)
+        try:
+            if not await lock.fetchval("SELECT pg_try_advisory_lock($1)", _lock_key(project_id)):
+                log.info("project %s is produced by another gateway", project_id)
+                return
+            await self._produce(project_id)
+        finally:
+            with contextlib.suppress(Exception):
+                await lock.close()
+
+    async def _produce(self, project_id: uuid.UUID) -> None:
+        pool = self.gateway.pool
+        row = await pool.fetchrow(
+            "SELECT owner_id, screenplay FROM projects WHERE id = $1 AND status = 'running'", project_id
+        )
+        if row is None:
+            return
+        owner_id: uuid.UUID = row["owner_id"]
+        try:
+            resolved = await resolve_for_owner(self.gateway, owner_id, row["screenplay"])
+            executor = JobStepExecutor(self.gateway, owner_id, project_id)
+            result = await produce(resolved, executor, on_event=lambda event: self._on_event(project_id, event))
+        except StudioError as error:
+            await self._finish(project_id, "failed", error=error.message)
+            return
+        except Exception as error:
+            log.exception("production of project %s failed", project_id)
+            await self._finish(project_id, "failed", error=f"internal error: {type(error).__name__}; see gateway logs")
+            return
+        await self._finish(project_id, "completed", result=to_json(result))
+        log.info("project %s produced", project_id)
+
+    async def _finish(
+        self, project_id: uuid.UUID, status: str, *, error: str | None = None, result: Any = None
+    ) -> None:
+        await self.gateway.pool.execute(
+            "UPDATE projects SET status = $2, error = $3, result = COALESCE($4, result), updated_at = now() "
+            "WHERE id = $1",
+            project_id,
+            status,
+            error,
+            result,
+        )
+
+    async def _on_event(self, project_id: uuid.UUID, event: ProductionEvent) -> None:
+        if event.kind == "planned":
+            steps = [
+                {
+                    "id": s.id,
+                    "name": s.name,
+                    "service": s.service,
+                    "rpc": s.rpc,
+                    "label": s.label,
+                    "depends_on": list(s.depends_on),
+                }
+                for s in event.steps
+            ]
+            await self.gateway.pool.execute(
+                "UPDATE projects SET steps = $2, updated_at = now() WHERE id = $1", project_id, steps
+            )

@@ -1,0 +1,161 @@
+"""`studio serve gateway`: migrate, connect, then serve REST beside the background loops.
+
+Start-up fails fast with one line when Postgres, NATS or the artifact store is
+misconfigured or unreachable. SIGTERM/SIGINT stop accepting requests, let in-flight
+ones finish, stop the loops, and close connections; running productions stay
+`running` in Postgres and resume at the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import signal
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+
+import uvicorn
+
+from studio.core.artifacts import open_store
+from studio.core.errors import ConfigError
+from studio.core.jobs import JobTransport
+from studio.gateway.app import create_app
+from studio.gateway.background.dispatcher import Dispatcher
+from studio.gateway.background.events import EventsConsumer
+from studio.gateway.context import Gateway
+from studio.gateway.db.migrate import migrate
+from studio.gateway.db.pool import create_pool
+from studio.gateway.domain.webhooks.services import WebhookSender
+from studio.gateway.settings import GatewaySettings, gateway_settings
+
+log = logging.getLogger(__name__)
+
+STARTUP_CHECK_TIMEOUT = 10.0
+T = TypeVar("T")
+
+
+async def _checked(step: str, awaitable: Awaitable[T]) -> T:
+    try:
+        return await asyncio.wait_for(awaitable, STARTUP_CHECK_TIMEOUT)
+    except TimeoutError:
+        raise ConfigError(f"{step} did not answer within {STARTUP_CHECK_TIMEOUT:.0f}s") from None
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the gateway's stop event drives shutdown."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+async def open_gateway(settings: GatewaySettings) -> Gateway:
+    """Migrate the database and connect everything the gateway needs (ConfigError on failure)."""
+    await _checked("Postgres (STUDIO_DATABASE_URL)", migrate(settings.database_url))
+    pool = await _checked("Postgres (STUDIO_DATABASE_URL)", create_pool(settings.database_url, settings.db_pool_size))
+    try:
+        artifacts = open_store(settings)
+        await _checked(f"artifact store ({settings.artifacts})", artifacts.check())
+        transport = await _checked(f"NATS at {settings.nats_url} (STUDIO_NATS_URL)", JobTransport.connect(settings))
+    except BaseException:
+        await pool.close()
+        raise
+    if not settings.jwt_secret:
+        log.warning(
+            "STUDIO_JWT_SECRET is not set: web UI tokens are signed with a random key and die with this process"
+        )
+    return Gateway(
+        settings=settings,
+        pool=pool,
+        transport=transport,
+        artifacts=artifacts,
+        jwt_secret=settings.jwt_secret or secrets.token_urlsafe(32),
+    )
+
+
+async def close_gateway(gateway: Gateway) -> None:
+    await gateway.runner.stop()
+    await gateway.close_clients()
+    await gateway.transport.close()
+    await gateway.pool.close()
+
+
+async def run_gateway(
+    port: int,
+    settings: GatewaySettings,
+    stop: asyncio.Event,
+    *,
+    on_ready: Callable[[Gateway, int], Any] | None = None,
+) -> None:
+    """Serve until `stop` is set. `on_ready` gets the context and the bound port (tests use port 0)."""
+    gateway = await open_gateway(settings)
+    config = uvicorn.Config(
+        create_app(gateway),
+        host=settings.host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=int(settings.shutdown_grace),
+        server_header=False,
+    )
+    server = _Server(config)
+    loops = [
+        asyncio.create_task(Dispatcher(gateway).run(stop), name="dispatcher"),
+        asyncio.create_task(EventsConsumer(gateway).run(stop), name="events"),
+        asyncio.create_task(WebhookSender(gateway).run(stop), name="webhooks"),
+    ]
+    for task in loops:  # a dead loop stops the process rather than leaving it half-working
+        task.add_done_callback(lambda t: stop.set() if not t.cancelled() and t.exception() else None)
+    serving = asyncio.create_task(server.serve(), name="http")
+    try:
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.02)
+        if serving.done():
+            serving.result()
+            raise ConfigError(f"cannot listen on {settings.host}:{port} (port in use? pass --port)")
+        bound = server.servers[0].sockets[0].getsockname()[1] if server.servers else port
+        log.info("gateway listening on :%d", bound)
+        resumed = await gateway.runner.resume_all()
+        if resumed:
+            log.info("resumed %d unfinished productions", resumed)
+        if on_ready is not None:
+            on_ready(gateway, bound)
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait({serving, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        log.info("gateway shutting down")
+    finally:
+        stop.set()
+        server.should_exit = True
+        gateway.dispatch_waker.wake()
+        gateway.webhook_waker.wake()
+        with contextlib.suppress(Exception):
+            await serving
+        for task in loops:
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(task, 10)
+        for task in loops:
+            if not task.done():
+                task.cancel()
+        await close_gateway(gateway)
+        failed = [t for t in loops if t.done() and not t.cancelled() and t.exception() is not None]
+        for task in failed:
+            log.error("%s loop failed", task.get_name(), exc_info=task.exception())
+
+
+async def serve_gateway(port: int) -> None:
+    """Run the gateway until SIGTERM/SIGINT (what `studio serve gateway` calls)."""
+    settings = gateway_settings()
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    await run_gateway(port, settings, stop)

@@ -1,0 +1,88 @@
+"""Gateway settings: the shared STUDIO_* settings plus what only the gateway reads."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from studio.core.registry import SERVICES
+from studio.core.settings import ENV_PREFIX, StudioSettings, load_settings
+
+MIB = 1024 * 1024
+
+
+def _addr(service: str) -> str:
+    return f"127.0.0.1:{SERVICES[service].port}"
+
+
+class GatewaySettings(StudioSettings):
+    """Read once (`gateway_settings()`); every field is a STUDIO_<NAME> variable."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/studio"
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+
+    host: str = "0.0.0.0"
+    #: Base URL put in links handed to clients ("https://studio.example.com"); empty = relative links.
+    public_url: str = ""
+
+    audio_addr: str = _addr("audio")
+    image_addr: str = _addr("image")
+    video_addr: str = _addr("video")
+    composer_addr: str = _addr("composer")
+
+    #: HS256 secret for web UI tokens; empty = a random one per process (tokens die with it).
+    jwt_secret: str = ""
+    jwt_ttl_seconds: int = Field(default=3600, ge=60, le=30 * 24 * 3600)
+
+    #: Requests per minute, per API key and per endpoint.
+    rate_limit_read_per_minute: int = Field(default=600, ge=1)
+    rate_limit_write_per_minute: int = Field(default=120, ge=1)
+    #: Per-endpoint overrides by operation id, e.g. {"generate_speech": 30}.
+    rate_limits: dict[str, int] = Field(default_factory=dict)
+
+    max_upload_bytes: int = Field(default=25 * MIB, ge=1024)
+    max_json_bytes: int = Field(default=1 * MIB, ge=1024)
+    #: Longest accepted voice sample, in seconds.
+    max_voice_sample_seconds: float = Field(default=300.0, gt=0)
+    #: Longest accepted audio upload (narration, music) at /api/v1/assets, in seconds.
+    max_audio_upload_seconds: float = Field(default=1800.0, gt=0)
+    max_image_pixels: int = Field(default=64_000_000, ge=1)
+
+    #: Dispatch order between services when slots are scarce (higher first).
+    job_priorities: dict[str, int] = Field(default_factory=lambda: {"audio": 3, "image": 2, "video": 1, "composer": 1})
+    #: Jobs per service the gateway lets run at once; the rest wait in Postgres, by priority.
+    max_concurrent_jobs: dict[str, int] = Field(
+        default_factory=lambda: {"audio": 4, "image": 2, "video": 1, "composer": 1}
+    )
+    #: Cap across all services (0 = only the per-service caps).
+    max_concurrent_jobs_total: int = Field(default=0, ge=0)
+    #: Seconds between dispatcher sweeps when nothing wakes it (other replicas' work, lost wake-ups).
+    dispatch_interval: float = Field(default=2.0, gt=0)
+
+    allow_private_webhooks: bool = False
+    webhook_max_attempts: int = Field(default=6, ge=1, le=30)
+    #: First retry delay in seconds; doubles with each attempt.
+    webhook_retry_base: float = Field(default=5.0, ge=0)
+    webhook_timeout: float = Field(default=10.0, gt=0)
+
+    #: Asset downloads: "redirect" to a presigned URL, "stream" through the gateway, "auto" (redirect on S3).
+    download_mode: Literal["auto", "redirect", "stream"] = "auto"
+    #: Longest the OpenAI-compatible endpoints wait for their job, in seconds.
+    openai_wait_seconds: float = Field(default=300.0, gt=0)
+    #: /readyz fails when a model server is not SERVING (off: they are reported but not required).
+    ready_requires_services: bool = True
+    grpc_health_timeout: float = Field(default=2.0, gt=0)
+
+    def service_addr(self, service: str) -> str:
+        return str(getattr(self, f"{service}_addr"))
+
+    def priority(self, service: str) -> int:
+        return self.job_priorities.get(service, 1)
+
+
+def gateway_settings() -> GatewaySettings:
+    return load_settings(GatewaySettings)
