@@ -125,7 +125,7 @@ def render(
         Path | None, typer.Option(help="Keep intermediate files here; rerunning resumes an interrupted render")
     ] = None,
 ) -> None:
-    """Render a film: OUT plus OUT.srt, OUT.vtt and OUT.poster.png beside it."""
+    """Render a film: OUT plus OUT.srt, OUT.vtt and OUT.png (poster) beside it."""
     state = cli_state(ctx)
     run_async(_render(state, screenplay, output, briefing, duration, style, language, work_dir))
 

@@ -24,7 +24,7 @@ FORMATS = {".mp4": "mp4", ".webm": "webm"}
 
 @dataclass(frozen=True)
 class FilmFiles:
-    """Where a rendered film and its sidecars go: OUT, OUT.srt, OUT.vtt, OUT.poster.png."""
+    """Where a rendered film and its sidecars go: OUT, OUT.srt, OUT.vtt, OUT.png (poster)."""
 
     video: Path
     srt: Path
@@ -34,7 +34,7 @@ class FilmFiles:
     @classmethod
     def beside(cls, out: Path) -> FilmFiles:
         out = Path(out)
-        return cls(out, out.with_suffix(".srt"), out.with_suffix(".vtt"), out.with_name(f"{out.stem}.poster.png"))
+        return cls(out, out.with_suffix(".srt"), out.with_suffix(".vtt"), out.with_suffix(".png"))
 
 
 @dataclass(frozen=True)
