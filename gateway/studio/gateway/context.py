@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -36,18 +35,27 @@ class Waker:
         self._event.clear()
 
 
-@dataclass
 class Gateway:
-    settings: GatewaySettings
-    pool: asyncpg.Pool
-    transport: JobTransport
-    artifacts: ArtifactStore
-    jwt_secret: str
-    hub: EventHub = field(default_factory=EventHub)
-    dispatch_waker: Waker = field(default_factory=Waker)
-    webhook_waker: Waker = field(default_factory=Waker)
-    _clients: dict[str, GrpcClient] = field(default_factory=dict)
-    _runner: ProjectRunner | None = None
+    """A plain class on purpose: Litestar passes dependencies through msgspec, which would copy a dataclass."""
+
+    def __init__(
+        self,
+        settings: GatewaySettings,
+        pool: asyncpg.Pool,
+        transport: JobTransport,
+        artifacts: ArtifactStore,
+        jwt_secret: str,
+    ) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.transport = transport
+        self.artifacts = artifacts
+        self.jwt_secret = jwt_secret
+        self.hub = EventHub()
+        self.dispatch_waker = Waker()
+        self.webhook_waker = Waker()
+        self._clients: dict[str, GrpcClient] = {}
+        self._runner: ProjectRunner | None = None
 
     @property
     def runner(self) -> ProjectRunner:

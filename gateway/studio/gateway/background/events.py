@@ -10,6 +10,7 @@ re-queued job (older message id) are ignored.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -57,6 +58,13 @@ class EventsConsumer:
             names.job_events(), durable=DURABLE, stream=names.events_stream, config=config
         )
         log.info("following job events (%s)", names.events_stream)
+        try:
+            await self._consume(sub, stop)
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    async def _consume(self, sub: Any, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 messages = await sub.fetch(BATCH, timeout=0.5)

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
+import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from studio.core.metrics import QUEUE_DEPTH
@@ -20,6 +21,8 @@ async def _check(awaitable: Awaitable[Any], timeout: float = CHECK_TIMEOUT) -> d
         detail = await asyncio.wait_for(awaitable, timeout)
     except TimeoutError:
         return {"ok": False, "detail": f"no answer within {timeout:.0f}s"}
+    except grpc.aio.AioRpcError as error:
+        return {"ok": False, "detail": f"{error.code().name}: {error.details()}"}
     except Exception as error:  # noqa: BLE001 - any failure means "not ready", reported as text
         return {"ok": False, "detail": str(error) or type(error).__name__}
     return {"ok": True, "detail": detail or "ok"}
