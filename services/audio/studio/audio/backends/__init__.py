@@ -1,0 +1,1 @@
+"""Speech and music backends behind one small protocol each (see base.py)."""

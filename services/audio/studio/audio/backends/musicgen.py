@@ -1,0 +1,176 @@
+"""The `musicgen` music backend: Meta's MusicGen through transformers, weights from the models dir.
+
+MusicGen is trained on 30-second clips; longer tracks are continued window by window,
+each new window conditioned on the description and on the last seconds of audio so far
+(the model's own audio-prompt mode), which keeps harmony and tempo continuous.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from studio.audio.analysis import resample
+from studio.audio.backends.base import ProgressCallback
+from studio.audio.models import CATALOG, model_spec
+from studio.core.errors import ConfigError, ModelNotInstalled
+from studio.core.models import ModelSpec
+from studio.v1.common_pb2 import ModelInfo
+
+GUIDANCE_SCALE = 3.0
+
+
+class _StepCounter:
+    """A transformers streamer that only counts decoding steps, to report progress."""
+
+    def __init__(self, total: int, on_step: ProgressCallback) -> None:
+        self.total = max(1, total)
+        self.steps = 0
+        self.on_step = on_step
+
+    def put(self, value: Any) -> None:
+        self.steps += 1
+        self.on_step(min(1.0, self.steps / self.total))
+
+    def end(self) -> None:
+        self.on_step(1.0)
+
+
+class MusicgenBackend:
+    name = "musicgen"
+
+    def __init__(
+        self,
+        models_dir: Path,
+        model: str = "musicgen-small",
+        device: str = "auto",
+        *,
+        segment_seconds: float = 30.0,
+        prompt_seconds: float = 10.0,
+    ) -> None:
+        if not 0 < prompt_seconds < segment_seconds:
+            raise ConfigError("musicgen: prompt_seconds must be positive and shorter than segment_seconds")
+        self.spec: ModelSpec = model_spec(model, self.name)
+        self.models_dir = Path(models_dir)
+        self.device_setting = device
+        self.segment_seconds = segment_seconds
+        self.prompt_seconds = prompt_seconds
+        self._model: Any = None
+        self._processor: Any = None
+        self._device = "cpu"
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        path = self.spec.path(self.models_dir)
+        if not self.spec.installed(self.models_dir):
+            raise ModelNotInstalled(
+                f"MusicGen weights are not in {path}; fetch them with `studio models download {self.spec.name}`"
+            )
+        try:
+            from transformers import AutoProcessor, MusicgenForConditionalGeneration
+        except ImportError as error:
+            raise ConfigError(f"the musicgen backend needs transformers (studio-audio[music]): {error}") from None
+        from studio.core.devices import torch_device, torch_dtype
+
+        self._device = torch_device(self.device_setting)
+        self._processor = AutoProcessor.from_pretrained(path, local_files_only=True)
+        model: Any = MusicgenForConditionalGeneration.from_pretrained(
+            path, dtype=torch_dtype(self._device), local_files_only=True
+        )
+        self._model = model.to(self._device).eval()
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            raise ModelNotInstalled("the musicgen backend is not loaded")
+        return self._model
+
+    @property
+    def native_rate(self) -> int:
+        return int(self.model.config.audio_encoder.sampling_rate)
+
+    @property
+    def frame_rate(self) -> float:
+        return float(self.model.config.audio_encoder.frame_rate)
+
+    def _generate(self, inputs: dict[str, Any], frames: int, progress: ProgressCallback) -> np.ndarray:
+        """`frames` new codec frames (plus any audio prompt in `inputs`), as (channels, samples) float32."""
+        import torch
+
+        delay = int(self.model.decoder.config.num_codebooks) - 1  # MusicGen's codebook delay pattern
+        new_tokens = frames + delay + 1
+        moved = {key: value.to(self._device) for key, value in inputs.items()}
+        if "input_values" in moved:
+            moved["input_values"] = moved["input_values"].to(self.model.dtype)
+        with torch.inference_mode():
+            audio = self.model.generate(
+                **moved,
+                do_sample=True,
+                guidance_scale=GUIDANCE_SCALE,
+                max_new_tokens=new_tokens,
+                streamer=_StepCounter(new_tokens, progress),
+            )
+        return np.asarray(audio[0].float().cpu().numpy(), dtype=np.float32)
+
+    def generate(
+        self, description: str, seconds: float, sample_rate: int, seed: int | None, progress: ProgressCallback
+    ) -> np.ndarray:
+        with self._lock:
+            if seed is not None:
+                import torch
+
+                torch.manual_seed(seed)
+            audio = self._continue(description, seconds, progress)
+        return finish(audio, self.native_rate, seconds, sample_rate)
+
+    def _continue(self, description: str, seconds: float, progress: ProgressCallback) -> np.ndarray:
+        rate = self.native_rate
+        needed = math.ceil(seconds * rate)
+        first = min(seconds, self.segment_seconds)
+        windows = 1 + max(0, math.ceil((seconds - first) / (self.segment_seconds - self.prompt_seconds)))
+
+        def report(window: int) -> ProgressCallback:
+            return lambda fraction: progress((window + fraction) / windows)
+
+        text = self._processor(text=[description], padding=True, return_tensors="pt")
+        audio = self._generate(dict(text), math.ceil(first * self.frame_rate), report(0))
+        window = 1
+        while audio.shape[-1] < needed:
+            prompt = audio[:, -int(self.prompt_seconds * rate) :]
+            remaining = (needed - audio.shape[-1]) / rate
+            new_seconds = min(self.segment_seconds - self.prompt_seconds, remaining)
+            inputs = self._processor(
+                audio=prompt[0] if prompt.shape[0] == 1 else prompt,
+                sampling_rate=rate,
+                text=[description],
+                padding=True,
+                return_tensors="pt",
+            )
+            generated = self._generate(dict(inputs), math.ceil(new_seconds * self.frame_rate), report(window))
+            audio = np.concatenate([audio, generated[:, prompt.shape[-1] :]], axis=-1)
+            window += 1
+        return audio
+
+    def models(self) -> list[ModelInfo]:
+        return [spec.info(self.models_dir) for spec in CATALOG if spec.backend == self.name]
+
+
+def finish(audio: np.ndarray, native_rate: int, seconds: float, sample_rate: int) -> np.ndarray:
+    """(channels, samples) at the model's rate -> exactly `seconds` of stereo at `sample_rate`, faded out."""
+    stereo = audio.T if audio.shape[0] >= 2 else np.repeat(audio.T, 2, axis=1)
+    stereo = resample(stereo[:, :2], native_rate, sample_rate)
+    frames = round(seconds * sample_rate)
+    if len(stereo) < frames:
+        stereo = np.pad(stereo, ((0, frames - len(stereo)), (0, 0)))
+    stereo = stereo[:frames].copy()
+    fade = min(frames, int(min(1.5, seconds * 0.1) * sample_rate))
+    if fade:
+        stereo[frames - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
+    peak = float(np.max(np.abs(stereo))) if frames else 0.0
+    if peak > 0.89:
+        stereo *= 0.89 / peak
+    return stereo.astype(np.float32)

@@ -1,0 +1,119 @@
+"""Decoding and encoding through ffmpeg: every container and codec goes through one well-kept tool.
+
+Samples are float32 numpy arrays shaped (frames,) for mono or (frames, channels).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from studio.core.errors import InvalidInput
+from studio.v1 import audio_pb2
+
+#: ffprobe format names accepted for voice samples (wav, mp3, flac, ogg, m4a, webm).
+SAMPLE_FORMATS = {"wav", "mp3", "flac", "ogg", "mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm"}
+ACCEPTED_SAMPLES = "wav, mp3, flac, ogg, m4a or webm"
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """How an AudioFormat is written: file extension, content type, ffmpeg codec arguments."""
+
+    name: str
+    extension: str
+    content_type: str
+    codec_args: tuple[str, ...]
+    #: Sample rates the codec accepts (empty = any); others are resampled to the nearest.
+    rates: tuple[int, ...] = ()
+
+
+FORMATS: dict[int, OutputFormat] = {
+    audio_pb2.AUDIO_FORMAT_WAV: OutputFormat("wav", "wav", "audio/wav", ("-c:a", "pcm_s16le")),
+    audio_pb2.AUDIO_FORMAT_MP3: OutputFormat("mp3", "mp3", "audio/mpeg", ("-c:a", "libmp3lame", "-q:a", "2")),
+    audio_pb2.AUDIO_FORMAT_OGG_OPUS: OutputFormat(
+        "ogg", "ogg", "audio/ogg", ("-c:a", "libopus", "-b:a", "96k"), rates=(8000, 12000, 16000, 24000, 48000)
+    ),
+    audio_pb2.AUDIO_FORMAT_FLAC: OutputFormat("flac", "flac", "audio/flac", ("-c:a", "flac")),
+}
+FORMATS[audio_pb2.AUDIO_FORMAT_UNSPECIFIED] = FORMATS[audio_pb2.AUDIO_FORMAT_WAV]
+
+
+def output_format(value: int) -> OutputFormat:
+    try:
+        return FORMATS[value]
+    except KeyError:
+        raise InvalidInput(f"format: unknown audio format {value}; accepted: wav, mp3, ogg (opus), flac") from None
+
+
+def codec_rate(fmt: OutputFormat, rate: int) -> int:
+    """The rate the codec will actually store for a requested `rate`."""
+    if not fmt.rates or rate in fmt.rates:
+        return rate
+    return min(fmt.rates, key=lambda r: (abs(r - rate), -r))
+
+
+def probe(path: Path) -> dict[str, object]:
+    """ffprobe's view of a file; InvalidInput when it is not media at all."""
+    result = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    if result.returncode != 0:
+        raise InvalidInput(f"sample is not audio ffmpeg can read; accepted: {ACCEPTED_SAMPLES}")
+    info: dict[str, object] = json.loads(result.stdout or b"{}")
+    return info
+
+
+def decode(path: Path, sample_rate: int, *, channels: int = 1, max_seconds: float | None = None) -> np.ndarray:
+    """Decode any audio ffmpeg reads to float32 at `sample_rate`, downmixed to `channels`."""
+    command = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-vn", "-sn", "-dn"]
+    if max_seconds is not None:
+        command += ["-t", f"{max_seconds:.3f}"]
+    command += ["-ac", str(channels), "-ar", str(sample_rate), "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
+    result = subprocess.run(command, capture_output=True, check=False, timeout=600)
+    if result.returncode != 0:
+        detail = result.stderr.decode(errors="replace").strip().splitlines()
+        reason = detail[-1] if detail else "unknown error"
+        raise InvalidInput(f"sample could not be decoded as audio ({reason}); accepted: {ACCEPTED_SAMPLES}")
+    samples = np.frombuffer(result.stdout, dtype="<f4").astype(np.float32)
+    if channels > 1:
+        samples = samples[: len(samples) - len(samples) % channels].reshape(-1, channels)
+    return samples
+
+
+def to_int16(samples: np.ndarray) -> np.ndarray:
+    return (np.clip(samples, -1.0, 1.0) * 32767.0).round().astype("<i2")
+
+
+def encode(samples: np.ndarray, sample_rate: int, fmt: OutputFormat, dest: Path) -> int:
+    """Write `samples` to `dest` in `fmt`; return the sample rate the file holds.
+
+    WAV and FLAC are written directly; lossy formats go through ffmpeg from a temporary WAV.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if fmt.name == "wav":
+        sf.write(dest, samples, sample_rate, subtype="PCM_16", format="WAV")
+        return sample_rate
+    if fmt.name == "flac":
+        sf.write(dest, samples, sample_rate, subtype="PCM_16", format="FLAC")
+        return sample_rate
+    rate = codec_rate(fmt, sample_rate)
+    source = dest.with_name(f".{dest.name}.src.wav")
+    try:
+        sf.write(source, samples, sample_rate, subtype="FLOAT", format="WAV")
+        command = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-ar", str(rate)]
+        command += [*fmt.codec_args, "-f", fmt.extension if fmt.name != "ogg" else "ogg", str(dest)]
+        result = subprocess.run(command, capture_output=True, check=False, timeout=600)
+        if result.returncode != 0:
+            raise RuntimeError(f"ffmpeg could not encode {fmt.name}: {result.stderr.decode(errors='replace')[-400:]}")
+    finally:
+        source.unlink(missing_ok=True)
+    return rate

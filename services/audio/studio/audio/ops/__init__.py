@@ -1,0 +1,1 @@
+"""The audio service's operations, each written once for gRPC, jobs and embedded calls."""

@@ -1,0 +1,135 @@
+"""The service's backends: which exist, which are loaded, and loading each exactly once.
+
+Default and preloaded backends load at start-up (health turns SERVING after); a request
+naming another known backend loads it on first use, from the local models dir only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from studio.audio.backends.base import MusicBackend, SpeechBackend
+from studio.audio.models import CATALOG
+from studio.audio.settings import AudioSettings
+from studio.core.errors import ConfigError, InvalidInput
+from studio.core.settings import StudioSettings
+from studio.v1.common_pb2 import ModelInfo
+
+log = logging.getLogger(__name__)
+B = TypeVar("B")
+
+
+def _speech_factories(settings: AudioSettings, shared: StudioSettings) -> dict[str, Callable[[], SpeechBackend]]:
+    def espeak() -> SpeechBackend:
+        from studio.audio.backends.espeak import EspeakBackend
+
+        return EspeakBackend()
+
+    def chatterbox() -> SpeechBackend:
+        from studio.audio.backends.chatterbox import ChatterboxBackend
+
+        return ChatterboxBackend(
+            shared.models_dir,
+            settings.chatterbox_model,
+            shared.device,
+            chunk_chars=settings.chatterbox_chunk_chars,
+            cache_size=settings.chatterbox_voice_cache,
+        )
+
+    return {"espeak": espeak, "chatterbox": chatterbox}
+
+
+def _music_factories(settings: AudioSettings, shared: StudioSettings) -> dict[str, Callable[[], MusicBackend]]:
+    def synth() -> MusicBackend:
+        from studio.audio.backends.synth import SynthMusicBackend
+
+        return SynthMusicBackend()
+
+    def musicgen() -> MusicBackend:
+        from studio.audio.backends.musicgen import MusicgenBackend
+
+        return MusicgenBackend(shared.models_dir, settings.musicgen_model, shared.device)
+
+    return {"synth": synth, "musicgen": musicgen}
+
+
+class _Pool:
+    """Backends of one kind: built and loaded lazily, once, under a per-name lock."""
+
+    def __init__(self, kind: str, factories: dict[str, Callable[[], Any]], instances: dict[str, Any]) -> None:
+        self.kind = kind
+        self.factories = dict(factories)
+        self.instances = dict(instances)
+        self.loaded: dict[str, Any] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @property
+    def names(self) -> list[str]:
+        return sorted({*self.factories, *self.instances})
+
+    async def get(self, name: str) -> Any:
+        if name in self.loaded:
+            return self.loaded[name]
+        if name not in self.factories and name not in self.instances:
+            raise InvalidInput(f"backend: unknown {self.kind} backend {name!r}; choose one of: {', '.join(self.names)}")
+        lock = self._locks.setdefault(name, asyncio.Lock())
+        async with lock:
+            if name not in self.loaded:
+                backend = self.instances.get(name) or self.factories[name]()
+                await asyncio.to_thread(backend.load)
+                self.loaded[name] = backend
+                log.info("loaded %s backend %s", self.kind, name)
+        return self.loaded[name]
+
+
+class AudioRuntime:
+    def __init__(
+        self,
+        settings: AudioSettings,
+        shared: StudioSettings,
+        *,
+        speech: dict[str, SpeechBackend] | None = None,
+        music: dict[str, MusicBackend] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.shared = shared
+        self.speech = _Pool("speech", _speech_factories(settings, shared), speech or {})
+        self.music = _Pool("music", _music_factories(settings, shared), music or {})
+
+    def startup_backends(self) -> list[tuple[_Pool, str]]:
+        """The default backends and STUDIO_AUDIO_PRELOAD, validated."""
+        wanted = [(self.speech, self.settings.speech_backend), (self.music, self.settings.music_backend)]
+        for name in filter(None, (n.strip() for n in self.settings.preload.split(","))):
+            pool = self.speech if name in self.speech.names else self.music if name in self.music.names else None
+            if pool is None:
+                known = ", ".join([*self.speech.names, *self.music.names])
+                raise ConfigError(f"STUDIO_AUDIO_PRELOAD: unknown backend {name!r}; known: {known}")
+            wanted.append((pool, name))
+        for pool, name in wanted:
+            if name not in pool.names:
+                raise ConfigError(f"unknown {pool.kind} backend {name!r}; choose one of: {', '.join(pool.names)}")
+        return wanted
+
+    async def load(self) -> None:
+        for pool, name in self.startup_backends():
+            await pool.get(name)
+
+    async def speech_backend(self, name: str) -> SpeechBackend:
+        backend: SpeechBackend = await self.speech.get(name or self.settings.speech_backend)
+        return backend
+
+    async def music_backend(self, name: str) -> MusicBackend:
+        backend: MusicBackend = await self.music.get(name or self.settings.music_backend)
+        return backend
+
+    def models(self) -> list[ModelInfo]:
+        """Lite backends and every catalogue model, installed or not (nothing is loaded to answer)."""
+        from studio.audio.backends.espeak import EspeakBackend
+        from studio.audio.backends.synth import SynthMusicBackend
+
+        infos = [*EspeakBackend().models(), *SynthMusicBackend().models()]
+        infos += [spec.info(self.shared.models_dir) for spec in CATALOG]
+        return infos
