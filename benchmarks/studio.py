@@ -13,14 +13,18 @@ import argparse
 import asyncio
 import os
 import resource
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studio.pipeline.events import ProductionEvent
-from studio.pipeline.render import render_embedded
-from studio.pipeline.screenplay import load_screenplay
+# Run as a script, this file's folder comes first on sys.path and its name would shadow the `studio` package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from studio.pipeline.events import ProductionEvent  # noqa: E402
+from studio.pipeline.render import render_embedded  # noqa: E402
+from studio.pipeline.screenplay import load_screenplay  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
