@@ -37,6 +37,8 @@ class GatewaySettings(StudioSettings):
     #: HS256 secret for web UI tokens; empty = a random one per process (tokens die with it).
     jwt_secret: str = ""
     jwt_ttl_seconds: int = Field(default=3600, ge=60, le=30 * 24 * 3600)
+    #: Seconds a verified key or token is trusted before it is checked again (how long a revocation takes).
+    auth_cache_seconds: float = Field(default=10.0, ge=0)
 
     #: Requests per minute, per API key and per endpoint.
     rate_limit_read_per_minute: int = Field(default=600, ge=1)
@@ -46,7 +48,8 @@ class GatewaySettings(StudioSettings):
 
     max_upload_bytes: int = Field(default=25 * MIB, ge=1024)
     max_json_bytes: int = Field(default=1 * MIB, ge=1024)
-    #: Longest accepted voice sample, in seconds.
+    #: Accepted voice sample durations, in seconds.
+    min_voice_sample_seconds: float = Field(default=1.0, ge=0)
     max_voice_sample_seconds: float = Field(default=300.0, gt=0)
     #: Longest accepted audio upload (narration, music) at /api/v1/assets, in seconds.
     max_audio_upload_seconds: float = Field(default=1800.0, gt=0)

@@ -21,8 +21,6 @@ from studio.gateway.http.scope import gateway_of, header, scope_state
 PUBLIC = "public"
 #: The OpenAPI document and docs UI are public.
 DOCS_PATTERN = "^/docs"
-#: Seconds a resolved credential is trusted before it is looked up again (revocation delay).
-CACHE_SECONDS = 10.0
 _CACHE_LIMIT = 10_000
 
 
@@ -36,10 +34,10 @@ class _CredentialCache:
             return False, None
         return True, entry[0]
 
-    def put(self, credential: str, owner: uuid.UUID | None) -> None:
+    def put(self, credential: str, owner: uuid.UUID | None, seconds: float) -> None:
         if len(self._entries) >= _CACHE_LIMIT:
             self._entries.clear()
-        self._entries[credential] = (owner, time.monotonic() + CACHE_SECONDS)
+        self._entries[credential] = (owner, time.monotonic() + seconds)
 
 
 def credential_of(scope: Scope) -> str | None:
@@ -73,7 +71,7 @@ class AuthMiddleware(ASGIMiddleware):
         known, owner = self.cache.get(cache_key)
         if not known:
             owner = await self._resolve(scope, credential)
-            self.cache.put(cache_key, owner)
+            self.cache.put(cache_key, owner, gateway_of(scope).settings.auth_cache_seconds)
         if owner is None:
             raise Unauthorized("the API key or token is not valid (unknown, revoked or expired)")
         scope_state(scope)["owner_id"] = owner

@@ -85,7 +85,7 @@ def _declared(declared: str) -> str:
     return f" (got {declared})" if declared else ""
 
 
-async def probe_audio(path: Path, fmt: str, max_seconds: float) -> MediaInfo:
+async def probe_audio(path: Path, fmt: str, max_seconds: float, min_seconds: float = 0.0) -> MediaInfo:
     ffprobe = shutil.which("ffprobe")
     if ffprobe is None:  # the bytes were sniffed; without ffprobe the service does the decoding check
         return MediaInfo(kind="audio", format=fmt, content_type=AUDIO_TYPES[fmt])
@@ -115,8 +115,11 @@ async def probe_audio(path: Path, fmt: str, max_seconds: float) -> MediaInfo:
         reason = err.decode(errors="replace").strip().splitlines()[-1:] or ["no audio stream"]
         raise InvalidInput(f"the file looks like {fmt.upper()} but does not decode as audio: {reason[0][:200]}")
     duration = float(info.get("format", {}).get("duration") or 0.0)
-    if duration <= 0:
-        raise InvalidInput("the audio has no measurable duration; upload a recording of a few seconds")
+    if duration <= 0 or duration < min_seconds:
+        raise InvalidInput(
+            f"the audio lasts {duration:.2f}s; at least {max(min_seconds, 0.01):.2f}s is needed "
+            "(a clear recording of a few seconds or more)"
+        )
     if duration > max_seconds:
         raise InvalidInput(f"the audio is {duration:.0f}s long; at most {max_seconds:.0f}s is accepted")
     stream = streams[0]
@@ -148,11 +151,11 @@ def _check_image(path: Path, fmt: str, max_pixels: int) -> MediaInfo:
     return MediaInfo(kind="image", format=fmt, content_type=IMAGE_TYPES[fmt], width=width, height=height)
 
 
-async def validate_audio(path: Path, declared: str, max_seconds: float) -> MediaInfo:
+async def validate_audio(path: Path, declared: str, max_seconds: float, min_seconds: float = 0.0) -> MediaInfo:
     fmt = sniff_audio(await asyncio.to_thread(_head, path))
     if fmt is None:
         raise UnsupportedMediaType(f"expected {AUDIO_ACCEPTED}; the upload is not audio{_declared(declared)}")
-    return await probe_audio(path, fmt, max_seconds)
+    return await probe_audio(path, fmt, max_seconds, min_seconds)
 
 
 async def validate_image(path: Path, declared: str, max_pixels: int) -> MediaInfo:

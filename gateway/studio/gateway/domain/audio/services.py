@@ -82,7 +82,9 @@ async def clone_voice(gateway: Gateway, owner_id: uuid.UUID, form: CloneVoiceFor
     settings = gateway.settings
 
     async def validate(path: Path, declared: str) -> MediaInfo:
-        return await validate_audio(path, declared, settings.max_voice_sample_seconds)
+        return await validate_audio(
+            path, declared, settings.max_voice_sample_seconds, settings.min_voice_sample_seconds
+        )
 
     voice_id = uuid.uuid4()
     async with (
