@@ -11,8 +11,6 @@ from studio.v1 import composer_pb2 as pb
 DEFAULT_FPS = 30.0
 DEFAULT_QUALITY = 70
 DEFAULT_LUFS = -14.0
-#: Loudness normalisation aims here so the encoded file stays at or below -1 dBTP.
-TRUE_PEAK_TARGET = -1.5
 SHORT_SIDE = 720
 MAX_SIDE = 4096
 MAX_FPS = 120.0

@@ -1,9 +1,10 @@
-"""Rendering a plan: a sound pass that mixes and measures, one picture pass, then the poster.
+"""Rendering a plan: sound passes (mix + measure, then normalise), one picture pass, then the poster.
 
-The sound pass writes the pre-normalisation mix to a float WAV while loudnorm
-measures it; the picture pass renders every scene, transition and subtitle in one
-filter graph and applies the measured loudness to that WAV (two-pass loudnorm).
-Outputs are written under temporary names and renamed when complete.
+The sound passes are audio-only and cheap: the mix is written to a float WAV while
+it is measured, then brought to the target loudness (see loudness.py). The picture
+pass renders every scene, transition and subtitle in one filter graph and encodes
+the normalised sound alongside. Outputs are written under temporary names and
+renamed when complete.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from pathlib import Path
 from studio.composer import loudness
 from studio.composer.audio_graph import has_sound, mix_graph, music_needs_loop
 from studio.composer.ffmpeg import run_ffmpeg
-from studio.composer.output import TRUE_PEAK_TARGET
 from studio.composer.plan import Plan
 from studio.composer.settings import ComposerSettings
 from studio.composer.subtitles import to_ass, to_srt, to_vtt
@@ -25,8 +25,8 @@ Report = Callable[[float, str], Awaitable[None]]
 
 #: Share of the progress bar taken by the sound pass; the picture pass takes most of the rest.
 MIX_SHARE = 0.1
-#: loudnorm upsamples to 192 kHz; the encoders get 48 kHz stereo.
-OUT_FORMAT = "aresample=48000,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo"
+#: Applying passes of the loudness correction at most (the first usually lands within tolerance).
+MAX_CORRECTIONS = 4
 RENDER_SHARE = 0.85
 
 
@@ -53,7 +53,6 @@ class Renderer:
         self.work = work
         self.report = report
         self.is_cancelled = is_cancelled
-        self.last_log = ""
 
     async def _ffmpeg(self, args: list[str], duration: float, base: float, share: float, stage: str) -> str:
         async def progress(fraction: float) -> None:
@@ -78,39 +77,52 @@ class Renderer:
             inputs += ["-i", str(voice.path)]
         if plan.music is not None:
             inputs += (["-stream_loop", "-1"] if music_needs_loop(plan) else []) + ["-i", str(plan.music.path)]
-        measure = loudness.measure_filter(plan.output.loudness, TRUE_PEAK_TARGET)
-        graph = [*mix_graph(plan), "[mix]asplit=2[keep][measure]", f"[measure]{measure}[measured]"]
+        graph = [*mix_graph(plan), "[mix]asplit=2[keep][measure]", f"[measure]{loudness.MEASURE}[measured]"]
         script = _write(self.work / "mix.filter", ";\n".join(graph))
         wav = self.work / "mix.wav"
         args = [*inputs, "-filter_complex_script", script.name]
         args += ["-map", "[keep]", "-c:a", "pcm_f32le", "-f", "wav", wav.name, "-map", "[measured]", "-f", "null", "-"]
-        log = await self._ffmpeg(args, plan.duration, 0.0, MIX_SHARE, "mixing")
-        return wav, loudness.parse_report(log)
+        log = await self._ffmpeg(args, plan.duration, 0.0, MIX_SHARE / 2, "mixing")
+        return wav, loudness.parse_summary(log)
 
-    async def picture(self, plan: Plan, mix: tuple[Path, loudness.Loudness] | None, burn: Path | None) -> Path:
+    async def normalise(self, plan: Plan, mix: Path, measured: loudness.Loudness) -> tuple[Path, loudness.Loudness]:
+        """Second pass: gain (plus limiter when needed) to the target, re-measured and corrected until within 0.3 LU."""
+        if measured.silent:
+            return mix, loudness.SILENT
+        target = plan.output.loudness
+        wav, part = self.work / "normalised.wav", self.work / "normalised.part.wav"
+        correction = loudness.first_correction(measured, target)
+        result = measured
+        for _ in range(MAX_CORRECTIONS):
+            args = ["-i", mix.name, "-af", f"{correction.filter()},{loudness.MEASURE}", "-c:a", "pcm_f32le"]
+            log = await self._ffmpeg([*args, "-f", "wav", part.name], plan.duration, MIX_SHARE / 2, 0.0, "loudness")
+            result = loudness.parse_summary(log)
+            part.replace(wav)
+            if result.within(target):
+                break
+            correction = loudness.next_correction(correction, result, target)
+        return wav, result
+
+    async def picture(self, plan: Plan, sound: Path | None, burn: Path | None) -> Path:
         out = plan.output
         inputs: list[str] = []
         for visual in plan.visuals:
             inputs += ["-i", str(visual.path)]
         graph = video_graph(plan, burn.name if burn else None)
-        duration = plan.duration
-        if mix is None:
-            graph.append(f"anullsrc=r=48000:cl=stereo,atrim=end={duration:.6f}[aout]")
-        elif mix[1].silent:  # nothing to normalise: keep the (silent) mix as it is
-            graph.append(f"[{len(plan.visuals)}:a]{OUT_FORMAT}[aout]")
+        audio = f"{len(plan.visuals)}:a"
+        if sound is None:
+            graph.append(f"anullsrc=r=48000:cl=stereo,atrim=end={plan.duration:.6f}[aout]")
+            audio = "[aout]"
         else:
-            apply = loudness.apply_filter(mix[1], out.loudness, TRUE_PEAK_TARGET)
-            graph.append(f"[{len(plan.visuals)}:a]{apply},{OUT_FORMAT},atrim=end={duration:.6f}[aout]")
-        if mix is not None:
-            inputs += ["-i", mix[0].name]
+            inputs += ["-i", sound.name]
         script = _write(self.work / "render.filter", ";\n".join(graph))
         final = self.work / f"film{out.suffix}"
         part = self.work / f"film.part{out.suffix}"
-        args = [*inputs, "-filter_complex_script", script.name, "-map", "[vout]", "-map", "[aout]"]
+        args = [*inputs, "-filter_complex_script", script.name, "-map", "[vout]", "-map", audio]
         if self.settings.threads:
             args += ["-threads", str(self.settings.threads)]
         args += [*out.video_args(self.settings.x264_preset), *out.audio_args(), *out.container_args(), part.name]
-        self.last_log = await self._ffmpeg(args, duration, MIX_SHARE, RENDER_SHARE, "rendering")
+        await self._ffmpeg(args, plan.duration, MIX_SHARE, RENDER_SHARE, "rendering")
         part.replace(final)
         return final
 
@@ -133,11 +145,8 @@ class Renderer:
         if burned or plan.captions:
             burn = _write(self.work / "overlay.ass", to_ass(burned, plan.captions, out.width, out.height))
         mix = await self.mix(plan)
-        video = await self.picture(plan, mix, burn)
-        if mix is None or mix[1].silent:
-            level = loudness.Loudness(loudness.SILENCE_LUFS, loudness.SILENCE_LUFS, 0.0, loudness.SILENCE_LUFS)
-        else:
-            level = loudness.parse_report(self.last_log, output=True)
+        sound, level = (None, loudness.SILENT) if mix is None else await self.normalise(plan, *mix)
+        video = await self.picture(plan, sound, burn)
         await self.report(MIX_SHARE + RENDER_SHARE, "poster")
         poster = await self.poster(plan, video)
         return Rendered(video, srt, vtt, poster, level)
