@@ -14,7 +14,7 @@ from google.protobuf.message import Message
 
 from studio.core.artifacts.base import ArtifactStore
 from studio.core.errors import from_grpc_code
-from studio.core.grpc_server import GRPC_OPTIONS
+from studio.core.grpc_server import GRPC_OPTIONS, serialize
 from studio.core.operations import OperationContext, ProgressSink, ServiceDefinition, _discard
 
 
@@ -61,9 +61,9 @@ class GrpcClient:
         path = f"/{self.grpc_service}/{rpc}"
         try:
             if not method.server_streaming:
-                unary = self.channel.unary_unary(path, Message.SerializeToString, response_type.FromString)
+                unary = self.channel.unary_unary(path, serialize, response_type.FromString)
                 return await unary(request, timeout=self.timeout)
-            stream = self.channel.unary_stream(path, Message.SerializeToString, response_type.FromString)
+            stream = self.channel.unary_stream(path, serialize, response_type.FromString)
             async for response in stream(request, timeout=self.timeout):
                 kind = response.WhichOneof("event")
                 if kind == "progress":

@@ -120,7 +120,7 @@ def _code_name(error: BaseException) -> str:
     return error.grpc_code.name if isinstance(error, StudioError) else "INTERNAL"
 
 
-def _serialize(message: Message) -> bytes:
+def serialize(message: Message) -> bytes:
     return message.SerializeToString()
 
 
@@ -164,11 +164,11 @@ def generic_handler(definition: ServiceDefinition, artifacts: ArtifactStore) -> 
     for op in definition.operations:
         if op.unary:
             handlers[op.rpc] = grpc.unary_unary_rpc_method_handler(
-                _unary_behavior(op, artifacts), op.request_type.FromString, _serialize
+                _unary_behavior(op, artifacts), op.request_type.FromString, serialize
             )
         else:
             handlers[op.rpc] = grpc.unary_stream_rpc_method_handler(
-                _stream_behavior(op, artifacts), op.request_type.FromString, _serialize
+                _stream_behavior(op, artifacts), op.request_type.FromString, serialize
             )
     handlers.update(definition.extra_handlers)
     return grpc.method_handlers_generic_handler(definition.grpc_service, handlers)

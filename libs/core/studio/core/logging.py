@@ -46,8 +46,9 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Libraries that log every retry: their failures surface as StudioErrors instead.
     for noisy in ("urllib3", "botocore", "nats", "httpx", "PIL", "matplotlib"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+        logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
 @contextmanager

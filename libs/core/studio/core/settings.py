@@ -11,7 +11,7 @@ import functools
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from studio.core.errors import ConfigError
@@ -31,9 +31,10 @@ class StudioSettings(BaseSettings):
     # Artifacts
     artifacts: Literal["local", "s3"] = "local"
     artifacts_dir: Path = Path(".studio/artifacts")
-    s3_endpoint: str = "127.0.0.1:9000"
-    s3_access_key: str = "minioadmin"
-    s3_secret_key: str = "minioadmin"
+    #: Required when artifacts=s3: "http://minio:9000" or "host:port".
+    s3_endpoint: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
     s3_bucket: str = "studio"
     s3_region: str = "us-east-1"
     s3_secure: bool = False
@@ -65,6 +66,18 @@ class StudioSettings(BaseSettings):
     models_dir: Path = Path("models")
     device: Literal["auto", "cpu", "cuda", "rocm"] = "auto"
 
+    @model_validator(mode="after")
+    def _s3_needs_endpoint_and_credentials(self) -> StudioSettings:
+        if self.artifacts == "s3":
+            missing = [
+                f"{ENV_PREFIX}{name.upper()}"
+                for name in ("s3_endpoint", "s3_access_key", "s3_secret_key")
+                if not getattr(self, name)
+            ]
+            if missing:
+                raise ValueError(f"{', '.join(missing)} must be set when {ENV_PREFIX}ARTIFACTS=s3")
+        return self
+
 
 SettingsT = TypeVar("SettingsT", bound=StudioSettings)
 
@@ -73,11 +86,14 @@ def _describe(error: ValidationError, cls: type[StudioSettings]) -> str:
     prefix = cls.model_config.get("env_prefix", ENV_PREFIX)
     parts = []
     for item in error.errors():
-        field = ".".join(str(p) for p in item["loc"])
-        variable = f"{prefix}{field}".upper()
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if not item["loc"]:  # a cross-field rule: its message names the variables
+            parts.append(message)
+            continue
+        variable = f"{prefix}{'.'.join(str(p) for p in item['loc'])}".upper()
         value = item.get("input")
         shown = f" (got {value!r})" if isinstance(value, str | int | float) else ""
-        parts.append(f"{variable}: {item['msg']}{shown}")
+        parts.append(f"{variable}: {message}{shown}")
     return "invalid configuration: " + "; ".join(parts)
 
 

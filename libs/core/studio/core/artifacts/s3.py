@@ -17,6 +17,15 @@ from studio.core.errors import ConfigError, NotFound, Unavailable
 from studio.v1.common_pb2 import ArtifactRef
 
 _SHA_META = "x-amz-meta-sha256"
+
+
+def _reason(error: Exception) -> str:
+    """The root cause of a urllib3 failure ("Connection refused"), not the retry wrapper."""
+    cause: object = getattr(error, "reason", None) or error
+    text = str(cause)
+    return text.rsplit(": ", 1)[-1] if ": " in text else type(cause).__name__
+
+
 _MISSING = {"NoSuchKey", "NoSuchObject", "NotFound"}
 
 
@@ -72,9 +81,9 @@ class S3ArtifactStore(ArtifactStore):
                 "(check STUDIO_S3_ACCESS_KEY / STUDIO_S3_SECRET_KEY / STUDIO_S3_BUCKET)"
             ) from None
         except (urllib3.exceptions.HTTPError, OSError) as error:
-            raise ConfigError(
-                f"cannot reach S3 at {self.endpoint} (STUDIO_S3_ENDPOINT): {type(error).__name__}"
-            ) from None
+            raise ConfigError(f"cannot reach S3 at {self.endpoint} (STUDIO_S3_ENDPOINT): {_reason(error)}") from None
+        except ValueError as error:  # minio validates names locally
+            raise ConfigError(f"{error} (STUDIO_S3_BUCKET: 3-63 lower-case letters, digits, '.' or '-')") from None
 
     def _ensure_bucket(self) -> None:
         if not self._client.bucket_exists(self.bucket):
@@ -145,4 +154,4 @@ class S3ArtifactStore(ArtifactStore):
                 raise NotFound(f"artifact {missing!r} not found") from None
             raise
         except (urllib3.exceptions.HTTPError, OSError) as error:
-            raise Unavailable(f"artifact store at {self.endpoint} unreachable: {type(error).__name__}") from None
+            raise Unavailable(f"artifact store at {self.endpoint} unreachable: {_reason(error)}") from None

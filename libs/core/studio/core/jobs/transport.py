@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import urllib.parse
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -102,6 +103,13 @@ class Names:
         return parts[-2], parts[-1]
 
 
+async def _probe(url: str, timeout: float = 3.0) -> None:
+    """Open and close a TCP connection to the first server of a NATS URL."""
+    first = urllib.parse.urlsplit(url.split(",")[0].strip())
+    _, writer = await asyncio.wait_for(asyncio.open_connection(first.hostname, first.port or 4222), timeout)
+    writer.close()
+
+
 class JobTransport:
     """Connection to JetStream plus the job/event vocabulary."""
 
@@ -115,23 +123,20 @@ class JobTransport:
     @classmethod
     async def connect(cls, settings: StudioSettings, *, ensure: bool = True) -> JobTransport:
         """Connect (failing fast with one line if NATS is unreachable) and declare streams."""
-        errors: list[str] = []
-
-        async def _error_cb(error: Exception) -> None:
-            errors.append(str(error) or type(error).__name__)
-
         try:
+            # nats-py retries a failing first connect indefinitely; a TCP probe fails fast
+            # with the real reason (refused, unknown host). The client then reconnects forever.
+            await _probe(settings.nats_url)
             nc = await nats.connect(
                 settings.nats_url,
                 connect_timeout=3,
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=1,
                 allow_reconnect=True,
-                error_cb=_error_cb,
                 name="studio",
             )
         except (NoServersError, OSError, TimeoutError) as error:
-            detail = errors[-1] if errors else (str(error) or type(error).__name__)
+            detail = str(error) or type(error).__name__
             raise ConfigError(f"cannot reach NATS at {settings.nats_url} (STUDIO_NATS_URL): {detail}") from None
         transport = cls(nc, settings)
         if ensure:

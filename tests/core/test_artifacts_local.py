@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from studio.core.artifacts.local import LocalArtifactStore
+from studio.core.errors import InvalidInput, NotFound
+
+
+async def test_round_trip_with_checksum(artifacts: LocalArtifactStore, tmp_path: Path) -> None:
+    data = b"\x00\x01" * 300_000
+    ref = await artifacts.put_bytes("runs/a/sample.wav", data)
+    assert ref.size == len(data)
+    assert ref.sha256 == hashlib.sha256(data).hexdigest()
+    assert ref.content_type == "audio/x-wav" or ref.content_type.startswith("audio/")
+    assert await artifacts.get_bytes(ref) == data
+    stat = await artifacts.stat("runs/a/sample.wav")
+    assert stat.sha256 == ref.sha256 and stat.size == ref.size
+    dest = await artifacts.download(ref, tmp_path / "copy.wav")
+    assert dest.read_bytes() == data
+    url = await artifacts.presigned_get_url(ref.key)
+    assert url.startswith("file://")
+
+
+async def test_missing_and_deleted(artifacts: LocalArtifactStore) -> None:
+    with pytest.raises(NotFound):
+        await artifacts.stat("nope/x.png")
+    ref = await artifacts.put_bytes("k/x.txt", b"hello")
+    assert await artifacts.exists(ref.key)
+    await artifacts.delete(ref.key)
+    assert not await artifacts.exists(ref.key)
+    await artifacts.delete(ref.key)  # idempotent
+
+
+@pytest.mark.parametrize("key", ["../etc/passwd", "/abs/path", "a/../../b", "a//b", "", "a/./b", "x" * 2000])
+async def test_keys_cannot_escape_the_store(artifacts: LocalArtifactStore, key: str) -> None:
+    with pytest.raises(InvalidInput, match="invalid artifact key"):
+        await artifacts.put_bytes(key, b"x")
+
+
+async def test_failed_upload_leaves_nothing(artifacts: LocalArtifactStore, tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        await artifacts.put_file("k/missing.bin", tmp_path / "does-not-exist")
+    assert not await artifacts.exists("k/missing.bin")
+    leftovers = [p for p in artifacts.root.rglob("*") if p.is_file() and ".probe" not in p.name]
+    assert leftovers == []

@@ -1,0 +1,122 @@
+"""The S3 store against a real S3 HTTP endpoint (moto's server on loopback)."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from studio.core.artifacts.s3 import S3ArtifactStore
+from studio.core.errors import ConfigError, NotFound
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_moto(env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/moto-api/", timeout=1)
+            return proc, f"http://127.0.0.1:{port}"
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("moto server did not start")
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    proc, url = start_moto()
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+async def store(s3_endpoint: str) -> S3ArtifactStore:
+    s = S3ArtifactStore(s3_endpoint, "test-key", "test-secret", "studio-test")
+    await s.check()
+    return s
+
+
+async def test_streaming_round_trip(store: S3ArtifactStore, tmp_path: Path) -> None:
+    source = tmp_path / "clip.mp4"
+    data = bytes(range(256)) * 40_000  # ~10 MB: several multipart chunks
+    source.write_bytes(data)
+    ref = await store.put_file("runs/r1/clip.mp4", source)
+    assert ref.bucket == "studio-test"
+    assert ref.content_type == "video/mp4"
+    assert ref.sha256 == hashlib.sha256(data).hexdigest()
+    stat = await store.stat(ref.key)
+    assert (stat.size, stat.sha256) == (len(data), ref.sha256)
+    dest = await store.download(ref, tmp_path / "back.mp4")
+    assert hashlib.sha256(dest.read_bytes()).hexdigest() == ref.sha256
+
+
+async def test_presigned_url_serves_the_object(store: S3ArtifactStore) -> None:
+    ref = await store.put_bytes("runs/r2/poster.png", b"\x89PNG fake bytes")
+    url = await store.presigned_get_url(ref.key, expires_seconds=60)
+    assert "X-Amz-Signature" in url
+    response = httpx.get(url, timeout=10)
+    assert response.status_code == 200
+    assert response.content == b"\x89PNG fake bytes"
+
+
+async def test_missing_object_is_not_found(store: S3ArtifactStore) -> None:
+    with pytest.raises(NotFound):
+        await store.stat("runs/none/x.wav")
+    with pytest.raises(NotFound):
+        await store.get_bytes("runs/none/x.wav")
+    with pytest.raises(NotFound):
+        await store.presigned_get_url("runs/none/x.wav")
+
+
+async def test_delete(store: S3ArtifactStore) -> None:
+    ref = await store.put_bytes("runs/r3/a.txt", b"a")
+    await store.delete(ref.key)
+    assert not await store.exists(ref.key)
+
+
+async def test_unreachable_endpoint_is_a_config_error() -> None:
+    s = S3ArtifactStore(f"http://127.0.0.1:{free_port()}", "k", "s", "studio")
+    with pytest.raises(ConfigError, match="cannot reach S3"):
+        await s.check()
+
+
+async def test_invalid_bucket_name_is_a_config_error(s3_endpoint: str) -> None:
+    s = S3ArtifactStore(s3_endpoint, "k", "s", "B_")
+    with pytest.raises(ConfigError, match="STUDIO_S3_BUCKET"):
+        await s.check()
+
+
+async def test_wrong_credentials_are_a_config_error() -> None:
+    import os
+
+    env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="0")  # moto then checks access keys
+    proc, url = start_moto(env)
+    try:
+        s = S3ArtifactStore(url, "wrong-key", "wrong-secret", "studio")
+        with pytest.raises(ConfigError, match="refused bucket") as caught:
+            await s.check()
+        assert "STUDIO_S3_ACCESS_KEY" in caught.value.message
+    finally:
+        proc.terminate()
+        proc.wait(10)
