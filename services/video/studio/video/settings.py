@@ -25,8 +25,8 @@ class VideoSettings(StudioSettings):
     max_animate_seconds: float = Field(default=60.0, gt=0)
     #: Largest portrait/image accepted, in pixels (decompression-bomb guard).
     max_image_pixels: int = Field(default=40_000_000, gt=0)
-    #: x264 speed/size trade-off; "veryfast" keeps encoding a small share of a render.
-    x264_preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"] = "veryfast"
+    #: x264 speed/size trade-off: encoding is most of a puppet render, "superfast" keeps it well above real time.
+    x264_preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"] = "superfast"
     x264_crf: int = Field(default=20, ge=0, le=51)
     #: ffmpeg encoder threads (0 = ffmpeg decides).
     encoder_threads: int = Field(default=0, ge=0, le=64)

@@ -17,7 +17,7 @@ from studio.video.media.audio import Speech, input_args
 
 @dataclass(frozen=True)
 class EncoderOptions:
-    preset: str = "veryfast"
+    preset: str = "superfast"
     crf: int = 20
     threads: int = 0
     ffmpeg: str = "ffmpeg"

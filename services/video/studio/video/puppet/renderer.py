@@ -69,12 +69,10 @@ class PuppetRenderer:
             ys, xs = local.slices
             work[ys, xs] = rig.render(pose.blink)
         # Backward map: each output pixel samples where the swayed head came from.
-        np.multiply(self.rot_x, pose.roll, out=self.map_x)
-        self.map_x += pose.dx * self.mask
-        np.subtract(self.grid_x, self.map_x, out=self.map_x)
-        np.multiply(self.rot_y, pose.roll, out=self.map_y)
-        self.map_y += pose.dy * self.mask
-        np.subtract(self.grid_y, self.map_y, out=self.map_y)
+        cv2.scaleAdd(self.rot_x, -pose.roll, self.grid_x, dst=self.map_x)
+        cv2.scaleAdd(self.mask, -pose.dx, self.map_x, dst=self.map_x)
+        cv2.scaleAdd(self.rot_y, -pose.roll, self.grid_y, dst=self.map_y)
+        cv2.scaleAdd(self.mask, -pose.dy, self.map_y, dst=self.map_y)
         ys, xs = self.head.slices
         self.frame[ys, xs] = cv2.remap(work, self.map_x, self.map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         return self.frame
