@@ -39,7 +39,9 @@ def upper_face_residual(
     for frame in frames:
         gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float64)[band]
         (dx, dy), _ = cv2.phaseCorrelate(reference, gray, window)
-        back = cv2.warpAffine(frame, np.float64([[1, 0, -dx], [0, 1, -dy]]), frame.shape[1::-1], flags=cv2.INTER_LINEAR)
+        back = cv2.warpAffine(
+            frame, np.array([[1, 0, -dx], [0, 1, -dy]], dtype=np.float64), frame.shape[1::-1], flags=cv2.INTER_LINEAR
+        )
         shifts.append(np.hypot(dx, dy))
         residuals.append(np.abs(back[ys, xs].astype(np.float32) - still[ys, xs].astype(np.float32)).mean())
     return np.array(shifts), np.array(residuals)

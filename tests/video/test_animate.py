@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -23,7 +24,7 @@ def scene_png(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-async def _clip(video: VideoHarness, image: Path, tmp_path: Path, **fields: object) -> tuple[object, np.ndarray]:
+async def _clip(video: VideoHarness, image: Path, tmp_path: Path, **fields: Any) -> tuple[Any, np.ndarray]:
     result = await video.call("Animate", AnimateRequest(image=await video.put(image), **fields))
     out = await video.fetch(result.video, tmp_path / "clip.mp4")
     return result, decode_frames(out, result.width, result.height)
@@ -45,7 +46,7 @@ async def test_pan_left_moves_the_view_left(video: VideoHarness, scene_png: Path
 
 
 async def test_zoom_in_magnifies(video: VideoHarness, scene_png: Path, tmp_path: Path) -> None:
-    result, frames = await _clip(
+    _, frames = await _clip(
         video, scene_png, tmp_path, motion="zoom in", duration_seconds=1.0, width=320, height=180
     )
     first, last = frames[0].astype(np.float32), frames[-1].astype(np.float32)
@@ -81,7 +82,7 @@ async def test_default_size_follows_the_image_and_streams_are_h264(
     ],
 )
 async def test_bad_requests(
-    video: VideoHarness, scene_png: Path, fields: dict[str, object], error: type[Exception], words: str
+    video: VideoHarness, scene_png: Path, fields: dict[str, Any], error: type[Exception], words: str
 ) -> None:
     with pytest.raises(error, match=words):
         await video.call("Animate", AnimateRequest(image=await video.put(scene_png), **fields))

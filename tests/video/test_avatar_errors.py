@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from studio.v1.video_pb2 import CreateAvatarVideoRequest, FaceBox
 from tests.video.conftest import VideoHarness, make_harness
 
 
-async def _request(video: VideoHarness, portrait: Path, audio: Path, **fields: object) -> CreateAvatarVideoRequest:
+async def _request(video: VideoHarness, portrait: Path, audio: Path, **fields: Any) -> CreateAvatarVideoRequest:
     return CreateAvatarVideoRequest(portrait=await video.put(portrait), audio=await video.put(audio), **fields)
 
 
@@ -130,7 +131,7 @@ async def test_audio_longer_than_the_maximum(astronaut_png: Path, short_wav: Pat
     ],
 )
 async def test_bad_options(
-    video: VideoHarness, astronaut_png: Path, short_wav: Path, fields: dict[str, object], words: str
+    video: VideoHarness, astronaut_png: Path, short_wav: Path, fields: dict[str, Any], words: str
 ) -> None:
     await _rejected(video, await _request(video, astronaut_png, short_wav, **fields), InvalidInput, words)
 

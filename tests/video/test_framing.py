@@ -19,7 +19,7 @@ def test_face_stays_whole_and_centred(size: tuple[int, int]) -> None:
     canvas = render_fit(portrait, size, fit)
     assert canvas.shape == (size[1], size[0], 3) and canvas.dtype == np.uint8
     x, y, w, h = layout.mapped(fit).box
-    assert 0 <= x and x + w <= size[0] and 0 <= y and y + h <= size[1]
+    assert x >= 0 and x + w <= size[0] and y >= 0 and y + h <= size[1]
     assert abs((x + w / 2) - size[0] / 2) < 0.15 * size[0]
 
 
@@ -54,7 +54,7 @@ def test_bad_sizes_are_explained(text: str) -> None:
     if text == "512":  # a preset for the square default
         assert parse_size(text) == (512, 512)
         return
-    with pytest.raises(InvalidInput, match="size|width|odd|range"):
+    with pytest.raises(InvalidInput, match=r"size|width|odd|range"):
         parse_size(text)
 
 
