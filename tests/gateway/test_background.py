@@ -1,0 +1,205 @@
+"""The dispatcher (priorities, caps, deduplicated re-publishing) and the events consumer
+(idempotent, ignores stale and foreign events, durable across restarts), on a gateway
+context of their own: its own database and NATS prefix, and no workers."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from google.protobuf.any_pb2 import Any as AnyMessage
+
+from studio.core.artifacts.local import LocalArtifactStore
+from studio.core.jobs import JobTransport
+from studio.gateway.auth.keys import create_key
+from studio.gateway.background.dispatcher import Dispatcher
+from studio.gateway.background.events import EventsConsumer
+from studio.gateway.context import Gateway
+from studio.gateway.db.migrate import migrate
+from studio.gateway.db.pool import create_pool
+from studio.gateway.domain.jobs.services import insert_job, submission_id
+from studio.gateway.settings import GatewaySettings
+from studio.v1 import audio_pb2, image_pb2, video_pb2
+from studio.v1.common_pb2 import ArtifactRef, JobCompleted, JobEvent, JobFailed, JobStarted, Progress
+from tests.conftest import NATS_URL
+
+
+@pytest.fixture(scope="module")
+def bare_database(database_factory: object) -> str:
+    return database_factory()  # type: ignore[operator,no-any-return]
+
+
+@pytest.fixture
+async def bare(bare_database: str, tmp_path: Path) -> AsyncIterator[tuple[Gateway, uuid.UUID]]:
+    settings = GatewaySettings(
+        database_url=bare_database,
+        nats_url=NATS_URL,
+        nats_prefix=f"gwb{uuid.uuid4().hex[:8]}",
+        max_concurrent_jobs={"audio": 2, "image": 1, "video": 1, "composer": 1},
+        max_concurrent_jobs_total=3,
+    )
+    await migrate(bare_database)
+    pool = await create_pool(bare_database, 4)
+    transport = await JobTransport.connect(settings)
+    gateway = Gateway(settings, pool, transport, LocalArtifactStore(tmp_path), "secret")
+    await pool.execute("TRUNCATE generation_jobs, media_assets CASCADE")
+    owner = (await create_key(pool, "bare")).id
+    yield gateway, owner
+    names = transport.names
+    for stream in (names.jobs_stream, names.events_stream, f"KV_{names.cancels_bucket}"):
+        await transport.js.delete_stream(stream)
+    await transport.close()
+    await pool.close()
+
+
+async def _statuses(gateway: Gateway) -> dict[str, list[str]]:
+    rows = await gateway.pool.fetch("SELECT service, status FROM generation_jobs ORDER BY created_at")
+    out: dict[str, list[str]] = {}
+    for row in rows:
+        out.setdefault(row["service"], []).append(row["status"])
+    return out
+
+
+async def _stream_messages(gateway: Gateway) -> int:
+    return int((await gateway.transport.js.stream_info(gateway.transport.names.jobs_stream)).state.messages)
+
+
+async def test_dispatch_follows_priorities_and_caps(bare: tuple[Gateway, uuid.UUID]) -> None:
+    gateway, owner = bare
+    # the oldest jobs are video and image; audio has the highest priority
+    for service, rpc, request in (
+        ("video", "Animate", video_pb2.AnimateRequest(motion="pan")),
+        ("video", "Animate", video_pb2.AnimateRequest(motion="zoom")),
+        ("image", "Generate", image_pb2.GenerateRequest(prompt="a")),
+        ("image", "Generate", image_pb2.GenerateRequest(prompt="b")),
+        ("audio", "Synthesize", audio_pb2.SynthesizeRequest(text="1")),
+        ("audio", "Synthesize", audio_pb2.SynthesizeRequest(text="2")),
+        ("audio", "Synthesize", audio_pb2.SynthesizeRequest(text="3")),
+    ):
+        await insert_job(gateway.pool, gateway, owner_id=owner, service=service, rpc=rpc, request=request)
+    dispatcher = Dispatcher(gateway)
+    assert await dispatcher.dispatch_once() == 3  # the global cap
+    assert await _statuses(gateway) == {
+        "video": ["queued", "queued"],
+        "image": ["submitted", "queued"],
+        "audio": ["submitted", "submitted", "queued"],
+    }
+    assert await _stream_messages(gateway) == 3
+    assert await dispatcher.dispatch_once() == 0  # nothing frees up by itself
+    await gateway.pool.execute(
+        "UPDATE generation_jobs SET status = 'completed' WHERE id = "
+        "(SELECT id FROM generation_jobs WHERE service = 'audio' AND status = 'submitted' LIMIT 1)"
+    )
+    assert await dispatcher.dispatch_once() == 1
+    assert (await _statuses(gateway))["audio"] == ["completed", "submitted", "submitted"]  # audio before older video
+    await gateway.pool.execute("UPDATE generation_jobs SET status = 'completed' WHERE service = 'audio'")
+    assert await dispatcher.dispatch_once() == 1
+    assert (await _statuses(gateway))["video"] == ["submitted", "queued"]  # video's cap is 1
+
+
+async def test_republishing_after_a_crash_is_deduplicated(bare: tuple[Gateway, uuid.UUID]) -> None:
+    gateway, owner = bare
+    row = await insert_job(
+        gateway.pool,
+        gateway,
+        owner_id=owner,
+        service="audio",
+        rpc="Synthesize",
+        request=audio_pb2.SynthesizeRequest(text="x"),
+    )
+    dispatcher = Dispatcher(gateway)
+    # a dispatcher that published and then died before committing
+    full = await gateway.pool.fetchrow("SELECT * FROM generation_jobs WHERE id = $1", row["id"])
+    await dispatcher._publish(full)
+    assert await _stream_messages(gateway) == 1
+    assert await dispatcher.dispatch_once() == 1
+    assert await _stream_messages(gateway) == 1  # same message id: JetStream kept one copy
+    status = await gateway.pool.fetchval("SELECT status FROM generation_jobs WHERE id = $1", row["id"])
+    assert status == "submitted"
+
+
+def _completed(job_id: str, key: str) -> bytes:
+    packed = AnyMessage()
+    packed.Pack(
+        audio_pb2.SynthesizeResult(
+            audio=ArtifactRef(bucket="studio", key=key, content_type="audio/wav", size=10, sha256="ab"),
+            duration_seconds=1.5,
+        )
+    )
+    return JobEvent(
+        job_id=job_id, operation="audio.synthesize", completed=JobCompleted(result=packed)
+    ).SerializeToString()
+
+
+async def test_events_are_idempotent_and_stale_ones_ignored(bare: tuple[Gateway, uuid.UUID]) -> None:
+    gateway, owner = bare
+    row = await insert_job(
+        gateway.pool,
+        gateway,
+        owner_id=owner,
+        service="audio",
+        rpc="Synthesize",
+        request=audio_pb2.SynthesizeRequest(text="x"),
+    )
+    await Dispatcher(gateway).dispatch_once()
+    consumer = EventsConsumer(gateway)
+    current = submission_id(row["id"], 1)
+    await consumer.handle(JobEvent(job_id=current, started=JobStarted(attempt=1)).SerializeToString())
+    await consumer.handle(JobEvent(job_id=current, progress=Progress(fraction=0.5, stage="half")).SerializeToString())
+    job = await gateway.pool.fetchrow("SELECT status, progress, stage FROM generation_jobs WHERE id = $1", row["id"])
+    assert dict(job) == {"status": "running", "progress": 0.5, "stage": "half"}
+    for _ in range(3):  # redelivered
+        await consumer.handle(_completed(current, "runs/x/speech.wav"))
+    await consumer.handle(_completed(submission_id(row["id"], 2), "runs/y/other.wav"))  # a dispatch that never was
+    await consumer.handle(JobEvent(job_id=current, failed=JobFailed(code=1, message="late")).SerializeToString())
+    await consumer.handle(JobEvent(job_id=current, started=JobStarted(attempt=2)).SerializeToString())
+    await consumer.handle(b"\xff\x00 not a protobuf")
+    await consumer.handle(_completed("not-a-studio-job", "runs/z/z.wav"))
+    job = await gateway.pool.fetchrow("SELECT status, result, error_code FROM generation_jobs WHERE id = $1", row["id"])
+    assert job["status"] == "completed" and job["error_code"] is None and job["result"]["duration_seconds"] == 1.5
+    keys = await gateway.pool.fetch("SELECT key, role, metadata FROM media_assets WHERE job_id = $1", row["id"])
+    assert [(r["key"], r["role"]) for r in keys] == [("runs/x/speech.wav", "audio")]
+    assert keys[0]["metadata"]["duration_seconds"] == 1.5
+
+
+async def test_durable_consumer_catches_up_after_a_restart(bare: tuple[Gateway, uuid.UUID]) -> None:
+    gateway, owner = bare
+    rows = [
+        await insert_job(
+            gateway.pool,
+            gateway,
+            owner_id=owner,
+            service="audio",
+            rpc="Synthesize",
+            request=audio_pb2.SynthesizeRequest(text=str(i)),
+        )
+        for i in range(2)
+    ]
+    await Dispatcher(gateway).dispatch_once()
+
+    async def run_consumer_briefly() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(EventsConsumer(gateway).run(stop))
+        await asyncio.sleep(1.5)
+        stop.set()
+        await task
+
+    # the first job completes while the gateway is down: the event waits in the stream
+    first = submission_id(rows[0]["id"], 1)
+    await gateway.transport.js.publish(
+        gateway.transport.names.event_subject(first, "completed"), _completed(first, "runs/a/a.wav")
+    )
+    await run_consumer_briefly()
+    statuses = [await gateway.pool.fetchval("SELECT status FROM generation_jobs WHERE id = $1", r["id"]) for r in rows]
+    assert statuses == ["completed", "submitted"]
+    second = submission_id(rows[1]["id"], 1)
+    await gateway.transport.js.publish(
+        gateway.transport.names.event_subject(second, "completed"), _completed(second, "runs/b/b.wav")
+    )
+    await run_consumer_briefly()
+    statuses = [await gateway.pool.fetchval("SELECT status FROM generation_jobs WHERE id = $1", r["id"]) for r in rows]
+    assert statuses == ["completed", "completed"]
+    assert await gateway.pool.fetchval("SELECT count(*) FROM media_assets") == 2
