@@ -3,37 +3,18 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.deploy.support import REPO_ROOT, RunningService, free_port
+
 STARTUP_TIMEOUT = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class RunningService:
-    name: str
-    grpc_port: int
-    metrics_port: int
-
-    @property
-    def metrics_url(self) -> str:
-        return f"http://127.0.0.1:{self.metrics_port}/metrics"
 
 
 def _serving(port: int) -> bool:
@@ -55,6 +36,7 @@ def composer_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runni
         "STUDIO_ARTIFACTS": "local",
         "STUDIO_ARTIFACTS_DIR": str(tmp_path_factory.mktemp("artifacts")),
         "STUDIO_LOG_FORMAT": "text",
+        "STUDIO_SHUTDOWN_GRACE": "0",
     }
     log = tmp_path_factory.mktemp("logs") / "composer.log"
     command = [sys.executable, "-m", "studio.cli.main", "serve", "composer"]

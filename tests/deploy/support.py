@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,33 @@ K8S = REPO_ROOT / "deploy" / "k8s"
 OVERLAYS = ("dev", "gpu")
 MODEL_SERVERS = ("audio", "image", "video", "composer")
 GPU_SERVERS = ("audio", "image", "video")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class RunningService:
+    """A studio process started by a fixture, and where it listens."""
+
+    name: str
+    grpc_port: int
+    metrics_port: int
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.metrics_port}/metrics"
+
+
+def binary(name: str) -> str:
+    """A tool the checks need, from PATH or next to the interpreter (pip-installed tools)."""
+    path = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+    if path is None:
+        pytest.fail(f"{name} is not installed; see docs/deploy.md (Checks) for how to get it")
+    return path
 
 
 # --- Compose -----------------------------------------------------------------------------
@@ -66,7 +96,7 @@ def interpolate(value: Any) -> Any:
 
 
 def load_compose(path: Path) -> dict[str, Any]:
-    data = yaml.load(path.read_text(), Loader=ComposeLoader)  # noqa: S506 - a SafeLoader subclass
+    data = yaml.load(path.read_text(), Loader=ComposeLoader)
     assert isinstance(data, dict), f"{path} is not a mapping"
     return dict(interpolate(data))
 
@@ -74,17 +104,10 @@ def load_compose(path: Path) -> dict[str, Any]:
 # --- Kubernetes --------------------------------------------------------------------------
 
 
-def kubectl() -> str:
-    path = shutil.which("kubectl")
-    if path is None:
-        pytest.fail("kubectl (with its built-in kustomize) is not installed; see docs/deploy.md")
-    return path
-
-
 def render(kustomization: Path) -> list[dict[str, Any]]:
     """`kubectl kustomize DIR`: the objects an overlay would apply, offline."""
     result = subprocess.run(
-        [kubectl(), "kustomize", str(kustomization)], capture_output=True, text=True, timeout=60, check=False
+        [binary("kubectl"), "kustomize", str(kustomization)], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0, f"kustomize failed for {kustomization}:\n{result.stderr}"
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
@@ -130,7 +153,8 @@ _MATCHERS = re.compile(r"\{[^{}]*\}")
 _RANGES = re.compile(r"\[[^\]]*\]")
 _GROUPING = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)")
 _IDENTIFIER = re.compile(r"(?<![\w:$])([a-zA-Z_:][\w:]*)(?![\w:])(?!\s*\()")
-_KEYWORDS = {"and", "or", "unless", "bool", "offset", "inf", "nan", "by", "without", "on", "ignoring"}
+_KEYWORDS = {"and", "or", "unless", "bool", "offset", "inf", "nan"}
+_KEYWORDS |= {"by", "without", "on", "ignoring", "group_left", "group_right"}
 
 
 def metric_names(expr: str) -> set[str]:

@@ -58,6 +58,20 @@ def crd_validator(kind: str) -> jsonschema.Draft202012Validator:
 
 
 def validation_errors(obj: dict[str, Any]) -> list[str]:
+    # Overlays repeat most base objects, changed only in namespace: validate each distinct one
+    # once (the namespace is a plain string the schemas accept; overlay tests check its value).
+    stripped = copy.deepcopy(obj)
+    stripped["metadata"].pop("namespace", None)
+    return list(_validation_errors(json.dumps(stripped, sort_keys=True)))
+
+
+@cache
+def _validation_errors(canonical: str) -> tuple[str, ...]:
+    obj = json.loads(canonical)
+    return tuple(_schema_errors(obj))
+
+
+def _schema_errors(obj: dict[str, Any]) -> list[str]:
     name = f"{obj['kind']}/{obj['metadata']['name']}"
     if obj["kind"] in CRD_KINDS:
         errors = crd_validator(obj["kind"]).iter_errors(obj)

@@ -41,7 +41,7 @@ def main() -> None:
     from cloudcoil.models.keda import v1alpha1 as keda
     from cloudcoil.models.prometheus_operator import v1 as monitoring
 
-    models = {
+    models: dict[str, tuple[Any, str]] = {
         "keda.sh/v1alpha1/ScaledObject": (keda.ScaledObject, "cloudcoil-models-keda"),
         "keda.sh/v1alpha1/TriggerAuthentication": (keda.TriggerAuthentication, "cloudcoil-models-keda"),
         "monitoring.coreos.com/v1/ServiceMonitor": (monitoring.ServiceMonitor, "cloudcoil-models-prometheus-operator"),
