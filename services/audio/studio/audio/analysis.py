@@ -156,13 +156,12 @@ def trim_silence(
     runs = _runs(~keep)
     limit = int(keep_pause / HOP_SECONDS)
     for start, stop in runs:
-        if stop - start > limit:
+        if start == 0 or stop == len(keep):
+            keep[start:stop] = False  # leading / trailing silence goes entirely
+        elif stop - start > limit:
             middle = start + (stop - start - limit) // 2
             keep[start:stop] = False
             keep[middle : middle + limit] = True
-    first, last = np.flatnonzero(keep)[[0, -1]]
-    keep[:first] = False
-    keep[last + 1 :] = False
     mask = np.repeat(keep, hop)
     mask = np.pad(mask, (0, max(0, len(samples) - len(mask))), constant_values=False)[: len(samples)]
     return samples[mask]

@@ -166,8 +166,10 @@ def to_speech(text: str, rendering: Rendering) -> Speech:
     """Turn espeak's event stream into word and phoneme spans.
 
     A phoneme lasts until the next event of any kind (pauses arrive as unnamed phonemes);
-    a word spans from its first WORD event to the end of its last phoneme. espeak may
-    speak one written token as several words ("2024"); those events merge into the token.
+    a word spans from its WORD event to the end of its last phoneme. espeak may speak one
+    written token as several words ("2024", merged back into the token) or fold a short
+    word into its neighbour without an event ("of a"): the folded tokens then share the
+    neighbour's phonemes in proportion to their letters.
     """
     samples = _float(rendering)
     total = len(samples) / rendering.sample_rate
@@ -178,7 +180,7 @@ def to_speech(text: str, rendering: Rendering) -> Speech:
     for index, event in enumerate(events):
         if event.kind == EVENT_WORD:
             token = _token_at(tokens, event.text_position - 1)
-            if token < 0 or (words and words[-1][0] == token):
+            if token < 0 or (words and token <= words[-1][0]):
                 continue
             words.append((token, event.ms / 1000, []))
         elif event.kind == EVENT_PHONEME and event.phoneme and words:
@@ -188,13 +190,39 @@ def to_speech(text: str, rendering: Rendering) -> Speech:
     word_spans: list[Span] = []
     phonemes: list[Span] = []
     for position, (token, start, spans) in enumerate(words):
-        begin, stop = tokens[token]
-        label = text[begin:stop].strip(_EDGE_PUNCTUATION) or text[begin:stop]
+        following = words[position + 1][0] if position + 1 < len(words) else len(tokens)
         next_start = words[position + 1][1] if position + 1 < len(words) else total
         end = min(max([start, *[span.end for span in spans]]), max(next_start, start))
-        word_spans.append(Span(label, start, end))
-        phonemes.extend(Span(s.label, s.start, min(s.end, end)) for s in spans)
+        spans = [Span(s.label, s.start, min(s.end, end)) for s in spans]
+        folded = [t for t in range(token + 1, following) if any(ch.isalnum() for ch in _label(text, tokens[t]))]
+        labels = [_label(text, tokens[t]) for t in (token, *folded)]
+        word_spans.extend(_share(labels, start, end, spans))
+        phonemes.extend(spans)
     return Speech(samples, rendering.sample_rate, word_spans, phonemes)
+
+
+def _label(text: str, token: tuple[int, int]) -> str:
+    raw = text[token[0] : token[1]]
+    return raw.strip(_EDGE_PUNCTUATION) or raw
+
+
+def _share(labels: list[str], start: float, end: float, spans: list[Span]) -> list[Span]:
+    """Word spans for tokens spoken as one espeak word, splitting its phonemes by letter count."""
+    if len(labels) == 1:
+        return [Span(labels[0], start, end)]
+    weights = np.array([max(1, sum(ch.isalnum() for ch in label)) for label in labels], dtype=float)
+    cuts = np.round(np.cumsum(weights) / weights.sum() * len(spans)).astype(int)
+    out: list[Span] = []
+    first = 0
+    cursor = start
+    for label, cut in zip(labels, cuts, strict=True):
+        group = spans[first:cut]
+        word_start = cursor if not out else (group[0].start if group else cursor)
+        word_end = group[-1].end if group else word_start
+        out.append(Span(label, word_start, word_end))
+        cursor, first = word_end, cut
+    out[-1] = Span(out[-1].label, out[-1].start, max(out[-1].end, end))
+    return out
 
 
 _TOKEN = re.compile(r"\S+")

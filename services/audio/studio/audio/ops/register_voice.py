@@ -34,7 +34,7 @@ async def register_voice(
     stat = await ctx.artifacts.stat(request.sample.key)
     if stat.size > settings.max_sample_bytes:
         raise InvalidInput(
-            f"sample is {stat.size / 1e6:.1f} MB; the limit is {settings.max_sample_bytes / 1e6:.0f} MB "
+            f"sample is {stat.size / 1e6:.1f} MB; the limit is {settings.max_sample_bytes / 1e6:g} MB "
             f"— send a shorter or compressed excerpt"
         )
     await ctx.progress(0.05, "reading", force=True)
