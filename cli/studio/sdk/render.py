@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from studio.core.errors import StudioError
 from studio.pipeline.events import EventSink, ProductionEvent, StepInfo, emit
 from studio.pipeline.media import media_uses
@@ -100,11 +102,12 @@ async def render_remote(
     *,
     on_event: EventSink | None = None,
     poll_interval: float = 0.5,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> RemoteFilm:
     """Produce `screenplay` on the gateway at `server` and download the film and its sidecars beside `out`."""
     screenplay = for_output(screenplay, out)
     files = FilmFiles.beside(out)
-    async with AsyncStudioClient(server, key, poll_interval=poll_interval) as client:
+    async with AsyncStudioClient(server, key, poll_interval=poll_interval, transport=transport) as client:
         project = await client.create_project(screenplay.title, type="video")
         data = await upload_media(client, screenplay, project.id)
         await client.generate_content(project, data)
