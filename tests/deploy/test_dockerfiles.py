@@ -128,6 +128,7 @@ def test_install_torch_rejects_an_unknown_accelerator(tmp_path: Path) -> None:
         ["sh", str(REPO_ROOT / "deploy" / "docker" / "install-torch.sh"), "tpu", "torch==2.13.0"],
         capture_output=True,
         text=True,
+        env={"PATH": "/usr/bin:/bin", "TORCH_CONSTRAINTS": str(tmp_path / "constraints.txt")},
         check=False,
     )
     assert result.returncode == 2
@@ -142,3 +143,48 @@ def test_hadolint_finds_nothing() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("accelerator", "flavour", "index"),
+    [
+        ("cpu", {}, "https://download.pytorch.org/whl/cpu"),
+        ("cuda", {}, "https://download.pytorch.org/whl/cu128"),
+        ("cuda", {"TORCH_CUDA": "cu126"}, "https://download.pytorch.org/whl/cu126"),
+        ("rocm", {"TORCH_ROCM": "rocm6.2.4"}, "https://download.pytorch.org/whl/rocm6.2.4"),
+    ],
+)
+def test_install_torch_uses_the_accelerator_s_wheel_index_and_pins_what_it_installed(
+    tmp_path: Path, accelerator: str, flavour: dict[str, str], index: str
+) -> None:
+    # Stand-ins for pip and python record what the script asks for; nothing is downloaded.
+    calls = tmp_path / "pip-args"
+    (tmp_path / "pip").write_text(f'#!/bin/sh\necho "$@" > {calls}\n')
+    (tmp_path / "python").write_text("#!/bin/sh\nexit 0\n")
+    for tool in ("pip", "python"):
+        (tmp_path / tool).chmod(0o755)
+    constraints = tmp_path / "constraints.txt"
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "TORCH_CONSTRAINTS": str(constraints), **flavour}
+    result = subprocess.run(
+        ["sh", str(REPO_ROOT / "deploy/docker/install-torch.sh"), accelerator, "torch==2.6.0", "torchaudio==2.6.0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert calls.read_text().split() == ["install", "--index-url", index, "torch==2.6.0", "torchaudio==2.6.0"]
+    assert constraints.read_text().split() == ["torch==2.6.0", "torchaudio==2.6.0"]
+
+
+def test_install_torch_none_installs_nothing(tmp_path: Path) -> None:
+    constraints = tmp_path / "constraints.txt"
+    result = subprocess.run(
+        ["sh", str(REPO_ROOT / "deploy/docker/install-torch.sh"), "none"],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "TORCH_CONSTRAINTS": str(constraints)},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert constraints.read_text() == ""
