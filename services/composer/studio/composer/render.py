@@ -15,13 +15,20 @@ from pathlib import Path
 
 from studio.composer import loudness
 from studio.composer.audio_graph import has_sound, mix_graph, music_needs_loop
-from studio.composer.ffmpeg import run_ffmpeg
+from studio.composer.ffmpeg import RenderError, run_ffmpeg
 from studio.composer.plan import Plan
 from studio.composer.settings import ComposerSettings
 from studio.composer.subtitles import to_ass, to_srt, to_vtt
 from studio.composer.video_graph import video_graph
 
 Report = Callable[[float, str], Awaitable[None]]
+
+
+def poster_frame(plan: Plan) -> int:
+    """The frame shown as the poster: the one at poster_at (default a third of the way in)."""
+    at = plan.output.poster_at if plan.output.poster_at is not None else plan.duration / 3
+    return max(0, min(plan.span.frames - 1, round(at * plan.output.fps)))
+
 
 #: Share of the progress bar taken by the sound pass; the picture pass takes most of the rest.
 MIX_SHARE = 0.1
@@ -103,12 +110,13 @@ class Renderer:
             correction = loudness.next_correction(correction, result, target)
         return wav, result
 
-    async def picture(self, plan: Plan, sound: Path | None, burn: Path | None) -> Path:
+    async def picture(self, plan: Plan, sound: Path | None, burn: Path | None) -> tuple[Path, Path]:
+        """The film and its poster frame, from one ffmpeg run."""
         out = plan.output
         inputs: list[str] = []
         for visual in plan.visuals:
             inputs += ["-i", str(visual.path)]
-        graph = video_graph(plan, burn.name if burn else None)
+        graph = video_graph(plan, burn.name if burn else None, poster_frame(plan))
         audio = f"{len(plan.visuals)}:a"
         if sound is None:
             graph.append(f"anullsrc=r=48000:cl=stereo,atrim=end={plan.duration:.6f}[aout]")
@@ -122,19 +130,14 @@ class Renderer:
         if self.settings.threads:
             args += ["-threads", str(self.settings.threads)]
         args += [*out.video_args(self.settings.x264_preset), *out.audio_args(), *out.container_args(), part.name]
+        poster, poster_part = self.work / "poster.png", self.work / "poster.part.png"
+        args += ["-map", "[poster]", "-frames:v", "1", "-update", "1", "-f", "image2", poster_part.name]
         await self._ffmpeg(args, plan.duration, MIX_SHARE, RENDER_SHARE, "rendering")
+        if not poster_part.is_file():
+            raise RenderError(f"ffmpeg wrote no poster frame (frame {poster_frame(plan)} of {plan.span.frames})")
+        poster_part.replace(poster)
         part.replace(final)
-        return final
-
-    async def poster(self, plan: Plan, video: Path) -> Path:
-        duration = plan.duration
-        at = plan.output.poster_at if plan.output.poster_at is not None else duration / 3
-        at = max(0.0, min(at, duration - 1.0 / plan.output.fps))
-        poster, part = self.work / "poster.png", self.work / "poster.part.png"
-        args = ["-ss", f"{at:.6f}", "-i", video.name, "-frames:v", "1", "-update", "1", "-f", "image2", part.name]
-        await self._ffmpeg(args, 0.0, 0.0, 0.0, "poster")
-        part.replace(poster)
-        return poster
+        return final, poster
 
     async def render(self, plan: Plan) -> Rendered:
         out = plan.output
@@ -146,7 +149,5 @@ class Renderer:
             burn = _write(self.work / "overlay.ass", to_ass(burned, plan.captions, out.width, out.height))
         mix = await self.mix(plan)
         sound, level = (None, loudness.SILENT) if mix is None else await self.normalise(plan, *mix)
-        video = await self.picture(plan, sound, burn)
-        await self.report(MIX_SHARE + RENDER_SHARE, "poster")
-        poster = await self.poster(plan, video)
+        video, poster = await self.picture(plan, sound, burn)
         return Rendered(video, srt, vtt, poster, level)
