@@ -158,3 +158,16 @@ def test_overrides_change_only_the_gpu_model_servers(override: Path) -> None:
     assert set(services) == set(GPU_SERVERS)
     for service in services.values():
         assert service["build"]["args"]["ACCELERATOR"] in ("cpu", "rocm")
+
+
+@pytest.mark.parametrize("name", [*STUDIO_SERVICES, "migrate"])
+def test_environment_names_only_settings_the_code_reads(compose, name: str) -> None:
+    from studio.core.settings import StudioSettings
+    from studio.gateway.settings import GatewaySettings
+
+    fields = {f"STUDIO_{field.upper()}" for field in (*StudioSettings.model_fields, *GatewaySettings.model_fields)}
+    environment = compose["services"][name]["environment"]
+    unknown = sorted(key for key in environment if key.startswith("STUDIO_") and key not in fields)
+    assert unknown == [], "typo, or a setting the code does not read"
+    values = {key.removeprefix("STUDIO_").lower(): value for key, value in environment.items() if key in fields}
+    GatewaySettings.model_validate(values)
