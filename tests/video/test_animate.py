@@ -46,9 +46,7 @@ async def test_pan_left_moves_the_view_left(video: VideoHarness, scene_png: Path
 
 
 async def test_zoom_in_magnifies(video: VideoHarness, scene_png: Path, tmp_path: Path) -> None:
-    _, frames = await _clip(
-        video, scene_png, tmp_path, motion="zoom in", duration_seconds=1.0, width=320, height=180
-    )
+    _, frames = await _clip(video, scene_png, tmp_path, motion="zoom in", duration_seconds=1.0, width=320, height=180)
     first, last = frames[0].astype(np.float32), frames[-1].astype(np.float32)
     move = plan("zoom in")
     factor = move.zoom[1] / move.zoom[0]

@@ -1,0 +1,1 @@
+"""The neural lip-sync seam: Wav2Lip-class networks (face crop + mel window -> lower face)."""
