@@ -1,4 +1,4 @@
-"""The wav2lip seam on a narrow random network of the published interface, saved and loaded through the backend's loader."""
+"""The wav2lip seam on a narrow random network of the published interface, saved and loaded by its loader."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def test_loader_round_trip_and_errors(tmp_path: Path) -> None:
     assert loaded.config == TINY and not loaded.training
     for name, value in model.state_dict().items():
         assert torch.equal(value, loaded.state_dict()[name])
-    with pytest.raises(ModelNotInstalled, match="wav2lip_gan.pth"):
+    with pytest.raises(ModelNotInstalled, match=r"wav2lip_gan\.pth"):
         load_wav2lip(tmp_path / "empty")
     (folder / "config.json").write_text('{"face_channels": [8, 8, 8, 8, 16, 16, 16]}')
     with pytest.raises(ConfigError, match="does not match"):
