@@ -1,0 +1,1 @@
+"""Image backends: `draft` (procedural, no weights) and `diffusers` (FLUX, SD 3.5, Kontext, x4 upscaler)."""

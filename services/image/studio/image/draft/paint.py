@@ -1,0 +1,167 @@
+"""A float canvas and the few painting primitives drafts are made of.
+
+Shapes are drawn as masks with PIL (fast, antialiased by supersampling-free
+blur), then laid down in the draft's style: flat (poster colours), watercolour
+(ragged wet edges, pigment pooling at the rim, granulation, glazing by
+multiplication), sketch (hatched graphite) or neon (glowing strokes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+from studio.image.draft.words import RGB
+
+Point = tuple[float, float]
+
+
+class Shape:
+    """Primitives drawn into one antialiased mask."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self._image = Image.new("L", (width, height), 0)
+        self._draw = ImageDraw.Draw(self._image)
+
+    def polygon(self, points: Sequence[Point]) -> Shape:
+        self._draw.polygon([(float(x), float(y)) for x, y in points], fill=255)
+        return self
+
+    def ellipse(self, cx: float, cy: float, rx: float, ry: float) -> Shape:
+        self._draw.ellipse((cx - rx, cy - ry, cx + rx, cy + ry), fill=255)
+        return self
+
+    def rectangle(self, x0: float, y0: float, x1: float, y1: float) -> Shape:
+        self._draw.rectangle((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), fill=255)
+        return self
+
+    def point(self, x: float, y: float) -> Shape:
+        self._draw.point((x, y), fill=255)
+        return self
+
+    def mask(self) -> np.ndarray:
+        return np.asarray(self._image.filter(ImageFilter.GaussianBlur(0.6)), dtype=np.float32) / 255.0
+
+
+def value_noise(rng: np.random.Generator, height: int, width: int, cells: int) -> np.ndarray:
+    """Smooth noise in [0, 1]: a coarse random grid resized bicubically."""
+    grid_h = max(2, round(cells * height / max(height, width)))
+    grid_w = max(2, round(cells * width / max(height, width)))
+    coarse = rng.random((grid_h, grid_w), dtype=np.float32)
+    smooth = Image.fromarray(coarse, "F").resize((width, height), Image.Resampling.BICUBIC)
+    return np.clip(np.asarray(smooth, dtype=np.float32), 0.0, 1.0)
+
+
+class Canvas:
+    def __init__(self, width: int, height: int, style: str, rng: np.random.Generator) -> None:
+        self.width, self.height, self.style, self.rng = width, height, style, rng
+        self.pixels = np.ones((height, width, 3), dtype=np.float32)
+        self.ys, self.xs = np.mgrid[0:height, 0:width].astype(np.float32)
+        self.unit = min(width, height) / 100.0
+
+    # --- masks -----------------------------------------------------------------------------------
+    def shape(self) -> Shape:
+        """A mask to draw several primitives into (one mask, one wash: parts of a thing merge)."""
+        return Shape(self.width, self.height)
+
+    def polygon(self, points: Sequence[Point]) -> np.ndarray:
+        return self.shape().polygon(points).mask()
+
+    def ellipse(self, cx: float, cy: float, rx: float, ry: float) -> np.ndarray:
+        return self.shape().ellipse(cx, cy, rx, ry).mask()
+
+    def rectangle(self, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+        return self.shape().rectangle(x0, y0, x1, y1).mask()
+
+    # --- laying down paint ----------------------------------------------------------------------
+    def gradient(self, top: RGB, bottom: RGB, start: float = 0.0, end: float = 1.0) -> None:
+        if self.style == "sketch":  # graphite on white paper: the sky is the paper
+            top, bottom = (0.97, 0.96, 0.93), (0.93, 0.92, 0.89)
+        t = np.clip((self.ys / max(1, self.height - 1) - start) / max(1e-6, end - start), 0, 1)[..., None]
+        self.pixels[:] = np.asarray(top, np.float32) * (1 - t) + np.asarray(bottom, np.float32) * t
+        if self.style == "watercolour":
+            self.pixels[:] = (
+                1 - (1 - self.pixels) * (0.75 + 0.25 * value_noise(self.rng, self.height, self.width, 6))[..., None]
+            )
+
+    def fill(self, mask: np.ndarray, colour: RGB, opacity: float = 1.0) -> None:
+        """Paint `colour` through `mask` (0..1) in the canvas style."""
+        colour_arr = np.asarray(colour, np.float32)
+        if self.style == "watercolour":
+            self._wash(mask, colour_arr, opacity)
+        elif self.style == "sketch":
+            self._hatch(mask, colour_arr, opacity)
+        elif self.style == "neon":
+            self._glow(mask, colour_arr, opacity)
+        else:
+            alpha = (mask * opacity)[..., None]
+            self.pixels[:] = self.pixels * (1 - alpha) + colour_arr * alpha
+
+    def _wash(self, mask: np.ndarray, colour: np.ndarray, opacity: float) -> None:
+        blurred = (
+            np.asarray(
+                Image.fromarray((mask * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(self.unit * 1.2)),
+                dtype=np.float32,
+            )
+            / 255.0
+        )
+        ragged = value_noise(self.rng, self.height, self.width, 24) - 0.5
+        wet = np.clip((blurred + ragged * 0.45 - 0.5) * 6 + 0.5, 0, 1)
+        pooling = np.clip(wet - blurred, 0, 1) * 1.6
+        granules = 0.85 + 0.3 * self.rng.random((self.height, self.width), dtype=np.float32)
+        density = np.clip(wet * (0.55 + 0.35 * value_noise(self.rng, self.height, self.width, 5)) + pooling, 0, 1)
+        alpha = (density * granules * opacity)[..., None]
+        # Glazing: pigment filters the light below instead of covering it.
+        self.pixels[:] = self.pixels * (1 - alpha * (1 - colour))
+
+    def _hatch(self, mask: np.ndarray, colour: np.ndarray, opacity: float) -> None:
+        tone = 1 - float(colour.mean())
+        angle = self.rng.uniform(0.5, 1.1)
+        spacing = max(2.0, self.unit * (1.6 - tone))
+        lines = np.sin((self.xs * np.cos(angle) + self.ys * np.sin(angle)) * (np.pi / spacing)) > 0.6 - tone * 0.8
+        edge = (
+            np.clip(
+                mask
+                - np.asarray(
+                    Image.fromarray((mask * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(self.unit * 0.4)),
+                    dtype=np.float32,
+                )
+                / 255.0,
+                0,
+                1,
+            )
+            * 4
+        )
+        graphite = np.clip(mask * lines * 0.55 + edge, 0, 1) * opacity
+        shade = 0.18 + 0.1 * float(colour.mean())
+        self.pixels[:] = self.pixels * (1 - graphite[..., None] * (1 - shade))
+
+    def _glow(self, mask: np.ndarray, colour: np.ndarray, opacity: float) -> None:
+        halo = (
+            np.asarray(
+                Image.fromarray((mask * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(self.unit * 2.5)),
+                dtype=np.float32,
+            )
+            / 255.0
+        )
+        body = (mask * opacity * 0.85)[..., None]
+        self.pixels[:] = self.pixels * (1 - body) + colour * 0.35 * body
+        self.pixels[:] = np.clip(self.pixels + colour * (halo * 0.6 * opacity)[..., None], 0, 1)
+
+    def vignette(self, strength: float = 0.25) -> None:
+        cx, cy = self.width / 2, self.height / 2
+        d = ((self.xs - cx) / cx) ** 2 + ((self.ys - cy) / cy) ** 2
+        self.pixels *= (1 - strength * np.clip(d - 0.3, 0, 1))[..., None]
+
+    def paper(self) -> None:
+        """The support: cold-press texture for watercolour, faint grain otherwise."""
+        speckle = (self.rng.random((self.height, self.width), dtype=np.float32) * 255).astype(np.uint8)
+        grain = np.asarray(Image.fromarray(speckle, "L").filter(ImageFilter.GaussianBlur(0.8)), np.float32) / 255.0
+        grain = np.clip((grain - 0.5) * 3 + 0.5, 0, 1)
+        amount = 0.07 if self.style in ("watercolour", "sketch") else 0.025
+        self.pixels *= (1 - amount * grain)[..., None]
+
+    def image(self) -> Image.Image:
+        return Image.fromarray((np.clip(self.pixels, 0, 1) * 255 + 0.5).astype(np.uint8), "RGB")
