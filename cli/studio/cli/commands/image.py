@@ -1,0 +1,124 @@
+"""`studio image` (text to image) and `studio upscale`, embedded: the image service runs in this process.
+
+Without installed weights `image` paints a labelled procedural draft, so the
+commands work on any machine; with models in $STUDIO_MODELS_DIR/image they
+use diffusers. The copy of an upscaled input is removed from the local store.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from studio.cli.errors import fail, run_async
+from studio.cli.state import cli_state
+from studio.core.errors import InvalidInput
+from studio.v1 import image_pb2 as pb
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'768x432' -> (768, 432); the service checks the limits."""
+    width, sep, height = text.lower().partition("x")
+    if not sep or not width.isdigit() or not height.isdigit():
+        raise InvalidInput(f"--size {text!r}: use WIDTHxHEIGHT in pixels, e.g. --size 1024x576")
+    return int(width), int(height)
+
+
+def _output_format(output: Path) -> int:
+    from studio.image.formats import format_for_path
+
+    if output.is_dir():
+        raise InvalidInput(f"-o {output}: is a directory; give a file name such as out.png")
+    return format_for_path(output)
+
+
+def _numbered(output: Path, index: int, count: int) -> Path:
+    return output if count == 1 else output.with_name(f"{output.stem}-{index + 1}{output.suffix}")
+
+
+def image(
+    ctx: typer.Context,
+    prompt: Annotated[str, typer.Argument(help="What to paint")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="PNG, JPEG or WebP to write")] = Path("out/image.png"),
+    seed: Annotated[int | None, typer.Option("--seed", help="Same prompt and seed, same image")] = None,
+    size: Annotated[str, typer.Option("--size", help="WIDTHxHEIGHT, multiples of 16 (default: the model's)")] = "",
+    backend: Annotated[str, typer.Option("--backend", help="auto (default), draft or diffusers")] = "",
+    model: Annotated[str, typer.Option("--model", help="Model under $STUDIO_MODELS_DIR/image, e.g. flux-schnell")] = "",
+    negative: Annotated[str, typer.Option("--negative", help="What to keep out of the image")] = "",
+    steps: Annotated[int, typer.Option("--steps", help="Denoising steps (0 = the model's default)")] = 0,
+    guidance: Annotated[float | None, typer.Option("--guidance", help="Guidance scale")] = None,
+    count: Annotated[int, typer.Option("--count", help="Images to make; file names get -1, -2, ...")] = 1,
+) -> None:
+    """Make an image from a prompt (embedded: no servers needed)."""
+    from studio.cli.embedded import embedded
+
+    if cli_state(ctx).server:
+        fail("image runs embedded (in this process); unset --server / STUDIO_SERVER to use it", 2)
+
+    async def run() -> tuple[pb.GenerateResult, list[Path]]:
+        fmt = _output_format(output)
+        width, height = parse_size(size) if size else (0, 0)
+        request = pb.GenerateRequest(
+            prompt=prompt,
+            negative_prompt=negative,
+            width=width,
+            height=height,
+            steps=steps,
+            count=count,
+            model=model,
+            backend=backend,
+            format=fmt,  # type: ignore[arg-type]
+        )
+        if seed is not None:
+            request.seed = seed
+        if guidance is not None:
+            request.guidance = guidance
+        async with embedded("image") as session:
+            result: pb.GenerateResult = await session.call("Generate", request, "painting")
+            output.parent.mkdir(parents=True, exist_ok=True)
+            paths = [_numbered(output, i, len(result.images)) for i in range(len(result.images))]
+            for generated, path in zip(result.images, paths, strict=True):
+                await session.save(generated.image, path)
+            return result, paths
+
+    result, paths = run_async(run())
+    label = " (draft: procedural, no model)" if result.draft else ""
+    for generated, path in zip(result.images, paths, strict=True):
+        typer.echo(f"{path}  {generated.width}x{generated.height} seed {generated.seed}, {result.model}{label}")
+
+
+def upscale(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="PNG, JPEG or WebP to enlarge")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Image to write")] = Path("out/upscaled.png"),
+    factor: Annotated[int, typer.Option("--factor", help="2 or 4")] = 2,
+    backend: Annotated[str, typer.Option("--backend", help="auto (default), draft (Lanczos) or diffusers")] = "",
+    model: Annotated[str, typer.Option("--model", help="Upscale model, e.g. sd-x4-upscaler")] = "",
+) -> None:
+    """Enlarge an image x2 or x4 (embedded: no servers needed)."""
+    from studio.cli.embedded import embedded
+
+    if cli_state(ctx).server:
+        fail("upscale runs embedded (in this process); unset --server / STUDIO_SERVER to use it", 2)
+
+    async def run() -> pb.UpscaleResult:
+        request = pb.UpscaleRequest(factor=factor, backend=backend, model=model, format=_output_format(output))  # type: ignore[arg-type]
+        async with embedded("image") as session:
+            request.image.CopyFrom(await session.upload(source))
+            try:
+                result: pb.UpscaleResult = await session.call("Upscale", request, "upscaling")
+            finally:
+                await session.store.delete(request.image.key)
+            output.parent.mkdir(parents=True, exist_ok=True)
+            await session.save(result.image.image, output)
+            return result
+
+    result = run_async(run())
+    typer.echo(f"{output}  {result.image.width}x{result.image.height}, {result.backend} ({result.model})")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(image)
+    app.command()(upscale)
