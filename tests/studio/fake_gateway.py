@@ -71,7 +71,9 @@ class FakeGateway:
         if method == "GET" and (m := re.fullmatch(r"/api/v1/jobs/([\w-]+)", path)):
             return self.job_answer(m.group(1))
         if method == "GET" and path == "/api/v1/jobs":
-            return httpx.Response(200, json={"items": [job("j1", "completed", type="audio.synthesize")], "limit": 50, "offset": 0})
+            return httpx.Response(
+                200, json={"items": [job("j1", "completed", type="audio.synthesize")], "limit": 50, "offset": 0}
+            )
         if method == "POST" and path == "/api/v1/studio/create-project":
             return httpx.Response(201, json=self.project("draft"))
         if method == "POST" and path == "/api/v1/studio/generate-content":
@@ -116,7 +118,9 @@ class FakeGateway:
                 outputs = [asset(f"film-{role}", role, ctype) for role, ctype in
                            (("video", "video/mp4"), ("srt", "application/x-subrip"), ("vtt", "text/vtt"),
                             ("poster", "image/png"))]  # fmt: skip
-            jobs.append(job(f"job-{step['id']}", "completed", outputs, step_id=step["id"], result={"duration_seconds": 9.5}))
+            jobs.append(
+                job(f"job-{step['id']}", "completed", outputs, step_id=step["id"], result={"duration_seconds": 9.5})
+            )
         result = {"duration_seconds": 9.5}
         body = {"project": self.project("completed", result=result), "steps": steps, "jobs": jobs, "assets": []}
         return httpx.Response(200, json=body)

@@ -22,13 +22,13 @@ def _ref(step: Step, name: str) -> ArtifactRef:
     return ArtifactRef(bucket="studio", key=f"runs/{step.id.replace(':', '-').replace('@', '-')}/{name}")
 
 
-def fake_result(step: Step) -> Any:
+def fake_result(step: Step, draft: bool = True) -> Any:
     request: Any = step.request
     if step.rpc == "Generate":
         image = GeneratedImage(
             image=_ref(step, "image.png"), seed=request.seed, width=request.width, height=request.height
         )
-        return GenerateResult(images=[image], backend="fake", draft=True)
+        return GenerateResult(images=[image], backend="fake", draft=draft)
     if step.rpc == "RegisterVoice":
         return RegisterVoiceResult(profile=_ref(step, "profile.json"), reference=request.sample, duration_seconds=15)
     if step.rpc == "Synthesize":
@@ -63,6 +63,8 @@ class FakeExecutor:
     """Runs steps instantly (after `delay` seconds), recording what ran and how many at once."""
 
     delay: float = 0.0
+    #: Generated images are procedural drafts (no face to lip-sync).
+    draft: bool = False
     fail_on: str = ""
     error: StudioError | None = None
     ran: list[Step] = field(default_factory=list)
@@ -78,7 +80,7 @@ class FakeExecutor:
             if self.fail_on and step.id.startswith(self.fail_on):
                 raise self.error or StudioError("boom")
             self.ran.append(step)
-            return fake_result(step)
+            return fake_result(step, self.draft)
         finally:
             self.in_flight -= 1
 

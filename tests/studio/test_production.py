@@ -125,6 +125,26 @@ async def test_timeline_timing_follows_the_narration() -> None:
     assert result.duration_seconds == pytest.approx(sum(s.clip.duration_seconds for s in scenes) - overlaps)
 
 
+async def test_a_draft_portrait_has_no_face_to_lip_sync_so_it_is_shown_moving() -> None:
+    drafts = FakeExecutor(draft=True)
+    await produce(story(), drafts)
+    talk = next(s for s in drafts.ran if s.id.startswith("talk:2"))
+    assert talk.rpc == "Animate" and talk.service == "video"
+    assert talk.request.image.key.startswith("runs/portrait-luna")  # type: ignore[attr-defined]
+    models = FakeExecutor(draft=False)
+    await produce(story(), models)
+    assert next(s for s in models.ran if s.id.startswith("talk:2")).rpc == "CreateAvatarVideo"
+    faced = story(
+        characters=[
+            {"name": "Luna", "portrait": {"prompt": "a girl", "face": {"x": 1, "y": 2, "width": 40, "height": 40}}}
+        ]
+    )
+    with_box = FakeExecutor(draft=True)
+    await produce(faced, with_box)
+    talk = next(s for s in with_box.ran if s.id.startswith("talk:2"))
+    assert talk.rpc == "CreateAvatarVideo" and talk.request.face.width == 40  # type: ignore[attr-defined]
+
+
 async def test_a_failing_step_stops_production_and_names_itself() -> None:
     events: list[ProductionEvent] = []
     executor = FakeExecutor(fail_on="talk:2", error=FailedPrecondition("no face found in portrait"))

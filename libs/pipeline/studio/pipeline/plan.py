@@ -45,6 +45,17 @@ NARRATOR = "narrator"
 
 
 @dataclass(frozen=True)
+class Call:
+    """A request for another RPC than the node's own, decided from its dependencies' results."""
+
+    rpc: str
+    request: Message
+
+
+Build = Callable[[Results], "Message | Call"]
+
+
+@dataclass(frozen=True)
 class Node:
     #: Readable and unique within the plan: "portrait:luna", "narration:3".
     name: str
@@ -55,7 +66,7 @@ class Node:
     label: str
     #: Names of the nodes whose results `build` reads.
     depends_on: tuple[str, ...]
-    build: Callable[[Results], Message]
+    build: Build
 
     @property
     def kind(self) -> str:
@@ -99,7 +110,7 @@ class Planner:
         label: str,
         inputs: Any,
         depends_on: tuple[str, ...],
-        build: Callable[[Results], Message],
+        build: Build,
     ) -> str:
         digest = _digest(name, rpc, inputs, [self.nodes[d].id for d in depends_on])
         self.nodes[name] = Node(name, f"{name}@{digest}", service, rpc, label, depends_on, build)
@@ -205,11 +216,25 @@ class Planner:
         given = speaker.portrait.image if speaker.portrait is not None else None
         uploaded = self.resolved.artifact(given) if given is not None else None
         face = speaker.portrait.face if speaker.portrait is not None else None
-        out, backend = self.sp.output, self.sp.backends.talking_head
+        out, backend, sp = self.sp.output, self.sp.backends.talking_head, self.sp
+        seed = _seed(sp.seed, f"talk:{index + 1}")
 
-        def build(results: Results) -> Message:
+        def build(results: Results) -> Message | Call:
             speech = results[narration]
             portrait = results[portrait_node].images[0].image if portrait_node is not None else uploaded
+            if portrait_node is not None and face is None and results[portrait_node].draft:
+                # A procedural draft has no face to lip-sync: show the portrait, moving, while the line plays.
+                still = AnimateRequest(
+                    image=portrait,
+                    motion="slow zoom in",
+                    duration_seconds=scene_length(sp, index, speech.duration_seconds),
+                    width=out.width,
+                    height=out.height,
+                    fps=out.fps,
+                    seed=seed,
+                    backend=sp.backends.animation,
+                )
+                return Call("Animate", still)
             request = CreateAvatarVideoRequest(
                 portrait=portrait,
                 audio=speech.audio,
@@ -224,8 +249,8 @@ class Planner:
                 request.face.CopyFrom(FaceBox(x=face.x, y=face.y, width=face.width, height=face.height))
             return request
 
-        inputs = [out.width, out.height, out.fps, backend, face.model_dump() if face else None]
-        inputs.append(_ref_json(uploaded) if uploaded is not None else None)
+        inputs = [out.width, out.height, out.fps, backend, face.model_dump() if face else None, seed]
+        inputs += [_ref_json(uploaded) if uploaded is not None else None, sp.backends.animation]
         depends = (narration, portrait_node) if portrait_node is not None else (narration,)
         return self.add(
             f"talk:{index + 1}", "video", "CreateAvatarVideo", f"Scene {index + 1}: {speaker.name} on screen",

@@ -14,7 +14,7 @@ from typing import Any
 from studio.core.errors import StudioError
 from studio.pipeline.events import EventSink, ProductionEvent, StepInfo, emit
 from studio.pipeline.media import ResolvedScreenplay, require_resolved
-from studio.pipeline.plan import Node, plan_production
+from studio.pipeline.plan import Call, Node, plan_production
 from studio.pipeline.screenplay import Screenplay
 from studio.pipeline.steps import Step, StepExecutor
 from studio.v1.common_pb2 import Progress
@@ -67,7 +67,9 @@ async def produce(
         async def on_progress(progress: Progress) -> None:
             await emit(on_event, ProductionEvent("progress", info, fraction=progress.fraction, stage=progress.stage))
 
-        step = Step(node.id, node.service, node.rpc, node.build(results), info.depends_on, node.label, on_progress)
+        built = node.build(results)
+        rpc, request = (built.rpc, built.request) if isinstance(built, Call) else (node.rpc, built)
+        step = Step(node.id, node.service, rpc, request, info.depends_on, node.label, on_progress)
         try:
             if limit is not None:
                 async with limit:

@@ -136,7 +136,7 @@ class Scene(_Model):
 
 class Music(_Model):
     mood: Short = Field(min_length=1, description="Free text: 'calm warm piano', 'playful adventurous'.")
-    volume_db: float = Field(default=-8.0, ge=-40, le=0)
+    volume_db: float = Field(default=-12.0, ge=-40, le=0, description="Music gain in dB, before ducking under speech.")
     backend: Short = ""
 
 
