@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+import weakref
 from collections.abc import AsyncIterator, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,22 @@ PRODUCTION_SERVICES = ("image", "audio", "video", "composer")
 #: Largest local media file a screenplay may name.
 MAX_MEDIA_BYTES = 50 * 1024 * 1024
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+#: Worker threads for the services' `asyncio.to_thread` calls in embedded mode.
+STEP_THREADS = 32
+_roomy_loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+
+
+def _roomy_default_executor() -> None:
+    """Give the loop a thread pool wide enough for every step of a production at once.
+
+    A clip's frame loop holds a worker thread for its whole run; with asyncio's
+    default pool (CPUs + 4 threads) six clips would make every short step (a
+    narration, a frame) queue behind them, stretching the critical path.
+    """
+    loop = asyncio.get_running_loop()
+    if loop not in _roomy_loops:
+        loop.set_default_executor(ThreadPoolExecutor(STEP_THREADS, thread_name_prefix="studio-step"))
+        _roomy_loops.add(loop)
 
 
 class EmbeddedExecutor:
@@ -40,6 +58,7 @@ class EmbeddedExecutor:
         cls, store: ArtifactStore, services: Iterable[str] = PRODUCTION_SERVICES
     ) -> AsyncIterator[EmbeddedExecutor]:
         """Build and load the services (concurrently), yield the executor, close them."""
+        _roomy_default_executor()
         definitions = [service_spec(name).load_factory()(store) for name in services]
         await asyncio.gather(*(d.load() for d in definitions if d.load is not None))
         clients = {d.name: EmbeddedClient(d, store) for d in definitions}
