@@ -75,8 +75,8 @@ class ImageService:
         if name == "auto":
             if model:
                 name = "draft" if model in _DRAFT_MODELS else "diffusers"
-            elif task == "image-edit" or installed_models(self.models_dir, task):
-                name = "diffusers"
+            elif installed_models(self.models_dir, None if task == "image-edit" else task):
+                name = "diffusers"  # edits: any installed model can at least inpaint
             else:
                 name = "draft"
         if name == "diffusers" and model in _DRAFT_MODELS:
@@ -241,7 +241,7 @@ class ImageService:
         self, ctx: OperationContext, outputs: list[tuple[Image.Image, dict[str, str]]], fmt: OutputFormat, stem: str
     ) -> list[ArtifactRef]:
         """Encode and upload every output; on any failure remove those already uploaded."""
-        await ctx.progress(0.95, "encoding")
+        await ctx.progress(0.95, "encoding", force=True)
         quality = self.settings.webp_quality if fmt.pil_name == "WEBP" else self.settings.jpeg_quality
         refs: list[ArtifactRef] = []
         with tempfile.TemporaryDirectory(prefix="studio-image-") as tmp:

@@ -228,18 +228,23 @@ def _portrait(c: Canvas, reading: Reading, p: Palette) -> None:
 
 
 def _abstract(c: Canvas, reading: Reading, p: Palette) -> None:
+    """No recognised scene: a still life — one subject in the prompt's colour, supporting shapes around it."""
     rng, w, h = c.rng, c.width, c.height
-    c.gradient(mix(p.sky_horizon, (1.0, 1.0, 1.0), 0.3), p.sky_top, 0.0, 1.0)
-    horizon = h * rng.uniform(0.55, 0.7)
+    c.gradient(mix(p.sky_horizon, p.accent, 0.2), mix(p.sky_top, p.accent, 0.25), 0.0, 1.0)
+    horizon = h * rng.uniform(0.6, 0.72)
     c.fill(c.rectangle(0, horizon, w, h), mix(p.ground, p.sky_horizon, 0.4), 0.8)
-    colours: list[RGB] = [*reading.colours, p.accent, p.near, p.figure, p.light]
-    anchors = [(1 / 3, 1 / 3), (2 / 3, 1 / 3), (1 / 3, 2 / 3), (2 / 3, 2 / 3), (0.5, 0.5)]
-    for i in range(int(rng.integers(3, 6))):
+    colours: list[RGB] = [*reading.colours[1:], p.near, p.figure, p.light]
+    anchors = [(1 / 3, 1 / 3), (2 / 3, 1 / 3), (1 / 3, 2 / 3), (2 / 3, 2 / 3)]
+    for i in range(int(rng.integers(2, 5))):
         ax, ay = anchors[int(rng.integers(0, len(anchors)))]
         x, y = w * (ax + rng.uniform(-0.08, 0.08)), h * (ay + rng.uniform(-0.08, 0.08))
-        r = c.unit * rng.uniform(8, 22)
+        r = c.unit * rng.uniform(6, 14)
         mask = c.ellipse(x, y, r, r) if rng.random() < 0.6 else c.rectangle(x - r, y - r * 0.6, x + r, y + r * 0.6)
-        c.fill(mask, colours[i % len(colours)], 0.85)
+        c.fill(mask, colours[i % len(colours)], 0.7)
+    subject_x = w * (rng.choice([0.4, 0.5, 0.6]) + rng.uniform(-0.04, 0.04))
+    r = c.unit * rng.uniform(22, 30)
+    c.fill(c.ellipse(subject_x, horizon - r * 0.55, r, r), reading.colours[0] if reading.colours else p.accent)
+    c.fill(c.ellipse(subject_x + r * 0.35, horizon - r * 0.9, r * 0.25, r * 0.2), p.light, 0.45)
 
 
 _SCENES = {"landscape": _landscape, "portrait": _portrait, "abstract": _abstract}
