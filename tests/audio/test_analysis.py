@@ -13,7 +13,7 @@ RATE = 16000
 def harmonic(f0: float, seconds: float, rate: int = RATE, syllables: float = 0.0) -> np.ndarray:
     """A voiced-speech-like buzz: f0 with decaying harmonics, optionally pulsed at a syllable rate."""
     t = np.arange(int(seconds * rate)) / rate
-    wave = sum(np.sin(2 * np.pi * f0 * k * t) / k for k in range(1, 8))
+    wave = np.sum([np.sin(2 * np.pi * f0 * k * t) / k for k in range(1, 8)], axis=0)
     if syllables:
         wave = wave * np.clip(np.sin(np.pi * syllables * t), 0, None) ** 2
     return (0.2 * wave).astype(np.float32)

@@ -112,3 +112,9 @@ def test_words_espeak_folds_together_are_still_reported(espeak_backend: EspeakBa
     speech = espeak_backend.synthesize(text, job())
     assert [w.label for w in speech.words] == [w.strip(",.") for w in text.split()]
     assert_monotonic([(w.label, w.start, w.end) for w in speech.words], speech.duration)
+
+
+def test_speech_is_loud_enough_to_hear(espeak_backend: EspeakBackend) -> None:
+    """Guards the int16 scaling: espeak's output must not come out near-silent or clipped."""
+    speech = espeak_backend.synthesize("Loud and clear.", job())
+    assert 0.1 < float(np.max(np.abs(speech.samples))) <= 1.0

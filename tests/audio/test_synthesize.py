@@ -6,7 +6,6 @@ import json
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
 import soundfile as sf
 
@@ -147,7 +146,7 @@ async def test_artifacts_that_are_not_profiles(
     client: EmbeddedClient, artifacts: LocalArtifactStore, content: bytes
 ) -> None:
     ref = await artifacts.put_bytes("voices/bad.json", content)
-    with pytest.raises(InvalidInput, match="voice.profile"):
+    with pytest.raises(InvalidInput, match=r"voice\.profile"):
         await speak(client, text="hi", voice=pb.VoiceSelection(profile=ref))
 
 
@@ -158,13 +157,3 @@ async def test_list_models(client: EmbeddedClient) -> None:
     assert {"chatterbox", "chatterbox-multilingual", "musicgen-small"} <= set(by_name)
     assert not by_name["chatterbox"].installed
     assert {m.task for m in response.models} == {"tts", "music"}
-
-
-def test_speech_is_loud_enough_to_hear(tmp_path: Path) -> None:
-    """Guards the int16 scaling: espeak's output must not come out near-silent."""
-    from studio.audio.backends.espeak import EspeakBackend
-
-    speech = EspeakBackend().synthesize(
-        "Loud and clear.", __import__("tests.audio.test_espeak").audio.test_espeak.job()
-    )
-    assert 0.1 < float(np.max(np.abs(speech.samples))) <= 1.0

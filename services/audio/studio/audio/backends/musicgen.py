@@ -24,20 +24,25 @@ from studio.v1.common_pb2 import ModelInfo
 GUIDANCE_SCALE = 3.0
 
 
-class _StepCounter:
-    """A transformers streamer that only counts decoding steps, to report progress."""
+def _step_counter(total: int, on_step: ProgressCallback) -> Any:
+    """A stopping criterion that never stops: it counts decoding steps to report progress.
 
-    def __init__(self, total: int, on_step: ProgressCallback) -> None:
-        self.total = max(1, total)
-        self.steps = 0
-        self.on_step = on_step
+    (MusicgenForConditionalGeneration does not feed a `streamer` during sampling, but it
+    does evaluate stopping criteria once per step; raising in `on_step` cancels the run.)
+    """
+    import torch
+    from transformers import StoppingCriteria
 
-    def put(self, value: Any) -> None:
-        self.steps += 1
-        self.on_step(min(1.0, self.steps / self.total))
+    class StepCounter(StoppingCriteria):
+        def __init__(self) -> None:
+            self.steps = 0
 
-    def end(self) -> None:
-        self.on_step(1.0)
+        def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor, **kwargs: Any) -> torch.Tensor:
+            self.steps += 1
+            on_step(min(1.0, self.steps / max(1, total)))
+            return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+
+    return StepCounter()
 
 
 class MusicgenBackend:
@@ -106,14 +111,17 @@ class MusicgenBackend:
         moved = {key: value.to(self._device) for key, value in inputs.items()}
         if "input_values" in moved:
             moved["input_values"] = moved["input_values"].to(self.model.dtype)
+        from transformers import StoppingCriteriaList
+
         with torch.inference_mode():
             audio = self.model.generate(
                 **moved,
                 do_sample=True,
                 guidance_scale=GUIDANCE_SCALE,
                 max_new_tokens=new_tokens,
-                streamer=_StepCounter(new_tokens, progress),
+                stopping_criteria=StoppingCriteriaList([_step_counter(new_tokens, progress)]),
             )
+        progress(1.0)
         return np.asarray(audio[0].float().cpu().numpy(), dtype=np.float32)
 
     def generate(
