@@ -67,6 +67,12 @@ def speech_wav(media_dir: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def phrase_wav(media_dir: Path) -> Path:
+    """One short phrase (about 1.5 s): for checks that need real speech but not much of it."""
+    return espeak(PHRASES[0], media_dir / "phrase.wav")
+
+
 def decode_audio(path: Path, rate: int = 16_000) -> np.ndarray:
     """Mono float samples of any media file's first audio stream (independent of the service's decoder)."""
     command = [

@@ -89,10 +89,10 @@ async def test_mouth_follows_speech_and_upper_face_is_stable(
 
 
 async def test_mp4_is_h264_aac_25fps_and_durations_match(
-    video: VideoHarness, astronaut_png: Path, speech_wav: Path, tmp_path: Path
+    video: VideoHarness, astronaut_png: Path, phrase_wav: Path, tmp_path: Path
 ) -> None:
     request = CreateAvatarVideoRequest(
-        portrait=await video.put(astronaut_png), audio=await video.put(speech_wav), width=720, height=1280
+        portrait=await video.put(astronaut_png), audio=await video.put(phrase_wav), width=720, height=1280
     )
     result = await video.call("CreateAvatarVideo", request)
     streams = probe_streams(await video.fetch(result.video, tmp_path / "avatar.mp4"))
@@ -100,7 +100,7 @@ async def test_mp4_is_h264_aac_25fps_and_durations_match(
     assert (v["codec_name"], v["pix_fmt"], v["r_frame_rate"]) == ("h264", "yuv420p", "25/1")
     assert (int(v["width"]), int(v["height"])) == (720, 1280)
     assert a["codec_name"] == "aac"
-    source_seconds = len(decode_audio(speech_wav)) / 16_000
+    source_seconds = len(decode_audio(phrase_wav)) / 16_000
     assert abs(float(v["duration"]) - float(a["duration"])) <= 0.04
     assert abs(float(v["duration"]) - source_seconds) <= 0.04
     assert int(v["nb_frames"]) == result.frames

@@ -55,10 +55,10 @@ def test_text_in_portuguese_gives_a_25fps_mp4_with_matching_audio(
 
 
 def test_audio_file_with_a_face_box_and_720p(
-    studio: CliRunner, astronaut_png: Path, speech_wav: Path, tmp_path: Path
+    studio: CliRunner, astronaut_png: Path, phrase_wav: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "wide.mp4"
-    args = ["avatar", "--portrait", str(astronaut_png), "--audio", str(speech_wav), "--size", "1280x720"]
+    args = ["avatar", "--portrait", str(astronaut_png), "--audio", str(phrase_wav), "--size", "1280x720"]
     result = studio.invoke(app, [*args, "--face", "178,69,92,92", "--fps", "15", "-o", str(out)])
     assert result.exit_code == 0, result.output
     video = probe_streams(out)["video"]

@@ -60,3 +60,14 @@ def test_bad_sizes_are_explained(text: str) -> None:
 
 def test_default_size() -> None:
     assert output_size(0, 0) == (512, 512)
+
+
+def test_large_portrait_is_shrunk_without_shifting() -> None:
+    import cv2
+
+    small = data.astronaut()
+    large = cv2.resize(small, (2048, 2048), interpolation=cv2.INTER_CUBIC)
+    fit = plan_fit((2048, 2048), (512, 512), None)
+    assert fit.scale == pytest.approx(0.25)
+    canvas = render_fit(large, (512, 512), fit).astype(np.float32)
+    assert np.abs(canvas - small.astype(np.float32)).mean() < 6  # same picture, same place

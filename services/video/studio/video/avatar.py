@@ -90,7 +90,7 @@ class AvatarMaker:
             height=height,
             face=FaceBox(x=round(x), y=round(y), width=round(w), height=round(h)),
             backend=name,
-            mouth_driver=getattr(backend, "driver", "") or ("phonemes" if phonemes else "energy"),
+            mouth_driver=backend.driver(job),
         )
 
 

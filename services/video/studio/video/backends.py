@@ -35,6 +35,10 @@ class AvatarJob:
 class AvatarBackend(Protocol):
     name: str
 
+    def driver(self, job: AvatarJob) -> str:
+        """What moves the mouth for this job ("phonemes", "energy", "audio"), reported back to the caller."""
+        ...
+
     def frames(self, job: AvatarJob) -> Iterator[np.ndarray]:
         """Yield exactly `job.frames` RGB frames of the canvas size (a yielded array may be reused afterwards)."""
         ...

@@ -88,10 +88,11 @@ def render_fit(image: np.ndarray, target: tuple[int, int], fit: Fit) -> np.ndarr
     h, w = image.shape[:2]
     covers = fit.dx <= 0 and fit.dy <= 0 and fit.scale * w + fit.dx >= tw and fit.scale * h + fit.dy >= th
     source = image
-    if fit.scale < 0.75:  # pre-shrink so a big downscale does not alias
+    if fit.scale < 0.75:  # pre-shrink with area averaging so a big downscale does not alias
         factor = fit.scale * 1.5
         source = cv2.resize(image, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
-        matrix[:, :2] /= source.shape[1] / w
+        matrix[0, 0] /= source.shape[1] / w
+        matrix[1, 1] /= source.shape[0] / h
     if covers:
         return cv2.warpAffine(source, matrix, (tw, th), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     cover = max(tw / w, th / h)

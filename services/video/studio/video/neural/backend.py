@@ -78,7 +78,6 @@ def face_crop(layout: FaceLayout, width: int, height: int) -> tuple[int, int, in
 
 class Wav2LipBackend:
     name = "wav2lip"
-    driver = "audio"
 
     def __init__(self, model: Wav2Lip, device: str, batch_size: int) -> None:
         self.model = model.to(device)
@@ -93,6 +92,9 @@ class Wav2LipBackend:
         device = torch_device(device_setting)
         log.info("wav2lip loaded on %s", device)
         return cls(model, device, batch_size)
+
+    def driver(self, job: AvatarJob) -> str:
+        return "audio"  # mel windows of the speech itself; phoneme timings are not used
 
     def frames(self, job: AvatarJob) -> Iterator[np.ndarray]:
         c = self.model.config

@@ -26,6 +26,9 @@ class PuppetBackend:
         self.blinks = blinks
         self.sway = sway
 
+    def driver(self, job: AvatarJob) -> str:
+        return "phonemes" if job.phonemes else "energy"
+
     def frames(self, job: AvatarJob) -> Iterator[np.ndarray]:
         renderer = PuppetRenderer(job.canvas, job.layout)
         track = mouth_track(job)
