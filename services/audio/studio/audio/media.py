@@ -90,6 +90,7 @@ def decode(path: Path, sample_rate: int, *, channels: int = 1, max_seconds: floa
 
 
 def to_int16(samples: np.ndarray) -> np.ndarray:
+    """Float samples in [-1, 1] to 16-bit PCM (clipped, rounded)."""
     return (np.clip(samples, -1.0, 1.0) * 32767.0).round().astype("<i2")
 
 
@@ -99,11 +100,8 @@ def encode(samples: np.ndarray, sample_rate: int, fmt: OutputFormat, dest: Path)
     WAV and FLAC are written directly; lossy formats go through ffmpeg from a temporary WAV.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
-    if fmt.name == "wav":
-        sf.write(dest, samples, sample_rate, subtype="PCM_16", format="WAV")
-        return sample_rate
-    if fmt.name == "flac":
-        sf.write(dest, samples, sample_rate, subtype="PCM_16", format="FLAC")
+    if fmt.name in ("wav", "flac"):  # the same int16 conversion as streamed PCM chunks
+        sf.write(dest, to_int16(samples), sample_rate, subtype="PCM_16", format=fmt.name.upper())
         return sample_rate
     rate = codec_rate(fmt, sample_rate)
     source = dest.with_name(f".{dest.name}.src.wav")
