@@ -13,7 +13,7 @@ from studio.pipeline.journal import JournalExecutor
 from studio.pipeline.production import plan_steps, produce
 from studio.pipeline.screenplay import Screenplay, load_screenplay
 from studio.pipeline.steps import SerialExecutor
-from studio.pipeline.timing import HOLD_SECONDS, LEAD_SECONDS, TAIL_SECONDS
+from studio.pipeline.timing import HOLD_SECONDS, LEAD_SECONDS, TAIL_SECONDS, frames_down, frames_up
 from tests.studio.fakes import SECONDS_PER_CHAR, FakeExecutor
 
 STORY: dict[str, Any] = {
@@ -111,14 +111,16 @@ async def test_timeline_timing_follows_the_narration() -> None:
     assert first.clip.duration_seconds == pytest.approx(5)  # the narration fits its 5 s
     line = len("Oi, Pip!") * SECONDS_PER_CHAR + SECONDS_PER_CHAR  # the fake's pace
     assert talk.narration.offset_seconds == 0  # lips move from the talking head's first frame
-    assert talk.clip.duration_seconds == pytest.approx(line + max(HOLD_SECONDS, 0.5), abs=1e-3)
-    # A transition takes at most a third of the shorter scene it joins.
-    assert first.transition.duration_seconds == pytest.approx(min(0.5, talk.clip.duration_seconds / 3), abs=1e-3)
+    # Lengths are whole frames (25 fps), so a sample of jitter in the speech changes nothing.
+    assert talk.clip.duration_seconds == frames_up(line + max(HOLD_SECONDS, 0.5), 25)
+    assert (talk.clip.duration_seconds * 25) == pytest.approx(round(talk.clip.duration_seconds * 25))
+    # A transition takes at most a third of the shorter scene it joins (whole frames, rounded down).
+    assert first.transition.duration_seconds == frames_down(min(0.5, talk.clip.duration_seconds / 3), 25)
     assert not talk.clip.use_audio and talk.narration.words[0].word == "Oi,"
     assert still.transition.duration_seconds == 0 and not still.HasField("narration")
     long_line = "E viveram felizes para sempre, muito felizes."
     grown = LEAD_SECONDS + len(long_line) * SECONDS_PER_CHAR + SECONDS_PER_CHAR + TAIL_SECONDS
-    assert last.clip.duration_seconds == pytest.approx(grown, abs=1e-3) and grown > 2  # grown to fit
+    assert last.clip.duration_seconds == frames_up(grown, 25) and grown > 2  # grown to fit
     assert compose.timeline.music.audio.key.endswith("music.wav")
     assert compose.timeline.output.width == 1280
     overlaps = sum(s.transition.duration_seconds for s in scenes)

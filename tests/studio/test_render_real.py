@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import subprocess
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from typer.testing import CliRunner
 
 from studio.cli.main import app
 from tests.conftest import require_binary
+from tests.studio.subtitles import cues
 
 pytestmark = pytest.mark.slow
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -40,16 +40,6 @@ def probe(path: Path) -> dict[str, object]:
     command = ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)]
     data: dict[str, object] = json.loads(subprocess.run(command, capture_output=True, check=True).stdout)
     return data
-
-
-def cues(srt: Path) -> list[tuple[float, float, str]]:
-    def seconds(stamp: str) -> float:
-        h, m, rest = stamp.split(":")
-        s, ms = rest.split(",")
-        return int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000
-
-    found = re.findall(r"(\S+) --> (\S+)\n(.+?)(?:\n\n|\Z)", srt.read_text(encoding="utf-8"), re.DOTALL)
-    return [(seconds(a), seconds(b), text.replace("\n", " ")) for a, b, text in found]
 
 
 def test_film_is_long_enough_720p_with_audio(demo: Path) -> None:

@@ -3,10 +3,13 @@
 One place for the arithmetic so the animation step, the timeline and the
 expected film duration agree. The composer's film duration is the sum of scene
 lengths minus transition overlaps; narration offsets count from a scene's start.
+Lengths and transitions are whole frames, so speech durations that differ by a
+sample between runs (or machines) give the same film.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -39,6 +42,15 @@ def _transition_out(screenplay: Screenplay, index: int) -> float:
     return transition_seconds(screenplay.scenes[index]) if index < len(screenplay.scenes) - 1 else 0.0
 
 
+def frames_up(seconds: float, fps: int) -> float:
+    """`seconds` rounded up to a whole number of frames."""
+    return round(math.ceil(seconds * fps - 1e-6) / fps, 6)
+
+
+def frames_down(seconds: float, fps: int) -> float:
+    return round(math.floor(seconds * fps + 1e-6) / fps, 6)
+
+
 def narration_offset(screenplay: Screenplay, index: int) -> float:
     scene = screenplay.scenes[index]
     if scene.speaker is not None:
@@ -54,15 +66,16 @@ def scene_length(screenplay: Screenplay, index: int, narration_seconds: float | 
     would be a frozen face, since lips can only move while the line is spoken.
     """
     scene: Scene = screenplay.scenes[index]
+    fps = screenplay.output.fps
     if scene.speaker is not None:
         assert narration_seconds is not None, "a speaker scene has a line"
-        return round(narration_seconds + max(HOLD_SECONDS, _transition_out(screenplay, index)), 3)
+        return frames_up(narration_seconds + max(HOLD_SECONDS, _transition_out(screenplay, index)), fps)
     if narration_seconds is None:
-        return scene.duration
+        return frames_up(scene.duration, fps)
     needed = (
         narration_offset(screenplay, index) + narration_seconds + max(TAIL_SECONDS, _transition_out(screenplay, index))
     )
-    return round(max(scene.duration, needed), 3)
+    return frames_up(max(scene.duration, needed), fps)
 
 
 def scene_timings(screenplay: Screenplay, narration_seconds: Mapping[int, float]) -> list[SceneTiming]:
@@ -73,7 +86,9 @@ def scene_timings(screenplay: Screenplay, narration_seconds: Mapping[int, float]
         transition = _transition_out(screenplay, index)
         if transition:
             transition = min(transition, length * MAX_TRANSITION_SHARE, lengths[index + 1] * MAX_TRANSITION_SHARE)
-        timings.append(SceneTiming(length, narration_offset(screenplay, index), round(transition, 3)))
+        fps = screenplay.output.fps
+        offset = frames_up(narration_offset(screenplay, index), fps)
+        timings.append(SceneTiming(length, offset, frames_down(transition, fps)))
     return timings
 
 
