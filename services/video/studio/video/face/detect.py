@@ -1,8 +1,7 @@
 """Face, eye and mouth location with the Haar cascades shipped inside opencv-python-headless 4.x.
 
-The cascades give a face box and (usually) the eyes; the mouth is placed from
-the eyes by face proportions and then snapped to the darkest row nearby,
-which is where the lips meet (or the shadow above the teeth in a smile).
+The cascades give a face box and (usually) the eyes; `face.mouth` then finds
+the lip line below them.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ import numpy as np
 
 from studio.core.errors import FailedPrecondition, InvalidInput
 from studio.video.face.layout import FaceLayout
+from studio.video.face.mouth import locate_mouth
 
 NO_FACE = "no face found in portrait; give the face box by hand (face x,y,w,h in portrait pixels)"
 #: Detection runs on a copy no larger than this (faces stay well above the cascades' 24 px window).
@@ -88,42 +88,6 @@ def _eyes(gray: np.ndarray, box: tuple[int, int, int, int]) -> tuple[tuple[float
     return None if best is None else (best[1], best[2])
 
 
-def _snap_mouth(gray: np.ndarray, x: float, y: float, unit: float) -> float:
-    """Move the mouth line to the darkest row within ±0.15 eye distances (lips meet in a dark line)."""
-    half_w, reach = max(2, int(0.3 * unit)), max(2, int(0.15 * unit))
-    top, bottom = max(0, int(y) - reach), min(gray.shape[0], int(y) + reach + 1)
-    left, right = max(0, int(x) - half_w), min(gray.shape[1], int(x) + half_w + 1)
-    if bottom - top < 3 or right - left < 3:
-        return y
-    rows = cv2.GaussianBlur(gray[top:bottom, left:right].astype(np.float32), (0, 0), 1.0).mean(axis=1)
-    # Prefer rows near the proportional estimate: add a gentle penalty for distance.
-    penalty = np.abs(np.arange(top, bottom) - y) / reach * 0.15 * (rows.max() - rows.min() + 1e-3)
-    return float(top + int(np.argmin(rows + penalty)))
-
-
-def _teeth_bottom(image: np.ndarray, x: float, y: float, unit: float, half_width: float) -> float | None:
-    """The row under the upper teeth when the portrait shows them (bright, unsaturated band at the lip line)."""
-    hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV).astype(np.float32)
-    top, bottom = max(0, int(y - 0.15 * unit)), min(image.shape[0], int(y + 0.3 * unit) + 1)
-    left, right = max(0, int(x - 0.5 * half_width)), min(image.shape[1], int(x + 0.5 * half_width) + 1)
-    skin = hsv[max(0, int(y - 0.45 * unit)) : max(1, int(y - 0.3 * unit)), left:right].reshape(-1, 3)
-    if bottom - top < 3 or right - left < 3 or skin.size == 0:
-        return None
-    sat, val = float(np.median(skin[:, 1])), float(np.median(skin[:, 2]))
-    region = hsv[top:bottom, left:right]
-    teeth = (region[..., 1] < 0.65 * sat) & (region[..., 2] > min(250.0, 1.04 * val))
-    rows = teeth.mean(axis=1) > 0.35
-    run_start, best = None, None
-    for index, on in enumerate([*rows.tolist(), False]):
-        if on and run_start is None:
-            run_start = index
-        elif not on and run_start is not None:
-            if index - run_start >= 2 and abs(top + run_start - y) <= 0.2 * unit and best is None:
-                best = (run_start, index)
-            run_start = None
-    return None if best is None else float(top + best[1])
-
-
 def locate_features(image: np.ndarray, box: tuple[int, int, int, int]) -> FaceLayout:
     """Eyes and mouth of the face in `box` (detected eyes when possible, face proportions otherwise)."""
     x, y, w, h = box
@@ -134,20 +98,17 @@ def locate_features(image: np.ndarray, box: tuple[int, int, int, int]) -> FaceLa
     else:
         left, right = (x + 0.3 * w, y + 0.4 * h), (x + 0.7 * w, y + 0.4 * h)
     unit = float(np.hypot(right[0] - left[0], right[1] - left[1]))
-    mouth_x = (left[0] + right[0]) / 2
-    mouth_y = (left[1] + right[1]) / 2 + 1.0 * unit
-    mouth_y = _snap_mouth(gray, mouth_x, mouth_y, unit)
-    teeth = _teeth_bottom(image, mouth_x, mouth_y, unit, 0.42 * unit)
-    if teeth is not None:
-        mouth_y = teeth
+    # The mouth's centre sits about one eye distance below the middle of the eyes.
+    mouth = locate_mouth(image, (left[0] + right[0]) / 2, (left[1] + right[1]) / 2 + 1.0 * unit, unit)
     return FaceLayout(
         box=(float(x), float(y), float(w), float(h)),
         left_eye=left,
         right_eye=right,
-        mouth=(float(mouth_x), float(mouth_y)),
-        mouth_half_width=0.42 * unit,
+        mouth=(mouth.x, mouth.y),
+        mouth_half_width=mouth.half_width,
         eyes_detected=eyes is not None,
-        teeth_visible=teeth is not None,
+        teeth_visible=mouth.teeth_visible,
+        lip_curve=mouth.curve,
     )
 
 

@@ -23,6 +23,8 @@ class FaceLayout:
     eyes_detected: bool = False
     #: The portrait already shows teeth (a smile): the lip line is placed under them.
     teeth_visible: bool = False
+    #: The lip line across the mouth, left to right (empty: straight through `mouth`).
+    lip_curve: tuple[Point, ...] = ()
 
     @property
     def eye_distance(self) -> float:
@@ -52,4 +54,5 @@ class FaceLayout:
             right_eye=fit.point(*self.right_eye),
             mouth=fit.point(*self.mouth),
             mouth_half_width=self.mouth_half_width * fit.scale,
+            lip_curve=tuple(fit.point(*p) for p in self.lip_curve),
         )

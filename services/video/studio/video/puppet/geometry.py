@@ -66,6 +66,7 @@ class FaceGeometry:
     corner_travel: float
     eyes: tuple[tuple[float, float], tuple[float, float]]
     teeth_visible: bool
+    lip_curve: tuple[tuple[float, float], ...]
     eye_half_width: float
     eye_half_height: float
     #: Head ellipse (centre, semi-axes) that sways; pivot at the neck.
@@ -90,12 +91,20 @@ class FaceGeometry:
             corner_travel=0.2 * unit,
             eyes=(layout.left_eye, layout.right_eye),
             teeth_visible=layout.teeth_visible,
+            lip_curve=layout.lip_curve,
             eye_half_width=0.3 * unit,
             eye_half_height=0.105 * unit,
             head_centre=(layout.centre_x, layout.eye_line_y + 0.15 * unit),
             head_axes=(1.45 * unit, 1.95 * unit),
             pivot=(layout.centre_x, chin_y + 0.6 * unit),
         )
+
+    def lip_rows(self, xs: np.ndarray) -> np.ndarray:
+        """The lip line's height at columns `xs` (held level beyond the measured curve)."""
+        if not self.lip_curve:
+            return np.full(xs.shape, self.lip_y, dtype=np.float32)
+        cx, cy = np.array(self.lip_curve, dtype=np.float64).T
+        return np.interp(xs, cx, cy).astype(np.float32)
 
     def mouth_window(self, width: int, height: int) -> Window:
         reach = self.jaw_half_width * 1.15

@@ -29,11 +29,13 @@ class MouthRig:
         self.base = canvas[self.window.slices].copy()
         self.local_x, self.local_y = self.x - self.window.x0, self.y - self.window.y0
         self.dx = self.x - geometry.mouth_x
-        self.below = self.y >= geometry.lip_y
-        span = max(geometry.chin_y - geometry.lip_y, 1.0)
-        self.jaw_progress = np.sqrt(np.clip((self.y - geometry.lip_y) / span, 0.0, 1.0))
+        # The split follows the photo's own lip line (curved in a smile), column by column.
+        self.lip = geometry.lip_rows(self.x[:1])
+        self.below = self.y >= self.lip
+        span = np.maximum(geometry.chin_y - self.lip, 1.0)
+        self.jaw_progress = np.sqrt(np.clip((self.y - self.lip) / span, 0.0, 1.0))
         self.chin_falloff = 1.0 - smoothstep(geometry.chin_y, geometry.chin_y + 0.45 * geometry.unit, self.y)
-        self.lift_falloff = smoothstep(geometry.lip_y - 0.35 * geometry.unit, geometry.lip_y, self.y) * ~self.below
+        self.lift_falloff = smoothstep(self.lip - 0.35 * geometry.unit, self.lip, self.y) * ~self.below
         near_lips = np.exp(-(((self.y - geometry.lip_y) / (0.3 * geometry.unit)) ** 2))
         rel = self.dx / geometry.mouth_half_width
         self.corner_field = (rel * np.exp(-((rel / 1.3) ** 2)) * near_lips).astype(np.float32)
@@ -53,7 +55,7 @@ class MouthRig:
         g = self.g
         if opening < 0.01 and abs(width) < 0.01:
             return self.base
-        half = g.mouth_half_width * (1.0 + 0.25 * width)
+        half = g.mouth_half_width * (0.92 + 0.25 * width)
         lens = np.clip(1.0 - (self.dx / half) ** 2, 0.0, 1.0)
         jaw_half = half + (g.jaw_half_width - half) * self.jaw_progress
         jaw = np.clip(1.0 - (self.dx / jaw_half) ** 2, 0.0, 1.0) ** 0.8
@@ -70,10 +72,12 @@ class MouthRig:
 
     def _fill_interior(self, warped: np.ndarray, lens: np.ndarray, drop: float, lift: float) -> None:
         g = self.g
-        top = g.lip_y - lift * lens
-        bottom = g.lip_y + drop * lens**0.8
+        top = self.lip - lift * lens
+        bottom = self.lip + drop * lens**0.8
         gap = bottom - top
-        alpha = np.clip(np.minimum(self.y - top, bottom - self.y) + 0.5, 0.0, 1.0) * (gap > 0.6)
+        inside = np.minimum(self.y - top, bottom - self.y)
+        feather = max(0.5, 0.012 * g.unit)  # anti-aliased lips at any output size
+        alpha = np.clip((inside + feather) / (2 * feather), 0.0, 1.0) * (gap > 0.6)
         rows = np.flatnonzero(alpha.any(axis=1))
         if rows.size == 0:
             return
@@ -104,8 +108,8 @@ class MouthRig:
                 1.0 - smoothstep(0.45, 0.65, np.abs(across))
             )
             colour = colour + (TEETH * 0.8 * shade - colour) * (lower * 0.5)
-        # The upper lip casts a thin shadow onto what is behind it.
-        colour = colour * (0.65 + 0.35 * smoothstep(0.0, 1.5, depth))
+        # The lips shade what is just behind them.
+        colour = colour * (0.6 + 0.4 * smoothstep(0.0, np.maximum(0.3 * t_gap, 1.0), inside[r0:r1]))[..., None]
         region = warped[r0:r1].astype(np.float32)
         warped[r0:r1] = (region + (colour - region) * a).astype(np.uint8)
 
