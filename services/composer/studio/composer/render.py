@@ -110,13 +110,13 @@ class Renderer:
             correction = loudness.next_correction(correction, result, target)
         return wav, result
 
-    async def picture(self, plan: Plan, sound: Path | None, burn: Path | None) -> tuple[Path, Path]:
-        """The film and its poster frame, from one ffmpeg run."""
+    async def picture(self, plan: Plan, sound: Path | None, burn: Path | None) -> Path:
+        """The film, from one ffmpeg run and one filter graph."""
         out = plan.output
         inputs: list[str] = []
         for visual in plan.visuals:
             inputs += ["-i", str(visual.path)]
-        graph = video_graph(plan, burn.name if burn else None, poster_frame(plan))
+        graph = video_graph(plan, burn.name if burn else None)
         audio = f"{len(plan.visuals)}:a"
         if sound is None:
             graph.append(f"anullsrc=r=48000:cl=stereo,atrim=end={plan.duration:.6f}[aout]")
@@ -130,14 +130,21 @@ class Renderer:
         if self.settings.threads:
             args += ["-threads", str(self.settings.threads)]
         args += [*out.video_args(self.settings.x264_preset), *out.audio_args(), *out.container_args(), part.name]
-        poster, poster_part = self.work / "poster.png", self.work / "poster.part.png"
-        args += ["-map", "[poster]", "-frames:v", "1", "-update", "1", "-f", "image2", poster_part.name]
         await self._ffmpeg(args, plan.duration, MIX_SHARE, RENDER_SHARE, "rendering")
-        if not poster_part.is_file():
-            raise RenderError(f"ffmpeg wrote no poster frame (frame {poster_frame(plan)} of {plan.span.frames})")
-        poster_part.replace(poster)
         part.replace(final)
-        return final, poster
+        return final
+
+    async def poster(self, plan: Plan, video: Path) -> Path:
+        """A PNG of the poster frame, decoded from the finished film (a branch of the render graph would
+        have to buffer every later frame once the poster is written)."""
+        at = poster_frame(plan) / plan.output.fps
+        poster, part = self.work / "poster.png", self.work / "poster.part.png"
+        args = ["-ss", f"{at:.6f}", "-i", video.name, "-frames:v", "1", "-update", "1", "-f", "image2", part.name]
+        await self._ffmpeg(args, 0.0, 0.0, 0.0, "poster")
+        if not part.is_file():
+            raise RenderError(f"ffmpeg wrote no poster frame at {at:.3f} s")
+        part.replace(poster)
+        return poster
 
     async def render(self, plan: Plan) -> Rendered:
         out = plan.output
@@ -149,5 +156,7 @@ class Renderer:
             burn = _write(self.work / "overlay.ass", to_ass(burned, plan.captions, out.width, out.height))
         mix = await self.mix(plan)
         sound, level = (None, loudness.SILENT) if mix is None else await self.normalise(plan, *mix)
-        video, poster = await self.picture(plan, sound, burn)
+        video = await self.picture(plan, sound, burn)
+        await self.report(MIX_SHARE + RENDER_SHARE, "poster")
+        poster = await self.poster(plan, video)
         return Rendered(video, srt, vtt, poster, level)

@@ -153,7 +153,7 @@ def to_ass(subtitles: Sequence[Cue], captions: Sequence[Cue], width: int, height
     margin = max(8, round(height * 0.05))
     style = (
         "{name},DejaVu Sans,{size},&H00FFFFFF,&H00FFFFFF,&H00000000,&H80000000,{bold},0,0,0,100,100,0,0,"
-        "{border},{outline},1,{align},{margin},{margin},{margin},1"
+        "{border},{outline},0,{align},{margin},{margin},{margin},1"
     )
     header = [
         "[Script Info]",

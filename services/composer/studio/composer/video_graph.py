@@ -84,38 +84,56 @@ def scene_chain(index: int, visual: Visual, frames: int, out: OutputPlan) -> str
     return f"[{index}:v]" + ",".join(steps) + f"[v{index}]"
 
 
-def video_graph(plan: Plan, subtitles_file: str | None, poster_frame: int | None = None) -> list[str]:
-    """Filter graph lines ending in [vout] (and [poster], one frame, when `poster_frame` is given).
+def _pieces(plan: Plan) -> tuple[list[str], list[str]]:
+    """Cut scenes into head / body / tail and blend only the overlaps, so each frame crosses one filter.
 
-    `subtitles_file` (ASS, relative to ffmpeg's cwd) is burned in.
+    Chaining xfade over whole scenes would pass every later frame through every later
+    xfade (each pass costs ~1 ms at 720p); here only transition frames are blended and
+    everything is joined by a single concat.
     """
+    fps = plan.output.fps
+    lines: list[str] = []
+    order: list[str] = []
+    for i, place in enumerate(plan.span.scenes):
+        parts = {
+            "h": (0, place.overlap_in),
+            "b": (place.overlap_in, place.frames - place.overlap_out),
+            "t": (place.frames - place.overlap_out, place.frames),
+        }
+        parts = {name: span for name, span in parts.items() if span[1] > span[0]}
+        if len(parts) == 1:
+            lines.append(f"[v{i}]null[{next(iter(parts))}{i}]")
+        else:
+            lines.append(f"[v{i}]split={len(parts)}" + "".join(f"[{name}{i}s]" for name in parts))
+            for name, (first, end) in parts.items():
+                lines.append(f"[{name}{i}s]trim=start_frame={first}:end_frame={end},setpts=PTS-STARTPTS[{name}{i}]")
+        if i > 0 and place.overlap_in:
+            transition = plan.transitions[i - 1]
+            lines.append(
+                f"[t{i - 1}][h{i}]xfade=transition={transition}:duration={place.overlap_in / fps:.6f}:offset=0[x{i}]"
+            )
+            order.append(f"x{i}")
+        if "b" in parts:
+            order.append(f"b{i}")
+    return lines, order
+
+
+def video_graph(plan: Plan, subtitles_file: str | None) -> list[str]:
+    """Filter graph lines ending in [vout]; `subtitles_file` (ASS, relative to ffmpeg's cwd) is burned in."""
     out = plan.output
     fps = out.fps
     lines = [scene_chain(i, v, plan.span.scenes[i].frames, out) for i, v in enumerate(plan.visuals)]
-    current = "v0"
-    for i, transition in enumerate(plan.transitions):
-        nxt, joined = f"v{i + 1}", f"j{i + 1}"
-        if transition:
-            span = plan.span.scenes[i + 1]
-            offset, length = span.start_frame / fps, span.overlap_in / fps
-            lines.append(
-                f"[{current}][{nxt}]xfade=transition={transition}:duration={length:.6f}:offset={offset:.6f}[{joined}]"
-            )
-        else:
-            # concat works in microseconds; fps puts the stream back on the frame clock xfade expects.
-            lines.append(f"[{current}][{nxt}]concat=n=2:v=1:a=0,fps={rate(fps)}[{joined}]")
-        current = joined
+    pieces, order = _pieces(plan)
+    lines += pieces
     finish: list[str] = []
     if plan.end_fade_frames:
         start = (plan.span.frames - plan.end_fade_frames) / fps
         finish.append(f"fade=t=out:st={start:.6f}:d={plan.end_fade_frames / fps:.6f}")
     if subtitles_file:
         finish.append(f"ass=filename={subtitles_file}")
-    finish += [f"fps={rate(fps)}", f"trim=end_frame={plan.span.frames}"]
-    if poster_frame is None:
-        lines.append(f"[{current}]" + ",".join(finish) + "[vout]")
-        return lines
-    # The poster comes from the same frames the encoder gets, saving a decode of the finished film.
-    lines.append(f"[{current}]" + ",".join(finish) + ",split=2[vout][frames]")
-    lines.append(f"[frames]select='eq(n\\,{poster_frame})'[poster]")
+    # concat works in microseconds: frames are put back on the frame clock by index (an fps filter here
+    # would drop the last frame, whose end time concat does not carry).
+    finish += [f"settb=expr=1/({rate(fps)})", "setpts=N", f"trim=end_frame={plan.span.frames}"]
+    joined = "".join(f"[{label}]" for label in order) + f"concat=n={len(order)}:v=1:a=0,"
+    lines.append(joined + ",".join(finish) + "[vout]")
     return lines
