@@ -43,6 +43,7 @@ def test_speak_portuguese(studio: CliRunner, tmp_path: Path) -> None:
     assert abs(words[-1]["end"] - duration) <= 0.1 * duration
 
 
+@pytest.mark.slow
 def test_voice_samples_change_the_voice(studio: CliRunner, references: dict[str, Path], tmp_path: Path) -> None:
     f0 = {}
     for name in ("low", "high"):
@@ -73,6 +74,7 @@ def test_bad_voice_samples_fail_with_one_line(
     assert not [p for p in store.rglob("*") if p.is_file() and not p.name.startswith(".")]  # nothing left behind
 
 
+@pytest.mark.slow
 def test_console_script_reports_errors_without_traceback(tmp_path: Path) -> None:
     """The installed `studio` command itself (what a user runs from a fresh clone)."""
     env = {**os.environ, "STUDIO_ARTIFACTS_DIR": str(tmp_path / "store")}
