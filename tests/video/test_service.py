@@ -16,7 +16,8 @@ async def test_lists_built_in_and_downloadable_models(video: VideoHarness) -> No
     listed = (await video.call("ListVideoModels", ListVideoModelsRequest())).models
     by_name = {m.name: m for m in listed}
     assert by_name["puppet"].installed and by_name["kenburns"].installed and by_name["puppet"].vram_gb == 0
-    for name, spec in CATALOG.items():
+    for spec in CATALOG:
+        name = spec.name
         assert not by_name[name].installed  # the temporary models dir is empty
         assert by_name[name].vram_gb == spec.vram_gb > 0 and by_name[name].task in ("lip-sync", "image-to-video")
     assert {"wav2lip", "ltx-video", "wan2.1-i2v-480p"} <= set(by_name)

@@ -16,7 +16,7 @@ WAV2LIP = ModelSpec(
     name="wav2lip",
     backend="wav2lip",
     task="lip-sync",
-    repo_id="Rudrabha/Wav2Lip",
+    repo_id="",  # not on the Hugging Face Hub: the Wav2Lip project publishes it; placed by hand
     subdir="wav2lip",
     vram_gb=1.0,
     description="Wav2Lip-class lip-sync network (96x96 face crops + 80-band mel windows); "
@@ -51,7 +51,7 @@ WAN_I2V_720P = ModelSpec(
     description="Wan 2.1 image-to-video 14B at 720p (WanImageToVideoPipeline).",
 )
 
-CATALOG: dict[str, ModelSpec] = {spec.name: spec for spec in (WAV2LIP, LTX_VIDEO, WAN_I2V_480P, WAN_I2V_720P)}
+CATALOG: tuple[ModelSpec, ...] = (WAV2LIP, LTX_VIDEO, WAN_I2V_480P, WAN_I2V_720P)
 
 #: Backends that need no weights: always installed.
 BUILT_IN = (
@@ -75,12 +75,12 @@ BUILT_IN = (
 
 
 def model_infos(models_dir: Path) -> list[ModelInfo]:
-    return [*BUILT_IN, *(spec.info(models_dir) for spec in CATALOG.values())]
+    return [*BUILT_IN, *(spec.info(models_dir) for spec in CATALOG)]
 
 
 def i2v_spec(name: str) -> ModelSpec:
-    spec = CATALOG.get(name)
+    spec = next((s for s in CATALOG if s.name == name), None)
     if spec is None or spec.task != "image-to-video":
-        known = ", ".join(n for n, s in CATALOG.items() if s.task == "image-to-video")
+        known = ", ".join(s.name for s in CATALOG if s.task == "image-to-video")
         raise InvalidInput(f"model: unknown image-to-video model {name!r}; choose one of: {known}")
     return spec
