@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from studio.core.settings import StudioSettings
@@ -56,3 +56,10 @@ class AudioSettings(StudioSettings):
     musicgen_model: str = "musicgen-small"
     #: Chatterbox checkpoint (a name from studio.audio.models.CATALOG).
     chatterbox_model: str = "chatterbox"
+
+    @field_validator("sample_rate", "music_sample_rate")
+    @classmethod
+    def _known_rate(cls, rate: int) -> int:
+        if rate not in SAMPLE_RATES:
+            raise ValueError(f"must be one of {', '.join(str(r) for r in SAMPLE_RATES)}")
+        return rate
