@@ -23,7 +23,15 @@ from studio.gateway.db.pool import create_pool
 from studio.gateway.domain.jobs.services import insert_job, submission_id
 from studio.gateway.settings import GatewaySettings
 from studio.v1 import audio_pb2, image_pb2, video_pb2
-from studio.v1.common_pb2 import ArtifactRef, JobCompleted, JobEvent, JobFailed, JobStarted, Progress
+from studio.v1.common_pb2 import (
+    ERROR_CODE_INVALID_ARGUMENT,
+    ArtifactRef,
+    JobCompleted,
+    JobEvent,
+    JobFailed,
+    JobStarted,
+    Progress,
+)
 from tests.conftest import NATS_URL
 
 
@@ -154,7 +162,9 @@ async def test_events_are_idempotent_and_stale_ones_ignored(bare: tuple[Gateway,
     for _ in range(3):  # redelivered
         await consumer.handle(_completed(current, "runs/x/speech.wav"))
     await consumer.handle(_completed(submission_id(row["id"], 2), "runs/y/other.wav"))  # a dispatch that never was
-    await consumer.handle(JobEvent(job_id=current, failed=JobFailed(code=1, message="late")).SerializeToString())
+    await consumer.handle(
+        JobEvent(job_id=current, failed=JobFailed(code=ERROR_CODE_INVALID_ARGUMENT, message="late")).SerializeToString()
+    )
     await consumer.handle(JobEvent(job_id=current, started=JobStarted(attempt=2)).SerializeToString())
     await consumer.handle(b"\xff\x00 not a protobuf")
     await consumer.handle(_completed("not-a-studio-job", "runs/z/z.wav"))

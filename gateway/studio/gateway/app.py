@@ -27,7 +27,8 @@ from studio.gateway.problems import exception_handlers
 VERSION = "0.1.0"
 
 
-def create_app(gateway: Gateway) -> Litestar:
+def create_app(gateway: Gateway | None) -> Litestar:
+    """The app around `gateway` (None builds it only to read its OpenAPI document)."""
     api = Router(
         path="/",
         route_handlers=[
@@ -61,3 +62,8 @@ def create_app(gateway: Gateway) -> Litestar:
         logging_config=None,
         debug=False,
     )
+
+
+def openapi_document() -> dict[str, object]:
+    """The OpenAPI 3.1 document, without connecting to anything (schema exports, property tests)."""
+    return create_app(None).openapi_schema.to_schema()

@@ -75,15 +75,22 @@ class EventsConsumer:
                 await asyncio.sleep(1.0)
                 continue
             for msg in messages:
-                try:
-                    await self.handle(msg.data)
-                except (asyncpg.PostgresError, OSError, ConnectionError) as error:
-                    log.warning("job event not recorded yet (%s); it will be redelivered", error)
-                    await msg.nak(delay=1.0)
-                    continue
-                except Exception:
-                    log.exception("job event could not be recorded; dropping it")
-                await msg.ack()
+                await self._process(msg)
+
+    async def _process(self, msg: Any) -> None:
+        try:
+            await self.handle(msg.data)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, ConnectionError, TimeoutError) as error:
+            log.warning("job event not recorded yet (%s); it will be redelivered", error)
+            with contextlib.suppress(Exception):
+                await msg.nak(delay=1.0)
+            return
+        except Exception:  # a poison event must not stop the consumer
+            log.exception("job event could not be recorded; dropping it")
+        try:
+            await msg.ack()
+        except Exception as error:  # noqa: BLE001 - unacked events are redelivered, and recording is idempotent
+            log.warning("could not acknowledge a job event (%s); it will be redelivered", error)
 
     async def handle(self, data: bytes) -> None:
         try:

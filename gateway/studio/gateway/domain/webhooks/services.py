@@ -126,8 +126,8 @@ class WebhookSender:
             while not stop.is_set():
                 try:
                     sent = await self.deliver_due()
-                except (asyncpg.PostgresError, OSError) as error:
-                    log.warning("webhook sweep failed: %s", error)
+                except Exception:  # the loop outlives any one failure; deliveries stay pending
+                    log.exception("webhook sweep failed")
                     sent = 0
                 if sent < BATCH:
                     await self.gateway.webhook_waker.wait(1.0)
