@@ -33,7 +33,7 @@ LANGUAGE_ALIASES = {"en": "en-us", "pt-pt": "pt", "es-es": "es", "zh": "cmn"}
 #: Above this reference pitch a female espeak variant is used (its range covers ~150-340 Hz).
 FEMALE_ABOVE_HZ = 160.0
 FEMALE_VARIANT = "f3"
-CALIBRATION_TEXT = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10. 11, 12, 13, 14, 15, 16, 17, 18, 19, 20."
+CALIBRATION_TEXT = "1 2 3 4 5. 6 7 8 9 10. 11 12 13 14 15. 16 17 18 19 20."  # intonation close to prose
 PITCHES = (0, 25, 50, 75, 100)
 RATES = (80, 120, 175, 250, 350, 450)
 _PRESET = re.compile(r"^[a-z0-9][a-z0-9_\-/]{0,40}(\+[a-z0-9_\-]{1,20})?$", re.IGNORECASE)
