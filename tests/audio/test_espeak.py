@@ -79,8 +79,8 @@ def test_profiles_set_pitch(espeak_backend: EspeakBackend) -> None:
     high = espeak_backend.synthesize(text, job(profile=profile(230.0)))
     f_low = pitch_track(low.samples, low.sample_rate).median()
     f_high = pitch_track(high.samples, high.sample_rate).median()
-    assert f_low == pytest.approx(90.0, rel=0.25)
-    assert f_high == pytest.approx(230.0, rel=0.25)
+    assert f_low == pytest.approx(90.0, rel=0.15)
+    assert f_high == pytest.approx(230.0, rel=0.15)
 
 
 def test_profiles_and_speed_set_rate(espeak_backend: EspeakBackend) -> None:
