@@ -168,6 +168,10 @@ async def _bad(media: Media, upload: Upload, case: str) -> pb.Timeline:
     _scene(t, name="fine", still=still)
     if case == "corrupt clip":
         _scene(t, name="broken", clip=pb.Clip(video=await upload(media.corrupt)))
+    elif case == "playlist posing as a clip":  # would make ffmpeg read another local file
+        playlist = media.text.with_name("playlist.bin")  # plain ffprobe would open it with the hls demuxer
+        playlist.write_text(f"#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n{media.clip}\n#EXT-X-ENDLIST\n")
+        _scene(t, name="broken", clip=pb.Clip(video=await upload(playlist)))
     elif case == "text as image":
         _scene(t, name="broken", still=pb.Still(image=await upload(media.text), duration_seconds=1))
     elif case == "image as narration":
@@ -212,6 +216,7 @@ async def _bad(media: Media, upload: Upload, case: str) -> pb.Timeline:
     ("case", "message"),
     [
         ("corrupt clip", "corrupt|unreadable"),
+        ("playlist posing as a clip", "unreadable"),
         ("text as image", "unreadable"),
         ("image as narration", "no audio stream"),
         ("sound from a silent clip", "no audio stream"),

@@ -17,6 +17,18 @@ STDERR_KEEP = 256 * 1024
 
 ProgressCallback = Callable[[float], Awaitable[None]]
 
+#: Demuxers a user's file may be opened with. Playlists (HLS, concat scripts) and network protocols are
+#: refused: a file posing as a video could otherwise make ffmpeg read other local files or URLs.
+SAFE_FORMATS = (
+    "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,ogg,wav,flac,mp3,aac,"
+    "image2,png_pipe,jpeg_pipe,webp_pipe,bmp_pipe,tiff_pipe,gif"
+)
+
+
+def user_input(path: Path | str, *options: str) -> list[str]:
+    """`-i path` for a user's file, restricted to local files and plain media demuxers."""
+    return ["-protocol_whitelist", "file", "-format_whitelist", SAFE_FORMATS, *options, "-i", str(path)]
+
 
 class RenderError(StudioError):
     """ffmpeg failed on inputs that had passed probing: a bug or a resource problem, not the user's input."""

@@ -20,7 +20,7 @@ SILENCE_LUFS = -70.0
 TRUE_PEAK_CEILING = -2.0
 MAX_TRUE_PEAK = -1.5
 #: How close to the target the applying pass must land before it stops correcting.
-TOLERANCE_LU = 0.3
+TOLERANCE_LU = 0.5
 MEASURE = "ebur128=peak=true:framelog=verbose"
 _SUMMARY = re.compile(
     r"Summary:.*?I:\s*(?P<i>-?[\d.]+|-inf|nan)\s*LUFS.*?Threshold:\s*(?P<thr>-?[\d.]+|-inf|nan)\s*LUFS"

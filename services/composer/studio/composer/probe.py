@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from studio.composer.ffmpeg import SAFE_FORMATS
 from studio.core.errors import InvalidInput
 
 PROBE_TIMEOUT = 60.0
@@ -88,6 +89,10 @@ async def probe(ffprobe: str, path: Path, label: str) -> MediaInfo:
         ffprobe,
         "-v",
         "error",
+        "-protocol_whitelist",
+        "file",
+        "-format_whitelist",
+        SAFE_FORMATS,
         "-read_intervals",
         "%+#8",
         "-show_entries",

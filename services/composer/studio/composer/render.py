@@ -15,7 +15,7 @@ from pathlib import Path
 
 from studio.composer import loudness
 from studio.composer.audio_graph import has_sound, mix_graph, music_needs_loop
-from studio.composer.ffmpeg import RenderError, run_ffmpeg
+from studio.composer.ffmpeg import RenderError, run_ffmpeg, user_input
 from studio.composer.plan import Plan
 from studio.composer.settings import ComposerSettings
 from studio.composer.subtitles import to_ass, to_srt, to_vtt
@@ -81,9 +81,9 @@ class Renderer:
             return None
         inputs: list[str] = []
         for voice in plan.voices:
-            inputs += ["-i", str(voice.path)]
+            inputs += user_input(voice.path)
         if plan.music is not None:
-            inputs += (["-stream_loop", "-1"] if music_needs_loop(plan) else []) + ["-i", str(plan.music.path)]
+            inputs += user_input(plan.music.path, *(["-stream_loop", "-1"] if music_needs_loop(plan) else []))
         graph = [*mix_graph(plan), "[mix]asplit=2[keep][measure]", f"[measure]{loudness.MEASURE}[measured]"]
         script = _write(self.work / "mix.filter", ";\n".join(graph))
         wav = self.work / "mix.wav"
@@ -93,7 +93,7 @@ class Renderer:
         return wav, loudness.parse_summary(log)
 
     async def normalise(self, plan: Plan, mix: Path, measured: loudness.Loudness) -> tuple[Path, loudness.Loudness]:
-        """Second pass: gain (plus limiter when needed) to the target, re-measured and corrected until within 0.3 LU."""
+        """Second pass: gain (plus limiter when needed), re-measured and corrected until within tolerance."""
         if measured.silent:
             return mix, loudness.SILENT
         target = plan.output.loudness
@@ -115,7 +115,7 @@ class Renderer:
         out = plan.output
         inputs: list[str] = []
         for visual in plan.visuals:
-            inputs += ["-i", str(visual.path)]
+            inputs += user_input(visual.path)
         graph = video_graph(plan, burn.name if burn else None)
         audio = f"{len(plan.visuals)}:a"
         if sound is None:
@@ -129,7 +129,9 @@ class Renderer:
         args = [*inputs, "-filter_complex_script", script.name, "-map", "[vout]", "-map", audio]
         if self.settings.threads:
             args += ["-threads", str(self.settings.threads)]
-        args += [*out.video_args(self.settings.x264_preset), *out.audio_args(), *out.container_args(), part.name]
+        args += [*out.video_args(self.settings.x264_preset), *out.audio_args()]
+        # A keyframe at the poster frame lets the poster be decoded alone instead of from the previous keyframe.
+        args += ["-force_key_frames", f"{poster_frame(plan) / out.fps:.6f}", *out.container_args(), part.name]
         await self._ffmpeg(args, plan.duration, MIX_SHARE, RENDER_SHARE, "rendering")
         part.replace(final)
         return final

@@ -25,17 +25,21 @@ PROBE_CONCURRENCY = 4
 
 
 async def _fetch(store: ArtifactStore, slots: dict[str, tuple[str, ArtifactRef]], work: Path) -> dict[str, Path]:
-    """Local paths for every input: read in place from a local store, otherwise downloaded once per key."""
+    """Local paths for every input, named by us (a user's name could hold an image-sequence pattern such as
+    %d): linked from a local store, otherwise downloaded, once per key."""
     paths: dict[str, Path] = {}
     by_key: dict[str, Path] = {}
+    (work / "inputs").mkdir(exist_ok=True)
     for slot, (label, ref) in slots.items():
         if ref.key not in by_key:
+            suffix = "".join(c for c in Path(ref.key).suffix[:10] if c.isalnum() or c == ".")
+            local = work / "inputs" / f"{slot}{suffix}"
             try:
                 if isinstance(store, LocalArtifactStore):
-                    by_key[ref.key] = store.path_of(ref)
+                    local.symlink_to(store.path_of(ref))
+                    by_key[ref.key] = local
                 else:
-                    suffix = Path(ref.key).suffix[:10]
-                    by_key[ref.key] = await store.download(ref, work / "inputs" / f"{slot}{suffix}")
+                    by_key[ref.key] = await store.download(ref, local)
             except NotFound:
                 raise NotFound(f"{label}: artifact {ref.key!r} not found") from None
             except InvalidInput as error:
