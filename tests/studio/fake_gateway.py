@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -124,3 +128,36 @@ class FakeGateway:
         result = {"duration_seconds": 9.5}
         body = {"project": self.project("completed", result=result), "steps": steps, "jobs": jobs, "assets": []}
         return httpx.Response(200, json=body)
+
+
+@contextmanager
+def serve_over_http(gateway: FakeGateway) -> Iterator[str]:
+    """The scripted gateway on a loopback HTTP port (for code that builds its own HTTP client, like the CLI)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            request = httpx.Request(
+                self.command, f"http://gateway{self.path}", headers=dict(self.headers), content=self.rfile.read(length)
+            )
+            response = gateway.handle(request)
+            self.send_response(response.status_code)
+            for name, value in response.headers.items():
+                if name.lower() not in ("content-length", "transfer-encoding"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(response.content)))
+            self.end_headers()
+            self.wfile.write(response.content)
+
+        do_GET = do_POST = do_DELETE = _answer
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

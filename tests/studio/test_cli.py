@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from studio.cli.main import app
+from tests.studio.fake_gateway import KEY, FakeGateway, serve_over_http
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 runner = CliRunner()
 
@@ -67,3 +71,38 @@ def test_missing_media_file_is_named(tmp_path: Path) -> None:
 def test_voices_clone_needs_a_file() -> None:
     code, stderr = invoke("--server", "http://127.0.0.1:9", "--key", "k", "voices", "clone", "nope.wav", "--name", "N")
     assert code == 1 and "nope.wav: no such file" in one_line_error(stderr)
+
+
+def test_gateway_commands_over_http(tmp_path: Path) -> None:
+    gateway = FakeGateway()
+    sample = tmp_path / "voz.wav"
+    sample.write_bytes(b"RIFF....WAVE")
+    with serve_over_http(gateway) as url:
+        result = runner.invoke(app, ["--server", url, "--key", KEY, "jobs", "--status", "completed"])
+        assert result.exit_code == 0, result.stderr
+        assert "audio.synthesize" in result.stdout and "completed" in result.stdout
+        result = runner.invoke(
+            app, ["--server", url, "--key", KEY, "voices", "clone", str(sample), "--name", "Minha Voz"]
+        )
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout.strip() == "v1"
+        code, stderr = invoke("--server", url, "--key", "wrong", "jobs")
+        assert code == 2 and "refused the API key" in one_line_error(stderr)
+
+
+def test_remote_render_through_the_cli(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES / "presenter", tmp_path / "presenter")
+    shutil.copy(EXAMPLES / "presenter.yaml", tmp_path / "presenter.yaml")
+    gateway = FakeGateway()
+    gateway.steps = [{"id": "compose@1", "name": "compose", "label": "Final video", "service": "composer"}]
+    out = tmp_path / "out" / "film.mp4"
+    with serve_over_http(gateway) as url:
+        result = runner.invoke(
+            app, ["--server", url, "--key", KEY, "render", str(tmp_path / "presenter.yaml"), "-o", str(out)]
+        )
+    assert result.exit_code == 0, result.stderr
+    assert out.read_bytes() == b"bytes of film-video"
+    assert result.stdout.split() == [str(out), str(out.with_suffix(".srt")), str(out.with_suffix(".vtt")),
+                                     str(out.with_suffix(".png"))]  # fmt: skip
+    assert "rendered 9.50 s of film" in result.stderr
+    assert gateway.screenplays[0]["screenplay"]["characters"][0]["portrait"]["image"].startswith("asset:")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -20,6 +20,9 @@ from studio.cli.state import CliState, cli_state
 from studio.pipeline.director.briefing import DEFAULT_STYLE, Briefing
 from studio.pipeline.events import ProductionEvent
 from studio.pipeline.screenplay import Screenplay, load_screenplay
+
+if TYPE_CHECKING:
+    from studio.sdk import StudioClient
 
 console = Console(stderr=True)
 
@@ -130,7 +133,7 @@ def render(
     run_async(_render(state, screenplay, output, briefing, duration, style, language, work_dir))
 
 
-def _remote(state: CliState) -> Any:
+def _remote(state: CliState) -> StudioClient:
     if not state.server:
         fail("this command talks to a gateway: give --server URL --key KEY (or STUDIO_SERVER / STUDIO_API_KEY)", 2)
     from studio.sdk import StudioClient
@@ -156,7 +159,7 @@ def jobs(
             job.status,
             f"{job.progress:.0%}",
             job.step_id or "",
-            f"{job.created_at:%Y-%m-%d %H:%M:%S}",
+            f"{job.created_at:%Y-%m-%d %H:%M:%S}" if job.created_at else "",
         )
     Console().print(table)
 

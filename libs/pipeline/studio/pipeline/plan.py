@@ -68,10 +68,6 @@ class Node:
     depends_on: tuple[str, ...]
     build: Build
 
-    @property
-    def kind(self) -> str:
-        return self.name.split(":", 1)[0]
-
 
 def _digest(*parts: Any) -> str:
     text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)

@@ -90,7 +90,3 @@ def scene_timings(screenplay: Screenplay, narration_seconds: Mapping[int, float]
         offset = frames_up(narration_offset(screenplay, index), fps)
         timings.append(SceneTiming(length, offset, frames_down(transition, fps)))
     return timings
-
-
-def film_duration(timings: list[SceneTiming]) -> float:
-    return sum(t.length for t in timings) - sum(t.transition for t in timings)
