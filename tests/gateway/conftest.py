@@ -25,6 +25,7 @@ TEST_OVERRIDES = {
     "webhook_max_attempts": 3,
     "allow_private_webhooks": True,
     "auth_cache_seconds": 0.5,
+    "min_voice_sample_seconds": 0.5,
     "max_concurrent_jobs": {"audio": 16, "image": 16, "video": 8, "composer": 4},
 }
 

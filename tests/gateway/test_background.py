@@ -213,3 +213,32 @@ async def test_durable_consumer_catches_up_after_a_restart(bare: tuple[Gateway, 
     statuses = [await gateway.pool.fetchval("SELECT status FROM generation_jobs WHERE id = $1", r["id"]) for r in rows]
     assert statuses == ["completed", "completed"]
     assert await gateway.pool.fetchval("SELECT count(*) FROM media_assets") == 2
+
+
+async def test_events_arriving_before_the_dispatcher_commits_are_not_lost(bare: tuple[Gateway, uuid.UUID]) -> None:
+    gateway, owner = bare
+    row = await insert_job(
+        gateway.pool,
+        gateway,
+        owner_id=owner,
+        service="audio",
+        rpc="Synthesize",
+        request=audio_pb2.SynthesizeRequest(text="x"),
+    )
+    current = submission_id(row["id"], 1)
+    consumer = EventsConsumer(gateway)
+    async with gateway.pool.acquire() as dispatcher_conn:
+        transaction = dispatcher_conn.transaction()
+        await transaction.start()
+        # what the dispatcher holds between publishing and committing
+        await dispatcher_conn.execute("SELECT 1 FROM generation_jobs WHERE id = $1 FOR UPDATE", row["id"])
+        await dispatcher_conn.execute(
+            "UPDATE generation_jobs SET status = 'submitted', dispatch_count = 1 WHERE id = $1", row["id"]
+        )
+        # an instant worker already finished it
+        recording = asyncio.create_task(consumer.handle(_completed(current, "runs/fast/a.wav")))
+        await asyncio.sleep(0.3)
+        assert not recording.done()  # waits for the dispatcher's commit instead of dropping the event
+        await transaction.commit()
+    await recording
+    assert await gateway.pool.fetchval("SELECT status FROM generation_jobs WHERE id = $1", row["id"]) == "completed"

@@ -49,7 +49,7 @@ class GatewaySettings(StudioSettings):
     max_upload_bytes: int = Field(default=25 * MIB, ge=1024)
     max_json_bytes: int = Field(default=1 * MIB, ge=1024)
     #: Accepted voice sample durations, in seconds.
-    min_voice_sample_seconds: float = Field(default=1.0, ge=0)
+    min_voice_sample_seconds: float = Field(default=10.0, ge=0)
     max_voice_sample_seconds: float = Field(default=300.0, gt=0)
     #: Longest accepted audio upload (narration, music) at /api/v1/assets, in seconds.
     max_audio_upload_seconds: float = Field(default=1800.0, gt=0)

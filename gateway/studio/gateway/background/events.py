@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 
 DURABLE = "gateway-events"
 BATCH = 256
-_LIVE = "('queued', 'submitted', 'running')"
+#: States in which a job takes events. A `queued` row never does: an event for it is either stale (from a
+#: dispatch before it was re-queued) or early (its dispatcher has not committed; the row lock waits for that).
+_LIVE = ("submitted", "running")
 
 
 def _time(event: JobEvent) -> datetime:
@@ -104,23 +106,22 @@ class EventsConsumer:
         job_id, dispatch = parsed
         kind = event.WhichOneof("event")
         if kind == "started":
-            await self._update(
-                "UPDATE generation_jobs SET status = 'running', started_at = COALESCE(started_at, $3), "
-                "attempts = GREATEST(attempts, $4), updated_at = now() "
-                f"WHERE id = $1 AND dispatch_count = $2 AND status IN {_LIVE} RETURNING id",
+            await self._simple_update(
                 job_id,
                 dispatch,
+                "UPDATE generation_jobs SET status = 'running', started_at = COALESCE(started_at, $2), "
+                "attempts = GREATEST(attempts, $3), updated_at = now() WHERE id = $1",
                 _time(event),
                 event.started.attempt,
             )
             self.gateway.hub.publish(HubEvent(job_id=job_id, kind="started"))
         elif kind == "progress":
             progress = event.progress
-            await self._update(
-                "UPDATE generation_jobs SET status = 'running', progress = $3, stage = $4, updated_at = now() "
-                f"WHERE id = $1 AND dispatch_count = $2 AND status IN {_LIVE} RETURNING id",
+            await self._simple_update(
                 job_id,
                 dispatch,
+                "UPDATE generation_jobs SET status = 'running', progress = $2, stage = $3, updated_at = now() "
+                "WHERE id = $1",
                 progress.fraction,
                 progress.stage,
             )
@@ -138,8 +139,20 @@ class EventsConsumer:
         elif kind == "failed":
             await self._failed(job_id, dispatch, event)
 
-    async def _update(self, sql: str, *args: Any) -> None:
-        await self.gateway.pool.fetchval(sql, *args)
+    @staticmethod
+    async def _lock_live(conn: asyncpg.Connection, job_id: Any, dispatch: int) -> bool:
+        """Lock the job's row; true when the event belongs to its current dispatch and it is not finished.
+
+        The lock also waits for a dispatcher that published this job and has not committed yet:
+        a fast worker's events can arrive before the row says `submitted`.
+        """
+        row = await conn.fetchrow("SELECT dispatch_count, status FROM generation_jobs WHERE id = $1 FOR UPDATE", job_id)
+        return row is not None and row["dispatch_count"] == dispatch and row["status"] in _LIVE
+
+    async def _simple_update(self, job_id: Any, dispatch: int, sql: str, *args: Any) -> None:
+        async with self.gateway.pool.acquire() as conn, conn.transaction():
+            if await self._lock_live(conn, job_id, dispatch):
+                await conn.execute(sql, job_id, *args)
 
     async def _completed(self, job_id: Any, dispatch: int, event: JobEvent) -> None:
         packed = event.completed.result
@@ -149,12 +162,13 @@ class EventsConsumer:
         except Exception:  # noqa: BLE001 - an unknown result type is stored raw, without assets
             log.warning("job %s completed with an unknown result type %s", job_id, packed.TypeName())
         async with self.gateway.pool.acquire() as conn, conn.transaction():
+            if not await self._lock_live(conn, job_id, dispatch):
+                return
             row = await conn.fetchrow(
-                "UPDATE generation_jobs SET status = 'completed', progress = 1, stage = 'done', result = $3, "
-                " result_any = $4, completed_at = $5, attempts = GREATEST(attempts, 1), updated_at = now() "
-                f"WHERE id = $1 AND dispatch_count = $2 AND status IN {_LIVE} RETURNING {JOB_COLUMNS}",
+                "UPDATE generation_jobs SET status = 'completed', progress = 1, stage = 'done', result = $2, "
+                " result_any = $3, completed_at = $4, attempts = GREATEST(attempts, 1), updated_at = now() "
+                f"WHERE id = $1 RETURNING {JOB_COLUMNS}",
                 job_id,
-                dispatch,
                 to_json(result) if result is not None else {"type": packed.TypeName()},
                 packed.SerializeToString(),
                 _time(event),
@@ -179,12 +193,13 @@ class EventsConsumer:
         failed = event.failed
         status = "cancelled" if failed.code == ERROR_CODE_CANCELLED else "failed"
         async with self.gateway.pool.acquire() as conn, conn.transaction():
+            if not await self._lock_live(conn, job_id, dispatch):
+                return
             row = await conn.fetchrow(
-                "UPDATE generation_jobs SET status = $3, error_code = $4, error_message = $5, completed_at = $6, "
-                " attempts = GREATEST(attempts, $7), updated_at = now() "
-                f"WHERE id = $1 AND dispatch_count = $2 AND status IN {_LIVE} RETURNING {JOB_COLUMNS}",
+                "UPDATE generation_jobs SET status = $2, error_code = $3, error_message = $4, completed_at = $5, "
+                " attempts = GREATEST(attempts, $6), updated_at = now() "
+                f"WHERE id = $1 RETURNING {JOB_COLUMNS}",
                 job_id,
-                dispatch,
                 status,
                 error_code_name(failed.code),
                 failed.message,
