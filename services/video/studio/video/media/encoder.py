@@ -1,4 +1,9 @@
-"""One ffmpeg process per clip: raw RGB frames in through a pipe, H.264/AAC MP4 out."""
+"""One ffmpeg process per clip: raw frames in through a pipe, H.264/AAC MP4 out.
+
+Frames are converted to YUV 4:2:0 here (OpenCV's BT.601 limited-range conversion,
+the same matrix ffmpeg applies by default) before they enter the pipe: SIMD
+conversion is several times cheaper than ffmpeg's scaler and halves the bytes piped.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+import cv2
 import numpy as np
 
 from studio.core.errors import StudioError
@@ -44,12 +50,12 @@ class VideoEncoder:
         self.path = path
         self.width, self.height, self.fps = width, height, fps
         self.frames = 0
-        #: Seconds spent handing frames to ffmpeg (blocking writes: encoding back-pressure).
+        #: Seconds spent converting and handing frames to ffmpeg (blocking writes: encoding back-pressure).
         self.write_seconds = 0.0
-        self._frame_bytes = width * height * 3
+        self._yuv = np.empty((height * 3 // 2, width), dtype=np.uint8)
         command = [
             options.ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(fps), "-i", "pipe:0",
+            "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}", "-r", str(fps), "-i", "pipe:0",
         ]  # fmt: skip
         if speech is not None:
             command += [*input_args(speech.path, speech.demuxer), "-map", "0:v:0", "-map", "1:a:0"]
@@ -66,8 +72,9 @@ class VideoEncoder:
             raise ValueError(f"frame {frame.shape} {frame.dtype} != ({self.height}, {self.width}, 3) uint8")
         assert self._process.stdin is not None
         start = time.perf_counter()
+        cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420, dst=self._yuv)
         try:
-            self._process.stdin.write(np.ascontiguousarray(frame).data)
+            self._process.stdin.write(self._yuv.data)
         except BrokenPipeError:
             self._process.wait()
             raise StudioError(f"video encoding failed: {self._error_text()}") from None
