@@ -41,3 +41,25 @@ def test_settings_are_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
     first = load_settings(StudioSettings)
     monkeypatch.setenv("STUDIO_LOG_LEVEL", "DEBUG")
     assert load_settings(StudioSettings) is first
+
+
+def test_shared_settings_keep_their_names_in_component_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic_settings import SettingsConfigDict
+
+    class ComponentSettings(StudioSettings):
+        model_config = SettingsConfigDict(env_prefix="STUDIO_THING_", extra="ignore", frozen=True)
+        speed: int = 1
+
+    monkeypatch.setenv("STUDIO_MODELS_DIR", "/weights")
+    monkeypatch.setenv("STUDIO_THING_SPEED", "3")
+    settings = load_settings(ComponentSettings)
+    assert (str(settings.models_dir), settings.speed) == ("/weights", 3)
+    monkeypatch.setenv("STUDIO_DEVICE", "tpu")
+    load_settings.cache_clear()
+    with pytest.raises(ConfigError) as caught:
+        load_settings(ComponentSettings)
+    assert caught.value.message.startswith("invalid configuration: STUDIO_DEVICE:")
+
+
+def test_settings_can_be_built_by_field_name() -> None:
+    assert StudioSettings(nats_prefix="abc").nats_prefix == "abc"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from google.protobuf.message import Message
+from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from studio.core.artifacts import guess_content_type
@@ -45,6 +47,8 @@ class EmbeddedSession:
             TextColumn("{task.fields[stage]}"),
             TimeElapsedColumn(),
             transient=True,
+            console=Console(stderr=True),  # stdout stays clean for pipes and scripts
+            disable=not sys.stderr.isatty(),
         ) as bar:
             task = bar.add_task(label or rpc, total=1.0, stage="")
 

@@ -11,7 +11,7 @@ import functools
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from studio.core.errors import ConfigError
@@ -79,6 +79,12 @@ class StudioSettings(BaseSettings):
         return self
 
 
+# pydantic-settings applies a subclass's env_prefix (STUDIO_AUDIO_) to inherited fields too;
+# an explicit alias keeps every shared setting at STUDIO_<NAME> in every component.
+for _name, _field in StudioSettings.model_fields.items():
+    _field.validation_alias = AliasChoices(f"{ENV_PREFIX}{_name.upper()}", _name)
+StudioSettings.model_rebuild(force=True)
+
 SettingsT = TypeVar("SettingsT", bound=StudioSettings)
 
 
@@ -90,7 +96,8 @@ def _describe(error: ValidationError, cls: type[StudioSettings]) -> str:
         if not item["loc"]:  # a cross-field rule: its message names the variables
             parts.append(message)
             continue
-        variable = f"{prefix}{'.'.join(str(p) for p in item['loc'])}".upper()
+        field = ".".join(str(p) for p in item["loc"])
+        variable = field.upper() if field.upper().startswith(ENV_PREFIX) else f"{prefix}{field}".upper()
         value = item.get("input")
         shown = f" (got {value!r})" if isinstance(value, str | int | float) else ""
         parts.append(f"{variable}: {message}{shown}")
