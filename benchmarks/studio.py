@@ -27,7 +27,7 @@ from studio.core.artifacts.local import LocalArtifactStore  # noqa: E402
 from studio.pipeline.embedded import EmbeddedExecutor, LocalMediaResolver  # noqa: E402
 from studio.pipeline.media import resolve_media  # noqa: E402
 from studio.pipeline.production import produce  # noqa: E402
-from studio.pipeline.screenplay import load_screenplay  # noqa: E402
+from studio.pipeline.screenplay import COMPOSER_MOTION, load_screenplay  # noqa: E402
 from studio.pipeline.steps import SerialExecutor, Step, StepExecutor  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,9 +60,12 @@ class TimedExecutor:
         return result
 
 
-async def render(screenplay_path: Path, serial: bool) -> Run:
+async def render(screenplay_path: Path, serial: bool, composer_motion: bool = False) -> Run:
     """The embedded render of `render_embedded`, with each step timed."""
     screenplay = load_screenplay(screenplay_path)
+    if composer_motion:
+        backends = screenplay.backends.model_copy(update={"animation": COMPOSER_MOTION})
+        screenplay = screenplay.model_copy(update={"backends": backends}).with_base_dir(screenplay.base_dir)
     run = Run()
     with tempfile.TemporaryDirectory(prefix="studio-bench-") as tmp:
         cpu, start = cpu_seconds(), time.perf_counter()
@@ -77,7 +80,7 @@ async def render(screenplay_path: Path, serial: bool) -> Run:
 
 
 def report(name: str, run: Run) -> None:
-    print(f"{name:<11} wall {run.wall:7.1f} s   cpu {run.cpu:7.1f} s   film {run.film:5.2f} s   "
+    print(f"{name:<12} wall {run.wall:7.1f} s   cpu {run.cpu:7.1f} s   film {run.film:5.2f} s   "
           f"real-time factor {run.wall / run.film:5.2f}")  # fmt: skip
 
 
@@ -85,6 +88,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--screenplay", type=Path, default=ROOT / "examples" / "luna.yaml")
     parser.add_argument("--skip-serial", action="store_true", help="only the parallel render")
+    parser.add_argument(
+        "--composer-motion", action="store_true", help="also render with backends.animation=composer (no Animate steps)"
+    )
     args = parser.parse_args()
     print(f"screenplay {args.screenplay}   cpus {os.cpu_count()}   load average {os.getloadavg()[0]:.1f}")
     parallel = asyncio.run(render(args.screenplay, serial=False))
@@ -100,6 +106,9 @@ def main() -> None:
         print(f"{name:<18}{wall:18.2f}{cpu:12.2f}{parallel.steps.get(name, (float('nan'), 0))[0]:18.2f}")
     total_wall, total_cpu = (sum(v[i] for v in serial.steps.values()) for i in (0, 1))
     print(f"{'sum of steps':<18}{total_wall:18.2f}{total_cpu:12.2f}")
+    if args.composer_motion:
+        moving = asyncio.run(render(args.screenplay, serial=False, composer_motion=True))
+        report("composer motion, parallel", moving)
 
 
 if __name__ == "__main__":

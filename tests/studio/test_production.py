@@ -147,6 +147,21 @@ async def test_a_draft_portrait_has_no_face_to_lip_sync_so_it_is_shown_moving() 
     assert talk.rpc == "CreateAvatarVideo" and talk.request.face.width == 40  # type: ignore[attr-defined]
 
 
+async def test_composer_motion_moves_stills_without_animation_steps() -> None:
+    screenplay = story(backends={"animation": "composer"})
+    assert not any(s.name.startswith("animate:") for s in plan_steps(screenplay))
+    executor = FakeExecutor(draft=True)
+    await produce(screenplay, executor)
+    compose: Any = next(s.request for s in executor.ran if s.rpc == "Compose")
+    first, talk, third, last = compose.timeline.scenes
+    assert third.still.motion == "slow zoom in" and third.still.duration_seconds == pytest.approx(3)
+    assert first.still.motion == "slow zoom in" and first.still.image.key.startswith("runs/frame-1")
+    assert first.still.duration_seconds == pytest.approx(5) and last.still.duration_seconds > 2
+    assert talk.HasField("clip")  # the speaker's scene is still a clip
+    fallback: Any = next(s.request for s in executor.ran if s.id.startswith("talk:2"))
+    assert fallback.backend == ""  # the draft fallback asks the video service's own default
+
+
 async def test_a_failing_step_stops_production_and_names_itself() -> None:
     events: list[ProductionEvent] = []
     executor = FakeExecutor(fail_on="talk:2", error=FailedPrecondition("no face found in portrait"))

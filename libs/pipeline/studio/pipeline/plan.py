@@ -19,7 +19,7 @@ from typing import Any
 from google.protobuf.message import Message
 
 from studio.pipeline.media import ResolvedScreenplay
-from studio.pipeline.screenplay import Character, Screenplay, Voice
+from studio.pipeline.screenplay import COMPOSER_MOTION, Character, Screenplay, Voice
 from studio.pipeline.timeline import build_timeline
 from studio.pipeline.timing import scene_length
 from studio.v1.audio_pb2 import (
@@ -228,7 +228,7 @@ class Planner:
                     height=out.height,
                     fps=out.fps,
                     seed=seed,
-                    backend=sp.backends.animation,
+                    backend="" if sp.backends.animation == COMPOSER_MOTION else sp.backends.animation,
                 )
                 return Call("Animate", still)
             request = CreateAvatarVideoRequest(
@@ -294,13 +294,15 @@ class Planner:
         return self.add("music", "audio", "GenerateMusic", "Music", inputs, (), lambda _: request)
 
     def compose_node(self, depends: tuple[str, ...]) -> str:
-        sp = self.sp
+        sp, resolved = self.sp, self.resolved
 
         def build(results: Results) -> Message:
-            return ComposeRequest(timeline=build_timeline(sp, results))
+            return ComposeRequest(timeline=build_timeline(resolved, results))
 
-        transitions = [[s.transition, s.transition_duration, s.narration] for s in sp.scenes]
-        inputs = [sp.title, sp.output.model_dump(mode="json"), sp.music.volume_db if sp.music else None, transitions]
+        scenes = [[s.transition, s.transition_duration, s.narration, s.motion, s.duration] for s in sp.scenes]
+        images = [_ref_json(resolved.artifact(s.image)) for s in sp.scenes if s.image is not None]
+        inputs = [sp.title, sp.output.model_dump(mode="json"), sp.music.volume_db if sp.music else None, scenes, images]
+        inputs.append(sp.backends.animation)
         return self.add("compose", "composer", "Compose", "Final video", inputs, depends, build)
 
 
@@ -325,8 +327,13 @@ def plan_production(resolved: ResolvedScreenplay) -> list[Node]:
         for i, narration in enumerate(narrations)
         if sp.scenes[i].speaker is not None and narration is not None
     }
-    animations = {i: planner.animate_node(i, frames[i], narrations[i]) for i in range(len(sp.scenes)) if i not in talks}
-    visuals = [talks[i] if i in talks else animations[i] for i in range(len(sp.scenes))]
+    if sp.backends.animation == COMPOSER_MOTION:  # the composer moves the stills itself
+        animations = {i: frame for i, frame in enumerate(frames) if i not in talks and frame is not None}
+    else:
+        animations = {
+            i: planner.animate_node(i, frames[i], narrations[i]) for i in range(len(sp.scenes)) if i not in talks
+        }
+    visuals = [*talks.values(), *animations.values()]
     music = planner.music_node()
     final = [*visuals, *(n for n in narrations if n is not None), *([music] if music else [])]
     planner.compose_node(tuple(final))

@@ -37,6 +37,8 @@ MediaReference = Annotated[
     ),
 ]
 Transition = Literal["cut", "crossfade", "fade_black", "wipe"]
+#: `backends.animation` value that moves stills in the composer instead of animating them in the video service.
+COMPOSER_MOTION = "composer"
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -156,10 +158,16 @@ class Backends(_Model):
     image: Short = ""
     image_model: Short = ""
     talking_head: Short = ""
-    animation: Short = ""
+    animation: Short = Field(
+        default="",
+        description="Video service backend animating scenes. `composer`: no animation step; the composer pans "
+        "and zooms the still in its own pass (a plain move without parallax, at about half the CPU).",
+    )
 
 
 class Screenplay(_Model):
+    """A film: who is in it, what each scene shows and says, the music and the output."""
+
     title: Short = Field(min_length=1)
     style: Text = Field(default="", description="Visual style appended to every image prompt.")
     language: Short = Field(default="en", description="Narration language, e.g. `pt-br`, `en`.")

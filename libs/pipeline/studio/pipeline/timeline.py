@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from studio.pipeline.screenplay import Screenplay
+from studio.pipeline.media import ResolvedScreenplay
+from studio.pipeline.screenplay import COMPOSER_MOTION, Screenplay
 from studio.pipeline.timing import scene_timings
 from studio.v1.composer_pb2 import (
     CONTAINER_FORMAT_MP4,
@@ -19,6 +20,7 @@ from studio.v1.composer_pb2 import (
     Narration,
     OutputSpec,
     Scene,
+    Still,
     Timeline,
     Transition,
 )
@@ -43,16 +45,25 @@ def narration_seconds(screenplay: Screenplay, results: Mapping[str, Any]) -> dic
     return out
 
 
-def build_timeline(screenplay: Screenplay, results: Mapping[str, Any]) -> Timeline:
+def build_timeline(resolved: ResolvedScreenplay, results: Mapping[str, Any]) -> Timeline:
+    screenplay = resolved.screenplay
+    moving_stills = screenplay.backends.animation == COMPOSER_MOTION
     timings = scene_timings(screenplay, narration_seconds(screenplay, results))
     timeline = Timeline(title=screenplay.title)
     for index, (scene, timing) in enumerate(zip(screenplay.scenes, timings, strict=True)):
         number = index + 1
         out = Scene(name=f"scene {number}")
-        # A speaker's speech plays as narration (subtitled, ducking the music); the clip's own copy stays muted.
-        visual = results[f"talk:{number}"] if scene.speaker is not None else results[f"animate:{number}"]
-        video = visual.video
-        out.clip.CopyFrom(Clip(video=video, duration_seconds=timing.length, use_audio=False))
+        if scene.speaker is None and moving_stills:
+            image = (
+                resolved.artifact(scene.image)
+                if scene.image is not None
+                else results[f"frame:{number}"].images[0].image
+            )
+            out.still.CopyFrom(Still(image=image, duration_seconds=timing.length, motion=scene.motion))
+        else:
+            # A speaker's speech plays as narration (subtitled, ducking the music); the clip's own copy stays muted.
+            visual = results[f"talk:{number}"] if scene.speaker is not None else results[f"animate:{number}"]
+            out.clip.CopyFrom(Clip(video=visual.video, duration_seconds=timing.length, use_audio=False))
         speech = results.get(f"narration:{number}")
         if speech is not None:
             out.narration.CopyFrom(
