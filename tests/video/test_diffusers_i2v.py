@@ -9,8 +9,10 @@ import pytest
 from PIL import Image
 from skimage import data
 
+from studio.core.errors import Cancelled
 from studio.v1.video_pb2 import AnimateRequest, ListVideoModelsRequest
-from studio.video.animate.diffusers_i2v import RULES, generation_frames, generation_size
+from studio.video.animate.diffusers_i2v import RULES, DiffusersBackend, generation_frames, generation_size
+from studio.video.backends import AnimateJob
 from tests.video.conftest import decode_frames, make_harness, probe_streams
 from tests.video.tiny_models import save_tiny_ltx_i2v
 
@@ -45,3 +47,10 @@ async def test_tiny_ltx_animates_an_image(tmp_path: Path) -> None:
     frames = decode_frames(out, 128, 128)
     assert frames.shape == (9, 128, 128, 3)
     assert np.std(frames.astype(np.float32)) > 1.0  # the random network produced pictures, not a blank
+
+    # A cancelled run stops inside the denoising loop, not after it.
+    backend = DiffusersBackend.from_models_dir(tmp_path / "models", "ltx-video", "cpu", steps=2)
+    job = AnimateJob(image=data.coffee(), motion="", size=(128, 128), fps=25, frames=9)
+    job.cancel.set()
+    with pytest.raises(Cancelled, match="denoising"):
+        next(backend.frames(job))

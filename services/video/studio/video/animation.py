@@ -87,7 +87,7 @@ class Animator:
             out = folder / "clip.mp4"
             options = EncoderOptions(preset=s.x264_preset, crf=s.x264_crf, threads=s.encoder_threads)
             encoder = VideoEncoder(out, width, height, fps, options=options)
-            await encode_frames(backend.frames(job), encoder, frames, ctx, start=0.05)
+            await encode_frames(backend.frames(job), encoder, frames, ctx, start=0.05, cancel=job.cancel)
             await ctx.progress(0.97, "uploading")
             ref = await ctx.artifacts.put_file(ctx.output_key("clip.mp4"), out, "video/mp4")
         await ctx.progress(1.0, "done")

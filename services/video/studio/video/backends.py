@@ -6,6 +6,7 @@ storage are shared, so every backend gets the same checks and output format.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -54,6 +55,8 @@ class AnimateJob:
     fps: int
     frames: int
     seed: int = 0
+    #: Set when the run is cancelled; long single steps (a diffusion loop) check it between iterations.
+    cancel: threading.Event = field(default_factory=threading.Event)
 
 
 class AnimateBackend(Protocol):

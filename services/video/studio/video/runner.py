@@ -16,9 +16,9 @@ from studio.video.media.encoder import VideoEncoder
 class _State:
     """Shared between the event loop (reads `done`, sets `cancel`) and the render thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, cancel: threading.Event | None = None) -> None:
         self.done = 0
-        self.cancel = threading.Event()
+        self.cancel = cancel or threading.Event()
 
 
 def _pump(frames: Iterator[np.ndarray], encoder: VideoEncoder, total: int, state: _State) -> int:
@@ -43,9 +43,13 @@ async def encode_frames(
     *,
     start: float = 0.1,
     end: float = 0.95,
+    cancel: threading.Event | None = None,
 ) -> int:
-    """Render and encode in a worker thread; report progress from `start` to `end`; honour cancellation."""
-    state = _State()
+    """Render and encode in a worker thread; report progress from `start` to `end`; honour cancellation.
+
+    `cancel` is set when the run is cancelled; a backend that holds it can stop mid-frame too.
+    """
+    state = _State(cancel)
     task = asyncio.ensure_future(asyncio.to_thread(_pump, frames, encoder, total, state))
     try:
         while not task.done():

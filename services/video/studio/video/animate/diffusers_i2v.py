@@ -18,7 +18,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from studio.core.errors import ConfigError, ModelNotInstalled
+from studio.core.errors import Cancelled, ConfigError, ModelNotInstalled
 from studio.core.models import ModelSpec
 from studio.video.backends import AnimateJob
 from studio.video.models import i2v_spec
@@ -135,6 +135,14 @@ class DiffusersBackend:
         }
         if "frame_rate" in self._accepts:
             arguments["frame_rate"] = job.fps
+        if "callback_on_step_end" in self._accepts:
+
+            def stop_if_cancelled(_pipe: Any, _step: int, _timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
+                if job.cancel.is_set():
+                    raise Cancelled("cancelled while denoising")
+                return tensors
+
+            arguments["callback_on_step_end"] = stop_if_cancelled
         with torch.inference_mode():
             video = self.pipe(**arguments).frames[0]
         frames = np.asarray(video)
