@@ -40,7 +40,9 @@ def _share(image: np.ndarray, channel: int) -> float:
     """Fraction of pixels where `channel` clearly dominates the other two."""
     rgb = image.astype(int)
     others = [c for c in range(3) if c != channel]
-    return float(np.mean((rgb[..., channel] > rgb[..., others[0]] + 40) & (rgb[..., channel] > rgb[..., others[1]] + 40)))
+    return float(
+        np.mean((rgb[..., channel] > rgb[..., others[0]] + 40) & (rgb[..., channel] > rgb[..., others[1]] + 40))
+    )
 
 
 def test_colour_words_set_the_palette() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -13,7 +14,7 @@ from studio.image.formats import OUTPUT_FORMATS, format_for_path, load_input, ou
 from studio.v1.image_pb2 import IMAGE_FORMAT_JPEG, IMAGE_FORMAT_PNG, IMAGE_FORMAT_UNSPECIFIED, IMAGE_FORMAT_WEBP
 
 META = {"prompt": "uma raposa vermelha — aquarela", "seed": "7", "model": "draft", "backend": "draft", "draft": "true"}
-LIMITS = {"max_bytes": 1_000_000, "max_pixels": 1024 * 1024}
+LIMITS: dict[str, Any] = {"max_bytes": 1_000_000, "max_pixels": 1024 * 1024}
 
 
 @pytest.mark.parametrize("fmt", [IMAGE_FORMAT_PNG, IMAGE_FORMAT_JPEG, IMAGE_FORMAT_WEBP])

@@ -74,18 +74,23 @@ async def test_generate_makes_a_labelled_deterministic_draft(
 
 
 async def test_count_gives_consecutive_seeds_and_distinct_images(draft_client: EmbeddedClient) -> None:
-    result = await draft_client.call("Generate", GenerateRequest(prompt="a meadow", width=128, height=64, seed=5, count=3))
+    result = await draft_client.call(
+        "Generate", GenerateRequest(prompt="a meadow", width=128, height=64, seed=5, count=3)
+    )
     assert [i.seed for i in result.images] == [5, 6, 7]
     assert len({i.image.sha256 for i in result.images}) == 3
     single = await draft_client.call("Generate", GenerateRequest(prompt="a meadow", width=128, height=64, seed=6))
     assert single.images[0].image.sha256 == result.images[1].image.sha256
 
 
-@pytest.mark.parametrize(("fmt", "content_type"), [(IMAGE_FORMAT_JPEG, "image/jpeg"), (IMAGE_FORMAT_WEBP, "image/webp")])
+@pytest.mark.parametrize(
+    ("fmt", "content_type"), [(IMAGE_FORMAT_JPEG, "image/jpeg"), (IMAGE_FORMAT_WEBP, "image/webp")]
+)
 async def test_jpeg_and_webp_outputs_record_provenance(
     draft_client: EmbeddedClient, artifacts: LocalArtifactStore, fmt: int, content_type: str
 ) -> None:
-    result = await draft_client.call("Generate", GenerateRequest(prompt="ração", width=64, height=64, seed=1, format=fmt))  # type: ignore[arg-type]
+    request = GenerateRequest(prompt="ração", width=64, height=64, seed=1, format=fmt)  # type: ignore[arg-type]
+    result = await draft_client.call("Generate", request)
     ref = result.images[0].image
     assert ref.content_type == content_type
     meta = read_metadata(artifacts.path_of(ref))
@@ -210,7 +215,7 @@ async def test_upscale_limits(artifacts: LocalArtifactStore, empty_models_dir: P
         await client.call("Upscale", UpscaleRequest(image=wide, factor=3))
     with pytest.raises(InvalidInput, match="image: required"):
         await client.call("Upscale", UpscaleRequest(factor=2))
-    with pytest.raises(NotFound, match="image: artifact 'inputs/nope.png' does not exist"):
+    with pytest.raises(NotFound, match=r"image: artifact 'inputs/nope\.png' does not exist"):
         await client.call("Upscale", UpscaleRequest(image=ArtifactRef(key="inputs/nope.png"), factor=2))
     with pytest.raises(InvalidInput, match="invalid artifact key"):
         await client.call("Upscale", UpscaleRequest(image=ArtifactRef(key="../../etc/passwd"), factor=2))
@@ -226,9 +231,7 @@ async def test_list_models_shows_draft_and_the_catalogue(draft_client: EmbeddedC
     assert {"flux-dev", "flux-kontext-dev", "sd35-medium", "sd-x4-upscaler"} <= set(by_name)
 
 
-async def test_cancelled_run_stops_and_stores_nothing(
-    artifacts: LocalArtifactStore, empty_models_dir: Path
-) -> None:
+async def test_cancelled_run_stops_and_stores_nothing(artifacts: LocalArtifactStore, empty_models_dir: Path) -> None:
     definition = build_service(artifacts, image_settings(), core_settings(empty_models_dir), cpu_residency())
     ctx = OperationContext(artifacts=artifacts, is_cancelled=lambda: True)
     with pytest.raises(Cancelled):

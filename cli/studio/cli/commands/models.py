@@ -28,7 +28,7 @@ models_app = typer.Typer(help="List the models each service can use; download th
 
 def catalogues() -> list[tuple[str, ModelSpec]]:
     """(service, spec) for every service installed here that has a models module."""
-    found = []
+    found: list[tuple[str, ModelSpec]] = []
     for service in SERVICES:
         module_name = f"studio.{service}.models"
         try:

@@ -214,7 +214,7 @@ class ResidencyManager:
         for entry in list(self._entries.values()):
             if self.used_bytes + needed <= self.budget_bytes and self._device_has(needed):
                 return
-            if entry.refs == 0:
+            if entry.refs == 0 and entry.charged > 0:  # an offloaded model holds no device memory to give back
                 log.info("evicting %s to make room (%.2f GB)", entry.key, entry.charged / GB)
                 await self._release(entry)
 
@@ -326,9 +326,20 @@ _DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I1
 
 def safetensors_parameters(path: Path) -> int:
     """Number of values stored in a .safetensors file, read from its header only."""
+    size = path.stat().st_size
     with path.open("rb") as handle:
-        (length,) = struct.unpack("<Q", handle.read(8))
-        header = json.loads(handle.read(length))
+        prefix = handle.read(8)
+        if len(prefix) < 8:
+            raise ValueError(f"{path} is not a safetensors file (too short)")
+        (length,) = struct.unpack("<Q", prefix)
+        if length > min(size - 8, 100 * 1024 * 1024):
+            raise ValueError(f"{path} is not a safetensors file (header length {length} does not fit)")
+        try:
+            header = json.loads(handle.read(length))
+        except ValueError:
+            raise ValueError(f"{path} is not a safetensors file (unreadable header)") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"{path} is not a safetensors file (header is not a table)")
     count = 0
     for name, tensor in header.items():
         if name == "__metadata__":

@@ -172,8 +172,8 @@ def sd3_components(size: Size, *, medium: bool = False) -> dict[str, Any]:
         transformer = SD3Transformer2DModel(
             sample_size=32,
             patch_size=1,
-            in_channels=4,
-            out_channels=4,
+            in_channels=16,  # SD3's inpainting pipeline insists on 16 latent channels, as the real VAE has
+            out_channels=16,
             num_layers=1,
             attention_head_dim=8,
             num_attention_heads=4,
@@ -202,7 +202,7 @@ def sd3_components(size: Size, *, medium: bool = False) -> dict[str, Any]:
         )
     return {
         "transformer": transformer,
-        "vae": _vae(size, 4 if size == "tiny" else 16, 1.5305, 0.0609),
+        "vae": _vae(size, 16, 1.5305, 0.0609),
         "text_encoder": CLIPTextModelWithProjection(_clip_config(size)),
         "tokenizer": clip_tokenizer(),
         "text_encoder_2": CLIPTextModelWithProjection(_clip_config(size, large=True)),

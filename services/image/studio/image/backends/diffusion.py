@@ -128,7 +128,13 @@ class DiffusersBackend:
 
     def _footprint(self, model: ImageModel) -> Footprint:
         bytes_per_param = 4 if self.device == "cpu" else 2
-        return estimate_footprint(model.path, bytes_per_param)
+        try:
+            return estimate_footprint(model.path, bytes_per_param)
+        except (OSError, ValueError) as error:
+            raise FailedPrecondition(
+                f"model {model.name!r} in {model.path} cannot be loaded ({error}); "
+                f"reinstall it with `studio models download {model.name}`"
+            ) from None
 
     def _loader(self, model: ImageModel) -> Callable[[Placement], Loaded[Any]]:
         def load(placement: Placement) -> Loaded[Any]:
@@ -246,9 +252,8 @@ class DiffusersBackend:
 
                 pipe = getattr(diffusers, _INPAINT[resolved.pipeline_class]).from_pipe(pipe)
                 pipe.set_progress_bar_config(disable=True)
-            if resolved.pipeline_class == "FluxKontextPipeline" or mask is None:
+            if resolved.pipeline_class == "FluxKontextPipeline":
                 kwargs["max_area"] = width * height  # Kontext rescales to 1024² otherwise
-            if mask is None:
                 kwargs["_auto_resize"] = False  # keep the input's framing instead of Kontext's preferred sizes
             return self._run_pipeline(pipe, kwargs, [reporter], params.steps)[0]  # type: ignore[no-any-return]
 
