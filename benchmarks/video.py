@@ -5,7 +5,8 @@ Run: .venv/bin/python benchmarks/video.py [--seconds 10] [--sizes 512x512,1280x7
 The process and its ffmpeg child are pinned to one CPU and x264 runs single-threaded.
 Besides wall-clock rates (meaningless on a busy machine) it reports CPU-time rates:
 frames / (render CPU + pipe-write CPU + ffmpeg CPU), which is what one free core would do.
-The goal is >= 4x real time at 25 fps for 512x512 (>= 100 frames/s).
+The goal is >= 4x real time at 25 fps for 512x512 (>= 100 frames/s). Each size runs --repeat times
+and the best run is shown: on a shared machine, contention only ever adds CPU time.
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the test speech")
     parser.add_argument("--sizes", default="512x512,1280x720")
     parser.add_argument("--preset", default="superfast", help="x264 preset (the service default is superfast)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per size; the best (least CPU) is shown")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # ffmpeg inherits the single CPU
@@ -107,7 +109,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="studio-bench-") as tmp:
         for text in args.sizes.split(","):
             size = parse_size(text)
-            r = run(size, args.seconds, Path(tmp), args.preset)
+            r = max(
+                (run(size, args.seconds, Path(tmp), args.preset) for _ in range(args.repeat)),
+                key=lambda x: x["cpu_fps"],
+            )
             print(
                 f"{text:>10} {r['frames']:>6.0f} {r['cpu_fps']:>8.1f} {r['cpu_fps'] / FPS:>10.2f} "
                 f"{r['render_ms']:>9.2f} {r['encode_ms']:>9.2f} {100 * r['encode_share']:>7.1f}% {r['wall_fps']:>8.1f}"
