@@ -1,0 +1,211 @@
+"""Gateway throughput: REST submit -> completed, with an instant backend.
+
+Starts a real stack in separate processes: the gateway (`studio serve gateway`) over a
+fresh Postgres database and its own NATS prefix, and an audio worker whose Synthesize
+handler stores a tiny WAV and returns at once. The load generator then POSTs
+/api/v1/audio/generate-speech with `Prefer: wait=60` from N concurrent clients and
+times each request until it answers with the completed job. What is measured is the
+gateway's own path: auth, validation, Postgres writes, dispatch to JetStream, the
+worker round trip, the events consumer, and the waiting request being woken.
+
+    .venv/bin/python -m benchmarks.gateway [--concurrency 1,16,64] [--requests 300] [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import json
+import math
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import wave
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+NATS_URL = os.environ.get("STUDIO_TEST_NATS_URL", "nats://127.0.0.1:4222")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _silence() -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(b"\0\0" * 160)
+    return buffer.getvalue()
+
+
+async def run_worker() -> None:
+    """The instant audio worker (runs in its own process)."""
+    import signal
+
+    from studio.core.artifacts import open_store
+    from studio.core.jobs import JobTransport, JobWorker
+    from studio.core.operations import Operation, OperationContext, ServiceDefinition
+    from studio.core.settings import StudioSettings
+    from studio.v1 import audio_pb2
+
+    settings = StudioSettings()
+    artifacts = open_store(settings)
+    wav = _silence()
+
+    async def synthesize(request: audio_pb2.SynthesizeRequest, ctx: OperationContext) -> audio_pb2.SynthesizeResult:
+        ref = await ctx.artifacts.put_bytes(ctx.output_key("speech.wav"), wav, "audio/wav")
+        return audio_pb2.SynthesizeResult(audio=ref, duration_seconds=0.01, sample_rate=16000, backend="instant")
+
+    definition = ServiceDefinition(
+        name="audio",
+        grpc_service="studio.v1.AudioService",
+        operations=[Operation("Synthesize", audio_pb2.SynthesizeRequest, audio_pb2.SynthesizeResponse, synthesize)],
+    )
+    transport = await JobTransport.connect(settings)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    worker = JobWorker(transport, definition, artifacts, concurrency=settings.worker_concurrency, shutdown_grace=2)
+    await worker.run(stop)
+    await transport.close()
+
+
+async def _wait_ready(base_url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get("/healthz")).status_code == 200:
+                    return
+            await asyncio.sleep(0.2)
+    raise RuntimeError("the gateway did not start; see its output above")
+
+
+async def _level(base_url: str, key: str, concurrency: int, requests: int, seconds: float) -> dict[str, float]:
+    latencies: list[float] = []
+    failures = 0
+    deadline = time.monotonic() + seconds
+    remaining = requests
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(
+        base_url=base_url, headers={"X-API-Key": key, "Prefer": "wait=60"}, timeout=90, limits=limits
+    ) as client:
+
+        async def one_client() -> None:
+            nonlocal remaining, failures
+            while remaining > 0 and time.monotonic() < deadline:
+                remaining -= 1
+                started = time.perf_counter()
+                response = await client.post("/api/v1/audio/generate-speech", json={"text": "benchmark"})
+                elapsed = time.perf_counter() - started
+                if response.status_code == 200 and response.json()["status"] == "completed":
+                    latencies.append(elapsed)
+                else:
+                    failures += 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(one_client() for _ in range(concurrency)))
+        wall = time.perf_counter() - began
+    latencies.sort()
+    p99_index = min(len(latencies) - 1, max(0, math.ceil(0.99 * len(latencies)) - 1))
+    return {
+        "concurrency": concurrency,
+        "jobs": len(latencies),
+        "failed": failures,
+        "jobs_per_s": len(latencies) / wall if wall else 0.0,
+        "p50_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
+        "p99_ms": latencies[p99_index] * 1000 if latencies else float("nan"),
+    }
+
+
+async def run_benchmark(levels: list[int], requests: int, seconds: float) -> None:
+    database = f"studio_bench_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(PG_ADMIN)
+    await admin.execute(f'CREATE DATABASE "{database}"')
+    url = f"postgresql://postgres@127.0.0.1:5432/{database}"
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    workdir = Path(tempfile.mkdtemp(prefix="studio-bench-"))
+    prefix = f"bench{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "STUDIO_DATABASE_URL": url,
+        "STUDIO_NATS_URL": NATS_URL,
+        "STUDIO_NATS_PREFIX": prefix,
+        "STUDIO_ARTIFACTS": "local",
+        "STUDIO_ARTIFACTS_DIR": str(workdir / "artifacts"),
+        "STUDIO_LOG_LEVEL": "WARNING",
+        "STUDIO_MAX_CONCURRENT_JOBS": json.dumps({"audio": 256, "image": 1, "video": 1, "composer": 1}),
+        "STUDIO_RATE_LIMIT_WRITE_PER_MINUTE": "10000000",
+        "STUDIO_WORKER_CONCURRENCY": "64",
+        "STUDIO_DB_POOL_SIZE": "20",
+    }
+    studio = str(Path(sys.executable).with_name("studio"))
+    gateway = subprocess.Popen([studio, "serve", "gateway", "--port", str(port)], env=env)
+    worker = subprocess.Popen([sys.executable, "-m", "benchmarks.gateway", "--worker"], env=env)
+    try:
+        await _wait_ready(base_url)
+        from studio.gateway.auth.keys import create_key
+
+        conn = await asyncpg.connect(url)
+        key = (await create_key(conn, "benchmark")).key
+        await conn.close()
+        await _level(base_url, key, 4, 20, 30)  # warm-up: connections, caches, consumer
+        print(f"{'concurrency':>11} {'jobs':>6} {'failed':>6} {'jobs/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+        for level in levels:
+            row = await _level(base_url, key, level, max(requests, level * 4), seconds)
+            print(
+                f"{row['concurrency']:>11} {row['jobs']:>6} {row['failed']:>6} {row['jobs_per_s']:>8.1f} "
+                f"{row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f}",
+                flush=True,
+            )
+    finally:
+        for process in (gateway, worker):
+            process.terminate()
+        for process in (gateway, worker):
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        from nats import connect
+
+        nc = await connect(NATS_URL)
+        js = nc.jetstream()
+        for stream in (f"{prefix}_JOBS", f"{prefix}_EVENTS", f"KV_{prefix}_JOB_CANCELS"):
+            with contextlib.suppress(Exception):
+                await js.delete_stream(stream)
+        await nc.close()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await admin.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--concurrency", default="1,16,64", help="comma-separated client counts")
+    parser.add_argument("--requests", type=int, default=300, help="requests per level (at least 4 per client)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="time limit per level")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        asyncio.run(run_worker())
+        return
+    levels = [int(level) for level in args.concurrency.split(",") if level.strip()]
+    asyncio.run(run_benchmark(levels, args.requests, args.seconds))
+
+
+if __name__ == "__main__":
+    main()
