@@ -35,7 +35,7 @@ characters:
     portrait: {image: presenter/host.jpg}
     voice: {preset: en-us+f3}
 scenes:
-  - duration: 2.5
+  - duration: 4
     prompt: a lighthouse on a cliff at dawn
     narration: The same film, wherever it is made.
   - duration: 2
