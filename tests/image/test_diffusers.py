@@ -225,3 +225,13 @@ async def test_cancellation_interrupts_the_pipeline(artifacts: LocalArtifactStor
     ctx = OperationContext(artifacts=artifacts, is_cancelled=lambda: True)
     with pytest.raises(Cancelled):
         await definition.operation("Generate").handler(GenerateRequest(prompt="x", model="tiny-flux", **SMALL), ctx)
+
+
+async def test_preload_loads_the_default_model_before_serving(
+    artifacts: LocalArtifactStore, tiny_models_dir: Path
+) -> None:
+    residency = cpu_residency()
+    _, definition = make_client(artifacts, tiny_models_dir, residency=residency, preload=True)
+    assert definition.load is not None
+    await definition.load()
+    assert residency.is_resident("image/tiny-flux")

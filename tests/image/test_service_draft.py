@@ -237,3 +237,16 @@ async def test_cancelled_run_stops_and_stores_nothing(artifacts: LocalArtifactSt
     with pytest.raises(Cancelled):
         await definition.operation("Generate").handler(GenerateRequest(prompt="x", width=64, height=64), ctx)
     assert stored_files(artifacts) == []
+
+
+async def test_forcing_diffusers_without_models_fails_at_start_up(
+    artifacts: LocalArtifactStore, empty_models_dir: Path
+) -> None:
+    from studio.core.errors import ConfigError
+
+    definition = build_service(
+        artifacts, image_settings(backend="diffusers"), core_settings(empty_models_dir), cpu_residency()
+    )
+    assert definition.load is not None
+    with pytest.raises(ConfigError, match="STUDIO_IMAGE_BACKEND=diffusers but no model is installed"):
+        await definition.load()

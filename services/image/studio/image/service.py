@@ -10,7 +10,7 @@ from pathlib import Path
 from PIL import Image
 
 from studio.core.artifacts import ArtifactStore
-from studio.core.errors import FailedPrecondition, InvalidInput, NotFound
+from studio.core.errors import ConfigError, FailedPrecondition, InvalidInput, NotFound
 from studio.core.operations import Operation, OperationContext, ServiceDefinition
 from studio.core.residency import ResidencyManager
 from studio.core.settings import StudioSettings, load_settings
@@ -195,14 +195,24 @@ class ImageService:
 
     # --- lifecycle ---------------------------------------------------------------------------------
     async def load(self) -> None:
-        """Warm what requests will use: the draft painter, and the default model when preloading."""
+        """Warm what requests will use: the draft painter, the diffusers stack when models are installed,
+        and (with STUDIO_IMAGE_PRELOAD) the default model itself."""
         await asyncio.to_thread(self.draft_warmup)
-        if self.settings.preload and installed_models(self.models_dir, "text-to-image"):
+        installed = installed_models(self.models_dir)
+        if self.settings.backend == "diffusers" and not installed:
+            raise ConfigError(
+                f"STUDIO_IMAGE_BACKEND=diffusers but no model is installed in {self.models_dir / 'image'}; "
+                "run `studio models download flux-schnell` or use STUDIO_IMAGE_BACKEND=auto"
+            )
+        if self.settings.backend == "draft" or not installed:
+            return
+        backend = await asyncio.to_thread(self.diffusers)  # imports torch/diffusers off the event loop
+        default = backend.default_model("text-to-image")
+        if self.settings.preload and default:
             from studio.image.backends.diffusion import DiffusersBackend
 
-            backend = self.diffusers()
             assert isinstance(backend, DiffusersBackend)
-            await backend.warm(backend.default_model("text-to-image"), "text-to-image")
+            await backend.warm(default, "text-to-image")
 
     @staticmethod
     def draft_warmup() -> None:
