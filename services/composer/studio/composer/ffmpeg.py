@@ -12,7 +12,7 @@ from studio.core.errors import Cancelled, StudioError
 
 log = logging.getLogger(__name__)
 
-#: Bytes of ffmpeg's log kept for error messages and loudnorm's report (which comes last).
+#: Bytes of ffmpeg's log kept for error messages and the ebur128 summary (which comes last).
 STDERR_KEEP = 256 * 1024
 
 ProgressCallback = Callable[[float], Awaitable[None]]

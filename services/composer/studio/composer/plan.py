@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from studio.composer.motion import Motion, parse_motion
@@ -119,7 +119,7 @@ class Plan:
     voices: tuple[PlacedAudio, ...] = ()
     music: Music | None = None
     subtitles: tuple[Cue, ...] = ()
-    captions: tuple[Cue, ...] = field(default_factory=tuple)
+    captions: tuple[Cue, ...] = ()
 
     @property
     def duration(self) -> float:

@@ -93,6 +93,8 @@ async def probe(ffprobe: str, path: Path, label: str) -> MediaInfo:
         "file",
         "-format_whitelist",
         SAFE_FORMATS,
+        "-threads",
+        "1",
         "-read_intervals",
         "%+#8",
         "-show_entries",

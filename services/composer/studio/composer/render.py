@@ -43,7 +43,7 @@ class Rendered:
     srt: Path
     vtt: Path
     poster: Path
-    #: Output loudness as loudnorm reported it (integrated LUFS, true peak dBTP); silent films read -70.
+    #: The normalised sound as ebur128 measured it (integrated LUFS, true peak dBTP); silent films read -70.
     loudness: loudness.Loudness
 
 

@@ -90,6 +90,27 @@ def scene_chain(index: int, visual: Visual, frames: int, out: OutputPlan) -> str
     return f"[{index}:v]" + ",".join(steps) + f"[v{index}]"
 
 
+def _transition(kind: str, i: int, frames: int, fps: float) -> list[str]:
+    """Blend the outgoing tail [t{i-1}] into the incoming head [h{i}], both `frames` long.
+
+    Cheaper filters than xfade where they give the same picture (xfade's C loops cost ~6 ms a
+    720p frame): a crossfade is the head faded in by alpha over the tail (~2.5 ms), a fade
+    through black is the tail's first half faded out then the head's second half faded in.
+    """
+    if kind == "fade":
+        return [
+            f"[h{i}]format=yuva420p,fade=t=in:s=0:n={frames}:alpha=1[ha{i}]",
+            f"[t{i - 1}][ha{i}]overlay=format=yuv420:eof_action=pass,format=yuv420p[x{i}]",
+        ]
+    if kind == "fadeblack":
+        out = (frames + 1) // 2
+        return [
+            f"[t{i - 1}]trim=end_frame={out},fade=t=out:s=0:n={out}[xa{i}]",
+            f"[h{i}]trim=start_frame={out},setpts=PTS-STARTPTS,fade=t=in:s=0:n={frames - out}[xb{i}]",
+        ]
+    return [f"[t{i - 1}][h{i}]xfade=transition={kind}:duration={frames / fps:.6f}:offset=0[x{i}]"]
+
+
 def _pieces(plan: Plan) -> tuple[list[str], list[str]]:
     """Cut scenes into head / body / tail and blend only the overlaps, so each frame crosses one filter.
 
@@ -114,11 +135,8 @@ def _pieces(plan: Plan) -> tuple[list[str], list[str]]:
             for name, (first, end) in parts.items():
                 lines.append(f"[{name}{i}s]trim=start_frame={first}:end_frame={end},setpts=PTS-STARTPTS[{name}{i}]")
         if i > 0 and place.overlap_in:
-            transition = plan.transitions[i - 1]
-            lines.append(
-                f"[t{i - 1}][h{i}]xfade=transition={transition}:duration={place.overlap_in / fps:.6f}:offset=0[x{i}]"
-            )
-            order.append(f"x{i}")
+            lines += _transition(plan.transitions[i - 1], i, place.overlap_in, fps)
+            order += [f"x{i}"] if plan.transitions[i - 1] != "fadeblack" else [f"xa{i}", f"xb{i}"]
         if "b" in parts:
             order.append(f"b{i}")
     return lines, order
