@@ -17,12 +17,17 @@ from rich.table import Table
 
 from studio.cli.errors import fail, reported_errors, run_async
 from studio.cli.state import CliState, cli_state
-from studio.pipeline.director.briefing import DEFAULT_STYLE, Briefing
-from studio.pipeline.events import ProductionEvent
-from studio.pipeline.screenplay import Screenplay, load_screenplay
 
 if TYPE_CHECKING:
+    from studio.pipeline.events import ProductionEvent
+    from studio.pipeline.screenplay import Screenplay
     from studio.sdk import StudioClient
+
+# The pipeline is imported when a command runs: images with only a model server and the CLI still start.
+try:
+    from studio.pipeline.director.briefing import DEFAULT_STYLE
+except ModuleNotFoundError:  # pragma: no cover - studio-pipeline not installed
+    DEFAULT_STYLE = ""
 
 console = Console(stderr=True)
 
@@ -67,6 +72,9 @@ def _progress() -> Progress:
 async def _screenplay(source: Path | None, briefing: str, duration: float, style: str, language: str) -> Screenplay:
     if (source is None) == (not briefing):
         fail("give a screenplay file or --briefing TEXT (one of the two)", 2)
+    from studio.pipeline.director import Briefing
+    from studio.pipeline.screenplay import load_screenplay
+
     if source is not None:
         return load_screenplay(source)
     from studio.core.settings import load_settings
@@ -90,8 +98,10 @@ def _save_screenplay(screenplay: Screenplay, output: Path) -> Path:
 
 async def _render(state: CliState, source: Path | None, output: Path, briefing: str, duration: float, style: str,
                   language: str, work_dir: Path | None) -> None:  # fmt: skip
-    from studio.pipeline.render import output_format
-
+    try:
+        from studio.pipeline.render import output_format
+    except ModuleNotFoundError:
+        fail("`studio render` needs the studio pipeline: pip install ./libs/pipeline", 2)
     output_format(output)  # refuse a bad output path before any work
     screenplay = await _screenplay(source, briefing, duration, style, language)
     if briefing:
