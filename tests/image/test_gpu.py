@@ -1,0 +1,37 @@
+"""On a CUDA machine: the tiny pipelines run on the GPU with the same seeds-to-pixels contract (skipped here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from studio.core.artifacts.local import LocalArtifactStore
+from studio.core.clients import EmbeddedClient
+from studio.core.residency import Placement, ResidencySettings, manager_for
+from studio.core.settings import StudioSettings
+from studio.image.service import build_service
+from studio.v1.image_pb2 import GenerateRequest
+
+from .conftest import image_settings
+
+
+@pytest.mark.gpu
+async def test_generate_on_cuda_is_deterministic_and_resident(
+    artifacts: LocalArtifactStore, tiny_models_dir: Path
+) -> None:
+    residency = manager_for("cuda", ResidencySettings())
+    definition = build_service(
+        artifacts, image_settings(cpu_threads=0), StudioSettings(models_dir=tiny_models_dir, device="cuda"), residency
+    )
+    client = EmbeddedClient(definition, artifacts)
+    request = GenerateRequest(prompt="a red fox", width=64, height=64, steps=2, seed=5, model="tiny-flux")
+    first, again = [await client.call("Generate", request) for _ in range(2)]
+    pixels = [np.asarray(Image.open(artifacts.path_of(r.images[0].image))) for r in (first, again)]
+    assert np.array_equal(pixels[0], pixels[1])
+    (resident,) = residency.residents()
+    assert resident.placement is Placement.DEVICE and resident.charged_bytes > 0
+    await client.close()
+    assert residency.residents() == []
