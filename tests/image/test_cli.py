@@ -100,3 +100,8 @@ def test_models_download_dry_run_and_unknown_names_fetch_nothing(workdir: Path) 
     assert not (workdir / "models").exists()
     code, out = studio("models", "download", "not-a-model")
     assert code == 1 and "unknown model not-a-model; known:" in out
+    code, out = studio("models", "download")
+    assert code == 2 and "name the models to fetch" in out
+    code, out = studio("models", "download", "--all", "--dry-run")
+    assert code == 0 and "stabilityai/stable-diffusion-x4-upscaler" in out
+    assert not (workdir / "models").exists()

@@ -112,11 +112,14 @@ def _fetch(spec: ModelSpec, models_dir: Path) -> Path:
 
 @models_app.command("download")
 def download(
-    names: Annotated[list[str] | None, typer.Argument(help="Models to fetch (default: every missing one)")] = None,
+    names: Annotated[list[str] | None, typer.Argument(help="Models to fetch (see `studio models`)")] = None,
+    every: Annotated[bool, typer.Option("--all", help="Fetch every missing model (hundreds of GB)")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be fetched, fetch nothing")] = False,
 ) -> None:
     """Fetch model weights from the Hugging Face hub into $STUDIO_MODELS_DIR (resumable)."""
     models_dir = _models_dir()
+    if not names and not every:
+        fail("name the models to fetch (see `studio models`), or pass --all for every missing one", 2)
     with reported_errors():
         specs = _select(names or [], models_dir)
     if not specs:
