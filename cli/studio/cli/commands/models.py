@@ -126,6 +126,12 @@ def download(
         typer.echo("every catalogued model is already installed")
         return
     for spec in specs:
+        if not spec.repo_id:  # published outside the hub (e.g. Wav2Lip): placed by hand
+            by_hand = f"{spec.name} has no download source; put its weights in {spec.path(models_dir)} by hand"
+            if names:
+                fail(by_hand)
+            typer.echo(f"skipped: {by_hand}", err=True)
+            continue
         patterns = ", ".join(spec.allow_patterns) or "all files"
         if dry_run:
             typer.echo(f"{spec.name}: {spec.repo_id} -> {spec.path(models_dir)} ({patterns})")
