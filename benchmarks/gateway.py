@@ -9,6 +9,9 @@ gateway's own path: auth, validation, Postgres writes, dispatch to JetStream, th
 worker round trip, the events consumer, and the waiting request being woken.
 
     .venv/bin/python -m benchmarks.gateway [--concurrency 1,16,64] [--requests 300] [--seconds 20]
+
+STUDIO_WORKER_CONCURRENCY (default 64) sets the worker's parallelism; STUDIO_LOG_LEVEL the
+gateway's log level (its log file is named on stderr).
 """
 
 from __future__ import annotations
@@ -97,6 +100,7 @@ async def _wait_ready(base_url: str, timeout: float = 60) -> None:
 
 async def _level(base_url: str, key: str, concurrency: int, requests: int, seconds: float) -> dict[str, float]:
     latencies: list[float] = []
+    errors: dict[str, int] = {}
     failures = 0
     deadline = time.monotonic() + seconds
     remaining = requests
@@ -110,7 +114,12 @@ async def _level(base_url: str, key: str, concurrency: int, requests: int, secon
             while remaining > 0 and time.monotonic() < deadline:
                 remaining -= 1
                 started = time.perf_counter()
-                response = await client.post("/api/v1/audio/generate-speech", json={"text": "benchmark"})
+                try:
+                    response = await client.post("/api/v1/audio/generate-speech", json={"text": "benchmark"})
+                except httpx.TransportError as error:
+                    errors[type(error).__name__] = errors.get(type(error).__name__, 0) + 1
+                    failures += 1
+                    continue
                 elapsed = time.perf_counter() - started
                 if response.status_code == 200 and response.json()["status"] == "completed":
                     latencies.append(elapsed)
@@ -120,6 +129,8 @@ async def _level(base_url: str, key: str, concurrency: int, requests: int, secon
         began = time.perf_counter()
         await asyncio.gather(*(one_client() for _ in range(concurrency)))
         wall = time.perf_counter() - began
+    if errors:
+        print(f"  transport errors at concurrency {concurrency}: {errors}", file=sys.stderr)
     latencies.sort()
     p99_index = min(len(latencies) - 1, max(0, math.ceil(0.99 * len(latencies)) - 1))
     return {
@@ -148,14 +159,16 @@ async def run_benchmark(levels: list[int], requests: int, seconds: float) -> Non
         "STUDIO_NATS_PREFIX": prefix,
         "STUDIO_ARTIFACTS": "local",
         "STUDIO_ARTIFACTS_DIR": str(workdir / "artifacts"),
-        "STUDIO_LOG_LEVEL": "WARNING",
+        "STUDIO_LOG_LEVEL": os.environ.get("STUDIO_LOG_LEVEL", "WARNING"),
         "STUDIO_MAX_CONCURRENT_JOBS": json.dumps({"audio": 256, "image": 1, "video": 1, "composer": 1}),
         "STUDIO_RATE_LIMIT_WRITE_PER_MINUTE": "10000000",
-        "STUDIO_WORKER_CONCURRENCY": "64",
+        "STUDIO_WORKER_CONCURRENCY": os.environ.get("STUDIO_WORKER_CONCURRENCY", "64"),
         "STUDIO_DB_POOL_SIZE": "20",
     }
     studio = str(Path(sys.executable).with_name("studio"))
-    gateway = subprocess.Popen([studio, "serve", "gateway", "--port", str(port)], env=env)
+    log = (workdir / "gateway.log").open("w")
+    gateway = subprocess.Popen([studio, "serve", "gateway", "--port", str(port)], env=env, stderr=log)
+    print(f"gateway log: {log.name}", file=sys.stderr)
     worker = subprocess.Popen([sys.executable, "-m", "benchmarks.gateway", "--worker"], env=env)
     try:
         await _wait_ready(base_url)

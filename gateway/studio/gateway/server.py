@@ -106,6 +106,9 @@ async def run_gateway(
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=int(settings.shutdown_grace),
+        # Longer than the idle timeout of common clients and balancers, so the server is never the side
+        # that closes a keep-alive connection just as a client reuses it.
+        timeout_keep_alive=75,
         server_header=False,
     )
     server = _Server(config)

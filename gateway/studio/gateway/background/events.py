@@ -76,8 +76,15 @@ class EventsConsumer:
                 log.warning("fetching job events failed: %s", error)
                 await asyncio.sleep(1.0)
                 continue
+            # One job's events in order; different jobs' events side by side (the pool bounds it).
+            by_job: dict[str, list[Any]] = {}
             for msg in messages:
-                await self._process(msg)
+                by_job.setdefault(msg.subject.rsplit(".", 2)[-2], []).append(msg)
+            await asyncio.gather(*(self._process_in_order(group) for group in by_job.values()))
+
+    async def _process_in_order(self, messages: list[Any]) -> None:
+        for msg in messages:
+            await self._process(msg)
 
     async def _process(self, msg: Any) -> None:
         try:
