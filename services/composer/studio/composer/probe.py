@@ -114,7 +114,9 @@ async def probe(ffprobe: str, path: Path, label: str) -> MediaInfo:
         await process.wait()
         raise InvalidInput(f"{label}: probing the file took over {PROBE_TIMEOUT:.0f} s; is it a media file?") from None
     detail = stderr.decode(errors="replace").strip().splitlines()
-    reason = (detail[-1] if detail else "not a media file ffmpeg can read").replace(str(path), path.name)
+    reason = detail[-1] if detail else "not a media file ffmpeg can read"
+    # ffprobe prefixes its message with our scratch path, which means nothing to the caller.
+    reason = reason.replace(f"{path}: ", "").replace(str(path), "the file")
     if process.returncode != 0:
         raise InvalidInput(f"{label}: unreadable media file ({reason})")
     try:
