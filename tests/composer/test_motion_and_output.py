@@ -20,13 +20,16 @@ from studio.v1 import composer_pb2 as pb
         ("pan left", Motion(pan_x=-1)),
         ("fast pan down", Motion(pan_y=1, speed=1.6)),
         ("slow zoom in and pan right", Motion(zoom=1, pan_x=1, speed=0.6)),
+        ("Ken Burns", Motion(zoom=1, speed=0.6)),
+        ("slow push in, tilt up", Motion(zoom=1, pan_y=-1, speed=0.6)),
+        ("pull back", Motion(zoom=-1)),
     ],
 )
 def test_motion_phrases(text: str, expected: Motion) -> None:
     assert parse_motion(text, "scene 1") == expected
 
 
-@pytest.mark.parametrize("text", ["spin", "zoom sideways", "slow", "pan"])
+@pytest.mark.parametrize("text", ["spin", "zoom sideways", "slow", "pan", "zoom in " * 50])
 def test_unknown_motion_names_scene_and_what_is_accepted(text: str) -> None:
     with pytest.raises(InvalidInput, match=r"scene 3.*accepted"):
         parse_motion(text, "scene 3")

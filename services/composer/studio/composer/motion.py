@@ -9,7 +9,8 @@ from studio.core.errors import InvalidInput
 
 ACCEPTED = (
     "empty or 'static', or words combining a speed (slow, fast), 'zoom in' / 'zoom out' "
-    "and 'pan left' / 'pan right' / 'pan up' / 'pan down', e.g. 'slow zoom in and pan right'"
+    "(or push in / pull out, ken burns) and 'pan left' / 'pan right' / 'pan up' / 'pan down' "
+    "(or tilt up / down), e.g. 'slow zoom in and pan right'"
 )
 _SPEEDS = {"slow": 0.6, "fast": 1.6}
 _PANS = {"left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1)}
@@ -35,8 +36,24 @@ class Motion:
         return 1.0 + 0.2 * self.speed
 
 
+#: Camera words with the same meaning, rewritten before parsing.
+_SYNONYMS = (
+    (r"\bken burns\b", "slow zoom in"),
+    (r"\b(push|dolly|move) in\b", "zoom in"),
+    (r"\b(pull|dolly|move) (out|back)\b", "zoom out"),
+    (r"\btilt (up|down)\b", r"pan \1"),
+    (r"\b(truck|track|slide|drift) (left|right|up|down)\b", r"pan \2"),
+)
+MAX_TEXT = 100
+
+
 def parse_motion(text: str, label: str) -> Motion:
-    words = [w for w in re.split(r"[\s,;+&-]+", text.strip().lower()) if w and w not in _FILLER]
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(f"{label}: motion is {len(text)} characters; accepted up to {MAX_TEXT}")
+    lowered = text.strip().lower()
+    for pattern, replacement in _SYNONYMS:
+        lowered = re.sub(pattern, replacement, lowered)
+    words = [w for w in re.split(r"[\s,;+&-]+", lowered) if w and w not in _FILLER]
     if not words or words in (["static"], ["none"], ["still"]):
         return Motion()
     zoom, pan_x, pan_y, speed = 0, 0, 0, 1.0
