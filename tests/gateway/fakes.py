@@ -24,7 +24,7 @@ from studio.core.artifacts.base import ArtifactStore
 from studio.core.errors import InvalidInput
 from studio.core.operations import Operation, OperationContext, ServiceDefinition
 from studio.v1 import audio_pb2, composer_pb2, image_pb2, video_pb2
-from studio.v1.common_pb2 import PhonemeTiming, WordTiming
+from studio.v1.common_pb2 import ModelInfo, PhonemeTiming, WordTiming
 
 
 def wav_bytes(seconds: float = 0.5, rate: int = 16000) -> bytes:
@@ -139,10 +139,24 @@ def audio_service(artifacts: ArtifactStore) -> ServiceDefinition:
             audio=audio, duration_seconds=1.0, sample_rate=16000, channels=1, backend="fake"
         )
 
+    async def list_models(
+        request: audio_pb2.ListAudioModelsRequest, ctx: OperationContext
+    ) -> audio_pb2.ListAudioModelsResponse:
+        return audio_pb2.ListAudioModelsResponse(
+            models=[ModelInfo(name="fake-tts", backend="fake", task="tts", installed=True, description="instant")]
+        )
+
     return ServiceDefinition(
         name="audio",
         grpc_service="studio.v1.AudioService",
         operations=[
+            Operation(
+                "ListAudioModels",
+                audio_pb2.ListAudioModelsRequest,
+                audio_pb2.ListAudioModelsResponse,
+                list_models,
+                unary=True,
+            ),
             Operation("RegisterVoice", audio_pb2.RegisterVoiceRequest, audio_pb2.RegisterVoiceResponse, register_voice),
             Operation("Synthesize", audio_pb2.SynthesizeRequest, audio_pb2.SynthesizeResponse, synthesize),
             Operation("GenerateMusic", audio_pb2.GenerateMusicRequest, audio_pb2.GenerateMusicResponse, music),

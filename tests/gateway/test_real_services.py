@@ -112,3 +112,10 @@ async def test_clone_speak_draw_and_animate_with_lite_backends(real_client: http
     assert_video_with_audio(data)
     duration = float(probe(data)["format"]["duration"])  # type: ignore[index]
     assert abs(duration - speech_job["result"]["duration_seconds"]) < 0.5
+
+
+async def test_model_listings_of_the_real_servers(real_client: httpx.AsyncClient) -> None:
+    listing = (await real_client.get("/api/v1/models")).json()
+    assert listing["unavailable"] == {}
+    backends = {(m["service"], m["backend"]) for m in listing["models"]}
+    assert {("audio", "espeak"), ("image", "draft"), ("video", "puppet")} <= backends

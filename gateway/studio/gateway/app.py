@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 
 from studio.gateway.auth.middleware import AuthMiddleware
@@ -13,6 +14,7 @@ from studio.gateway.domain.assets.controllers import AssetController
 from studio.gateway.domain.audio.controllers import AudioController
 from studio.gateway.domain.image.controllers import ImageController
 from studio.gateway.domain.jobs.controllers import JobController
+from studio.gateway.domain.models.controllers import ModelController
 from studio.gateway.domain.openai.controllers import OpenAIController
 from studio.gateway.domain.studio.controllers import StudioController
 from studio.gateway.domain.system.controllers import AuthController, SystemController
@@ -25,6 +27,18 @@ from studio.gateway.openapi import SECURITY, openapi_config
 from studio.gateway.problems import exception_handlers
 
 VERSION = "0.1.0"
+
+
+def _cors(gateway: Gateway | None) -> CORSConfig | None:
+    origins = gateway.settings.cors_origins if gateway is not None else []
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(origins),
+        allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "Prefer", "X-Request-Id"],
+        expose_headers=["Location", "Retry-After", "Preference-Applied", "X-Request-Id", "X-Studio-Job-Id"],
+        allow_credentials=False,
+    )
 
 
 def create_app(gateway: Gateway | None) -> Litestar:
@@ -42,6 +56,7 @@ def create_app(gateway: Gateway | None) -> Litestar:
             AccountController,
             AuthController,
             OpenAIController,
+            ModelController,
         ],
         security=SECURITY,
     )
@@ -58,6 +73,7 @@ def create_app(gateway: Gateway | None) -> Litestar:
         exception_handlers=exception_handlers(),
         openapi_config=openapi_config(VERSION),
         state=State({"gateway": gateway}),
+        cors_config=_cors(gateway),
         request_max_body_size=None,
         logging_config=None,
         debug=False,

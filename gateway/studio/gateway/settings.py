@@ -28,6 +28,8 @@ class GatewaySettings(StudioSettings):
     host: str = "0.0.0.0"
     #: Base URL put in links handed to clients ("https://studio.example.com"); empty = relative links.
     public_url: str = ""
+    #: Browser origins allowed to call the API (the web UI's, e.g. ["http://localhost:3000"]).
+    cors_origins: list[str] = Field(default_factory=list)
 
     audio_addr: str = _addr("audio")
     image_addr: str = _addr("image")
