@@ -48,6 +48,7 @@ async def bare(bare_database: str, tmp_path: Path) -> AsyncIterator[tuple[Gatewa
         nats_prefix=f"gwb{uuid.uuid4().hex[:8]}",
         max_concurrent_jobs={"audio": 2, "image": 1, "video": 1, "composer": 1},
         max_concurrent_jobs_total=3,
+        job_priorities={"audio": 3, "image": 2, "video": 1, "composer": 1, "video.create_avatar_video": 4},
     )
     await migrate(bare_database)
     pool = await create_pool(bare_database, 4)
@@ -242,3 +243,22 @@ async def test_events_arriving_before_the_dispatcher_commits_are_not_lost(bare: 
         await transaction.commit()
     await recording
     assert await gateway.pool.fetchval("SELECT status FROM generation_jobs WHERE id = $1", row["id"]) == "completed"
+
+
+async def test_a_job_type_can_outrank_its_service(bare: tuple[Gateway, uuid.UUID]) -> None:
+    gateway, owner = bare
+    animate = await insert_job(
+        gateway.pool, gateway, owner_id=owner, service="video", rpc="Animate", request=video_pb2.AnimateRequest()
+    )
+    avatar = await insert_job(
+        gateway.pool,
+        gateway,
+        owner_id=owner,
+        service="video",
+        rpc="CreateAvatarVideo",
+        request=video_pb2.CreateAvatarVideoRequest(),
+    )
+    assert (animate["priority"], avatar["priority"]) == (1, 4)
+    assert await Dispatcher(gateway).dispatch_once() == 1  # video's cap is 1: the newer, higher-priority job goes
+    status = await gateway.pool.fetchval("SELECT status FROM generation_jobs WHERE id = $1", avatar["id"])
+    assert status == "submitted"

@@ -57,7 +57,7 @@ class GatewaySettings(StudioSettings):
     max_audio_upload_seconds: float = Field(default=1800.0, gt=0)
     max_image_pixels: int = Field(default=64_000_000, ge=1)
 
-    #: Dispatch order between services when slots are scarce (higher first).
+    #: Dispatch order when slots are scarce (higher first), by service or by job type ("video.animate").
     job_priorities: dict[str, int] = Field(default_factory=lambda: {"audio": 3, "image": 2, "video": 1, "composer": 1})
     #: Jobs per service the gateway lets run at once; the rest wait in Postgres, by priority.
     max_concurrent_jobs: dict[str, int] = Field(
@@ -85,8 +85,9 @@ class GatewaySettings(StudioSettings):
     def service_addr(self, service: str) -> str:
         return str(getattr(self, f"{service}_addr"))
 
-    def priority(self, service: str) -> int:
-        return self.job_priorities.get(service, 1)
+    def priority(self, service: str, job_type: str = "") -> int:
+        """A job type's own priority ("video.animate": 2) if configured, else its service's."""
+        return self.job_priorities.get(job_type, self.job_priorities.get(service, 1))
 
 
 def gateway_settings() -> GatewaySettings:

@@ -19,8 +19,9 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 from litestar.types.asgi_types import HTTPDisconnectEvent, HTTPRequestEvent
 
+from studio.core.errors import InvalidInput
 from studio.gateway.auth.middleware import DOCS_PATTERN, PUBLIC
-from studio.gateway.errors import Conflict, InvalidInput, PayloadTooLarge, Unprocessable
+from studio.gateway.errors import Conflict, PayloadTooLarge, Unprocessable
 from studio.gateway.http.scope import gateway_of, header, owner_of
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")

@@ -11,7 +11,8 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
-from studio.gateway.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from studio.core.errors import InvalidInput
+from studio.gateway.errors import PayloadTooLarge, UnsupportedMediaType
 from studio.gateway.http.scope import gateway_of, header
 from studio.gateway.openapi import UPLOAD
 

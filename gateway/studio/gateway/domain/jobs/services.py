@@ -87,7 +87,7 @@ async def insert_job(
         job_type(service, rpc),
         service,
         rpc,
-        gateway.settings.priority(service),
+        gateway.settings.priority(service, job_type(service, rpc)),
         to_json(request),
         request.SerializeToString(),
         webhook.url if webhook else None,
