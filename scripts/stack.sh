@@ -31,6 +31,9 @@ export STUDIO_S3_ACCESS_KEY=studio
 export STUDIO_S3_SECRET_KEY=studio-secret
 ENV
   fi
+  # A stable secret so web-UI tokens survive gateway restarts (kept across make down/up).
+  [ -s "$RUN/jwt-secret" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$RUN/jwt-secret")
+  echo "export STUDIO_JWT_SECRET=\${STUDIO_JWT_SECRET:-$(cat "$RUN/jwt-secret")}" >>"$RUN/env"
   echo "export STUDIO_DATABASE_URL=${STUDIO_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/studio}" >>"$RUN/env"
   # shellcheck disable=SC1091
   source "$RUN/env"
