@@ -12,11 +12,7 @@ SAMPLE_RATES = (8000, 16000, 22050, 24000, 32000, 44100, 48000)
 
 
 class AudioSettings(StudioSettings):
-    """Speech, voice and music defaults.
-
-    pydantic-settings applies `env_prefix` to inherited fields too, so shared values
-    (models dir, device, artifacts) are read from `StudioSettings`, not from this class.
-    """
+    """Speech, voice and music defaults; shared values (models dir, device) keep their STUDIO_* names."""
 
     model_config = SettingsConfigDict(env_prefix="STUDIO_AUDIO_", extra="ignore", frozen=True)
 
