@@ -105,6 +105,10 @@ class StudioClient:
         """Options: model, width, height, seed, steps, negative_prompt, backend, project_id."""
         return self._run(self._async.generate_image(prompt, **options))
 
+    def upscale_image(self, image_id: str, **options: Any) -> Image:
+        """Options: factor, model, backend, format, project_id."""
+        return self._run(self._async.upscale_image(image_id, **options))
+
     def create_avatar(self, image_id: str, **options: Any) -> Video:
         """Options: voice_id, script or audio_id, language, preset, width, height, fps, backend, project_id."""
         return self._run(self._async.create_avatar(image_id, **options))

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from studio.cli.errors import fail, run_async
-from studio.cli.state import cli_state
+from studio.cli.state import CliState, cli_state
 from studio.core.errors import InvalidInput
 from studio.v1 import audio_pb2 as pb
 from studio.v1.common_pb2 import ArtifactRef
@@ -26,6 +26,8 @@ _FORMATS: dict[str, pb.AudioFormat] = {
     "opus": pb.AUDIO_FORMAT_OGG_OPUS,
     "flac": pb.AUDIO_FORMAT_FLAC,
 }
+#: The gateway's names for the formats.
+_REST_FORMATS = {value: "ogg" if name == "opus" else name for name, value in _FORMATS.items()}
 
 
 def audio_format(name: str | None, output: Path) -> pb.AudioFormat:
@@ -68,11 +70,33 @@ async def _speak(
         finally:
             for ref in uploaded:
                 await session.store.delete(ref.key)
-        if timings is not None:
-            timings.parent.mkdir(parents=True, exist_ok=True)
-            timings.write_text(json.dumps(_timings(result), indent=2, ensure_ascii=False))
+        _write_timings(timings, result)
         await session.save(result.audio, output)
         return result, registered
+
+
+async def _speak_remote(
+    state: CliState, body: dict[str, Any], voice_sample: Path | None, output: Path, timings: Path | None
+) -> tuple[pb.SynthesizeResult, pb.RegisterVoiceResult | None]:
+    """clone-voice (for --voice-sample), then generate-speech with that voice, on the gateway."""
+    from studio.cli import remote
+
+    async with remote.remote_client(state) as client:
+        registered: pb.RegisterVoiceResult | None = None
+        if voice_sample is not None:
+            voice = await client.clone_voice(voice_sample, name=voice_sample.stem, language=body["language"])
+            registered = remote.parsed(voice.details, pb.RegisterVoiceResult())
+            body["voice_id"] = voice.id
+        job, result = await remote.submit(client, "/api/v1/audio/generate-speech", body, pb.SynthesizeResult())
+        _write_timings(timings, result)
+        await remote.download(client, job, "audio", output)
+        return result, registered
+
+
+def _write_timings(timings: Path | None, result: pb.SynthesizeResult) -> None:
+    if timings is not None:
+        timings.parent.mkdir(parents=True, exist_ok=True)
+        timings.write_text(json.dumps(_timings(result), indent=2, ensure_ascii=False))
 
 
 def _timings(result: pb.SynthesizeResult) -> dict[str, Any]:
@@ -103,9 +127,8 @@ def speak(
         Path | None, typer.Option("--timings", help="Also write word/phoneme timings as JSON here")
     ] = None,
 ) -> None:
-    """Speak TEXT into an audio file (embedded: no servers needed)."""
-    if cli_state(ctx).server:
-        fail("speak runs embedded (in this process); unset --server / STUDIO_SERVER to use it", 2)
+    """Speak TEXT into an audio file (embedded, or on the gateway given --server)."""
+    state = cli_state(ctx)
     if voice and voice_sample is not None:
         fail("--voice and --voice-sample are alternatives; pass one of them", 2)
 
@@ -120,6 +143,10 @@ def speak(
             request.parameters.speed = speed
         if seed is not None:
             request.parameters.seed = seed
+        if state.server:
+            body = {"text": text, "preset": voice or None, "language": lang, "backend": backend, "speed": speed,
+                    "format": _REST_FORMATS[request.format], "sample_rate": sample_rate, "seed": seed}  # fmt: skip
+            return await _speak_remote(state, body, voice_sample, output, timings)
         return await _speak(text, output, request, voice_sample, timings)
 
     result, registered = run_async(run())
@@ -145,6 +172,18 @@ async def _music(output: Path, request: pb.GenerateMusicRequest) -> pb.GenerateM
         return result
 
 
+async def _music_remote(state: CliState, output: Path, request: pb.GenerateMusicRequest) -> pb.GenerateMusicResult:
+    from studio.cli import remote
+
+    body = {"description": request.description, "duration_seconds": request.duration_seconds,
+            "backend": request.backend, "format": _REST_FORMATS[request.format], "sample_rate": request.sample_rate,
+            "seed": request.seed if request.HasField("seed") else None}  # fmt: skip
+    async with remote.remote_client(state) as client:
+        job, result = await remote.submit(client, "/api/v1/audio/generate-music", body, pb.GenerateMusicResult())
+        await remote.download(client, job, "audio", output)
+        return result
+
+
 def music(
     ctx: typer.Context,
     description: Annotated[str, typer.Argument(help="The mood and instruments, e.g. 'calm warm piano'")],
@@ -157,9 +196,8 @@ def music(
     sample_rate: Annotated[int, typer.Option("--sample-rate", help="Hz; 0 = the service default")] = 0,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed for a repeatable track")] = None,
 ) -> None:
-    """Generate a music track from a description (embedded: no servers needed)."""
-    if cli_state(ctx).server:
-        fail("music runs embedded (in this process); unset --server / STUDIO_SERVER to use it", 2)
+    """Generate a music track from a description (embedded, or on the gateway given --server)."""
+    state = cli_state(ctx)
 
     async def run() -> pb.GenerateMusicResult:
         _check_output(output)
@@ -172,6 +210,8 @@ def music(
         )
         if seed is not None:
             request.seed = seed
+        if state.server:
+            return await _music_remote(state, output, request)
         return await _music(output, request)
 
     result = run_async(run())

@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 
-from studio.cli.errors import fail, run_async
-from studio.cli.state import cli_state
+from studio.cli.errors import run_async
+from studio.cli.state import CliState, cli_state
 from studio.core.errors import InvalidInput
 from studio.v1 import image_pb2 as pb
 
@@ -38,6 +38,27 @@ def _numbered(output: Path, index: int, count: int) -> Path:
     return output if count == 1 else output.with_name(f"{output.stem}-{index + 1}{output.suffix}")
 
 
+async def _image_remote(
+    state: CliState, request: pb.GenerateRequest, seed: int | None, guidance: float | None, output: Path
+) -> tuple[pb.GenerateResult, list[Path]]:
+    from studio.cli import remote
+
+    body = {"prompt": request.prompt, "negative_prompt": request.negative_prompt, "width": request.width,
+            "height": request.height, "steps": request.steps, "count": request.count, "model": request.model,
+            "backend": request.backend, "format": _rest_format(request.format), "seed": seed,
+            "guidance": guidance}  # fmt: skip
+    async with remote.remote_client(state) as client:
+        job, result = await remote.submit(client, "/api/v1/image/generate", body, pb.GenerateResult())
+        paths = [_numbered(output, i, len(result.images)) for i in range(len(result.images))]
+        for i, path in enumerate(paths):
+            await remote.download(client, job, f"images.{i}.image", path)
+        return result, paths
+
+
+def _rest_format(fmt: int) -> str:
+    return pb.ImageFormat.Name(fmt).removeprefix("IMAGE_FORMAT_").lower()  # type: ignore[arg-type]
+
+
 def image(
     ctx: typer.Context,
     prompt: Annotated[str, typer.Argument(help="What to paint")],
@@ -51,11 +72,10 @@ def image(
     guidance: Annotated[float | None, typer.Option("--guidance", help="Guidance scale")] = None,
     count: Annotated[int, typer.Option("--count", help="Images to make; file names get -1, -2, ...")] = 1,
 ) -> None:
-    """Make an image from a prompt (embedded: no servers needed)."""
+    """Make an image from a prompt (embedded, or on the gateway given --server)."""
     from studio.cli.embedded import embedded
 
-    if cli_state(ctx).server:
-        fail("image runs embedded (in this process); unset --server / STUDIO_SERVER to use it", 2)
+    state = cli_state(ctx)
 
     async def run() -> tuple[pb.GenerateResult, list[Path]]:
         fmt = _output_format(output)
@@ -75,6 +95,8 @@ def image(
             request.seed = seed
         if guidance is not None:
             request.guidance = guidance
+        if state.server:
+            return await _image_remote(state, request, seed, guidance, output)
         async with embedded("image") as session:
             result: pb.GenerateResult = await session.call("Generate", request, "painting")
             output.parent.mkdir(parents=True, exist_ok=True)
@@ -89,6 +111,19 @@ def image(
         typer.echo(f"{path}  {generated.width}x{generated.height} seed {generated.seed}, {result.model}{label}")
 
 
+async def _upscale_remote(state: CliState, source: Path, request: pb.UpscaleRequest, output: Path) -> pb.UpscaleResult:
+    from studio.cli import remote
+
+    async with remote.remote_client(state) as client:
+        uploaded = await client.upload_asset(source)
+        upscaled = await client.upscale_image(
+            uploaded.id, factor=request.factor, model=request.model, backend=request.backend,
+            format=_rest_format(request.format),
+        )  # fmt: skip
+        await client.download(upscaled, output)
+        return remote.parsed(upscaled.job.result, pb.UpscaleResult())
+
+
 def upscale(
     ctx: typer.Context,
     source: Annotated[Path, typer.Argument(help="PNG, JPEG or WebP to enlarge")],
@@ -97,14 +132,15 @@ def upscale(
     backend: Annotated[str, typer.Option("--backend", help="auto (default), draft (Lanczos) or diffusers")] = "",
     model: Annotated[str, typer.Option("--model", help="Upscale model, e.g. sd-x4-upscaler")] = "",
 ) -> None:
-    """Enlarge an image x2 or x4 (embedded: no servers needed)."""
+    """Enlarge an image x2 or x4 (embedded, or on the gateway given --server)."""
     from studio.cli.embedded import embedded
 
-    if cli_state(ctx).server:
-        fail("upscale runs embedded (in this process); unset --server / STUDIO_SERVER to use it", 2)
+    state = cli_state(ctx)
 
     async def run() -> pb.UpscaleResult:
         request = pb.UpscaleRequest(factor=factor, backend=backend, model=model, format=_output_format(output))  # type: ignore[arg-type]
+        if state.server:
+            return await _upscale_remote(state, source, request, output)
         async with embedded("image") as session:
             request.image.CopyFrom(await session.upload(source))
             try:

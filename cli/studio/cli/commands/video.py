@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from google.protobuf import json_format
 
 from studio.cli.errors import fail, run_async
-from studio.cli.state import cli_state
+from studio.cli.state import CliState, cli_state
 from studio.core.errors import InvalidInput
 from studio.v1 import video_pb2 as pb
 from studio.v1.audio_pb2 import SynthesizeRequest, SynthesizeResult
@@ -77,6 +78,33 @@ async def _avatar(
         return result
 
 
+async def _avatar_remote(
+    state: CliState,
+    portrait: Path,
+    audio: Path | None,
+    speech: dict[str, str],
+    request: pb.CreateAvatarVideoRequest,
+    output: Path,
+) -> pb.CreateAvatarVideoResult:
+    """Upload the portrait, upload --audio or speak --text (generate-speech), then create-avatar, on the gateway."""
+    from studio.cli import remote
+
+    async with remote.remote_client(state) as client:
+        portrait_id = (await client.upload_asset(portrait)).id
+        if audio is not None:
+            audio_id = (await client.upload_asset(audio)).id
+        else:
+            audio_id = (
+                await client.generate_speech(speech["text"], preset=speech["voice"] or None, language=speech["lang"])
+            ).id
+        body = {"portrait_asset_id": portrait_id, "audio_asset_id": audio_id, "width": request.width,
+                "height": request.height, "fps": request.fps, "backend": request.backend,
+                "face": json_format.MessageToDict(request.face) if request.HasField("face") else None}  # fmt: skip
+        job, result = await remote.submit(client, "/api/v1/video/create-avatar", body, pb.CreateAvatarVideoResult())
+        await remote.download(client, job, "video", output)
+        return result
+
+
 def avatar(
     ctx: typer.Context,
     portrait: Annotated[Path, typer.Option("--portrait", help="Portrait image (PNG, JPEG, WebP, ...)")],
@@ -91,11 +119,10 @@ def avatar(
     backend: Annotated[str, typer.Option("--backend", help="puppet (default) or wav2lip")] = "",
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for blinks and head drift")] = None,
 ) -> None:
-    """Make a talking-head MP4 from a portrait and speech (embedded: no servers needed)."""
+    """Make a talking-head MP4 from a portrait and speech (embedded, or on the gateway given --server)."""
     from studio.video.media.framing import parse_size
 
-    if cli_state(ctx).server:
-        fail("avatar runs embedded (in this process); unset --server / STUDIO_SERVER to use it", 2)
+    state = cli_state(ctx)
     if (audio is None) == (text is None):
         fail("give the speech as --audio FILE or --text TEXT (one of them)", 2)
 
@@ -109,6 +136,12 @@ def avatar(
             request.seed = seed
         if not portrait.is_file():
             raise InvalidInput(f"--portrait {portrait}: no such file")
+        if state.server:
+            from studio.cli.remote import embedded_only
+
+            embedded_only(seed=seed)
+            spoken = {"text": text or "", "lang": lang, "voice": voice}
+            return await _avatar_remote(state, portrait, audio, spoken, request, output)
         speech = await _speak(text, lang, voice) if text is not None else None
         output.parent.mkdir(parents=True, exist_ok=True)
         return await _avatar(portrait, audio, speech, request, output)
@@ -119,6 +152,18 @@ def avatar(
         f"{result.backend} ({result.mouth_driver}), face {result.face.x},{result.face.y},"
         f"{result.face.width},{result.face.height}"
     )
+
+
+async def _animate_remote(state: CliState, image: Path, request: pb.AnimateRequest, output: Path) -> pb.AnimateResult:
+    from studio.cli import remote
+
+    async with remote.remote_client(state) as client:
+        body = json_format.MessageToDict(request, preserving_proto_field_name=True)
+        body["image_asset_id"] = (await client.upload_asset(image)).id
+        body["seed"] = request.seed if request.HasField("seed") else None
+        job, result = await remote.submit(client, "/api/v1/video/animate", body, pb.AnimateResult())
+        await remote.download(client, job, "video", output)
+        return result
 
 
 def animate(
@@ -133,12 +178,11 @@ def animate(
     model: Annotated[str, typer.Option("--model", help="diffusers model, e.g. ltx-video")] = "",
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed (diffusers)")] = None,
 ) -> None:
-    """Animate a still image into a clip (embedded: no servers needed)."""
+    """Animate a still image into a clip (embedded, or on the gateway given --server)."""
     from studio.cli.embedded import embedded
     from studio.video.media.framing import parse_size
 
-    if cli_state(ctx).server:
-        fail("animate runs embedded (in this process); unset --server / STUDIO_SERVER to use it", 2)
+    state = cli_state(ctx)
 
     async def run() -> pb.AnimateResult:
         _check_output(output)
@@ -148,6 +192,8 @@ def animate(
         )
         if seed is not None:
             request.seed = seed
+        if state.server:
+            return await _animate_remote(state, image, request, output)
         async with embedded("video") as session:
             request.image.CopyFrom(await session.upload(image))
             try:
