@@ -25,9 +25,10 @@ from typing import Any
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from studio.core.artifacts.local import LocalArtifactStore  # noqa: E402
-from studio.pipeline.embedded import EmbeddedExecutor, LocalMediaResolver  # noqa: E402
+from studio.pipeline.embedded import LocalMediaResolver  # noqa: E402
 from studio.pipeline.media import resolve_media  # noqa: E402
 from studio.pipeline.production import produce  # noqa: E402
+from studio.pipeline.render import default_workers, open_executor  # noqa: E402
 from studio.pipeline.screenplay import COMPOSER_MOTION, Screenplay, load_screenplay  # noqa: E402
 from studio.pipeline.steps import SerialExecutor, Step, StepExecutor  # noqa: E402
 
@@ -46,6 +47,7 @@ class Run:
     film: float = 0.0
     #: Step name -> (wall seconds, CPU seconds; the latter only meaningful when steps run one at a time).
     steps: dict[str, tuple[float, float]] = field(default_factory=dict)
+    worker_cpu: float = 0.0
 
 
 class TimedExecutor:
@@ -57,7 +59,12 @@ class TimedExecutor:
     async def run(self, step: Step) -> Any:
         cpu, start = cpu_seconds(), time.perf_counter()
         result = await self.inner.run(step)
-        self.run_record.steps[step.id.split("@")[0]] = (time.perf_counter() - start, cpu_seconds() - cpu)
+        wall = time.perf_counter() - start
+        # Worker processes report their own CPU; in-process steps are measured here.
+        in_worker = getattr(self.inner, "cpu_seconds", {}).get(step.id)
+        used = in_worker if in_worker is not None else cpu_seconds() - cpu
+        self.run_record.steps[step.id.split("@")[0]] = (wall, used)
+        self.run_record.worker_cpu += in_worker or 0.0
         return result
 
 
@@ -73,7 +80,8 @@ async def produce_timed(executor: StepExecutor, store: LocalArtifactStore, scree
     timed = TimedExecutor(executor, run)
     cpu, start = cpu_seconds(), time.perf_counter()
     result = await produce(resolved, SerialExecutor(timed) if serial else timed)
-    run.wall, run.cpu, run.film = time.perf_counter() - start, cpu_seconds() - cpu, result.duration_seconds
+    run.wall, run.film = time.perf_counter() - start, result.duration_seconds
+    run.cpu = cpu_seconds() - cpu + run.worker_cpu
     return run
 
 
@@ -88,7 +96,7 @@ async def bench(args: argparse.Namespace) -> None:
     serial: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="studio-bench-") as tmp:
         store = LocalArtifactStore(Path(tmp) / "artifacts")
-        async with EmbeddedExecutor.open(store) as executor:
+        async with open_executor(store, args.workers) as executor:
             # Rounds alternate, so a change in the machine's load hits both kinds alike.
             for round_ in range(args.rounds):
                 parallel.append(await produce_timed(executor, store, screenplay, serial=False))
@@ -117,10 +125,16 @@ def main() -> None:
     parser.add_argument("--screenplay", type=Path, default=ROOT / "examples" / "luna.yaml")
     parser.add_argument("--rounds", type=int, default=2, help="parallel + sequential rounds (alternating)")
     parser.add_argument(
+        "--workers", type=int, default=default_workers(), help="worker processes (0 = the services in this process)"
+    )
+    parser.add_argument(
         "--composer-motion", action="store_true", help="also render with backends.animation=composer (no Animate steps)"
     )
     args = parser.parse_args()
-    print(f"screenplay {args.screenplay}   cpus {os.cpu_count()}   load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"screenplay {args.screenplay}   cpus {os.cpu_count()}   workers {args.workers}   "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     asyncio.run(bench(args))
 
 

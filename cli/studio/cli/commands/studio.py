@@ -97,7 +97,7 @@ def _save_screenplay(screenplay: Screenplay, output: Path) -> Path:
 
 
 async def _render(state: CliState, source: Path | None, output: Path, briefing: str, duration: float, style: str,
-                  language: str, work_dir: Path | None) -> None:  # fmt: skip
+                  language: str, work_dir: Path | None, workers: int | None) -> None:  # fmt: skip
     try:
         from studio.pipeline.render import output_format
     except ModuleNotFoundError:
@@ -117,7 +117,7 @@ async def _render(state: CliState, source: Path | None, output: Path, briefing: 
         else:
             from studio.pipeline.render import render_embedded
 
-            film = await render_embedded(screenplay, output, on_event=board, work_dir=work_dir)
+            film = await render_embedded(screenplay, output, on_event=board, work_dir=work_dir, workers=workers)
             files, duration_s = film.files, film.result.duration_seconds
     elapsed = time.perf_counter() - started
     console.print(f"rendered {duration_s:.2f} s of film in {elapsed:.1f} s")
@@ -137,10 +137,14 @@ def render(
     work_dir: Annotated[
         Path | None, typer.Option(help="Keep intermediate files here; rerunning resumes an interrupted render")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=0, max=64, help="Local worker processes (default: one per CPU, up to 4; 0 = this process)"),
+    ] = None,
 ) -> None:
     """Render a film: OUT plus OUT.srt, OUT.vtt and OUT.png (poster) beside it."""
     state = cli_state(ctx)
-    run_async(_render(state, screenplay, output, briefing, duration, style, language, work_dir))
+    run_async(_render(state, screenplay, output, briefing, duration, style, language, work_dir, workers))
 
 
 def _remote(state: CliState) -> StudioClient:
