@@ -16,8 +16,8 @@ from studio.core.registry import service_spec
 from tests.conftest import NATS_URL
 from tests.gateway.conftest import TEST_OVERRIDES, database_factory, new_key
 from tests.gateway.media import assert_image, assert_video_with_audio, assert_wav
-from tests.gateway.test_real_services import spoken_sample
 from tests.gateway.stack import Stack
+from tests.gateway.test_real_services import spoken_sample
 
 __all__ = ["database_factory"]  # the gateway tests' fixture, used here by name
 pytestmark = pytest.mark.slow
