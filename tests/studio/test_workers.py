@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from studio.core.artifacts.local import LocalArtifactStore
-from studio.core.errors import InvalidInput
+from studio.core.errors import ConfigError, InvalidInput
 from studio.pipeline.embedded import EmbeddedExecutor
 from studio.pipeline.steps import Step
 from studio.pipeline.workers import ProcessExecutor
@@ -37,3 +37,10 @@ async def test_worker_results_match_in_process_and_errors_keep_their_class(tmp_p
         same = await in_process.run(Step("frame:1@x", "image", "Generate", request))
     assert same.images[0].image.sha256 == image.image.sha256  # the same handler, deterministic per seed
     assert reports and reports[-1].fraction <= 1.0
+
+
+async def test_a_service_that_cannot_load_is_one_clear_error(tmp_path: Path) -> None:
+    store = LocalArtifactStore(tmp_path / "artifacts")
+    with pytest.raises(ConfigError, match="the services did not load: unknown service 'nope'"):
+        async with ProcessExecutor.open(store, 1, ["nope"]):
+            pass

@@ -30,7 +30,7 @@ from google.protobuf.message import Message
 
 from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.clients import EmbeddedClient
-from studio.core.errors import StudioError
+from studio.core.errors import ConfigError, StudioError
 from studio.core.registry import service_spec
 from studio.pipeline.steps import Step
 from studio.v1 import audio_pb2, composer_pb2, image_pb2, video_pb2  # noqa: F401 - registers the message types
@@ -59,14 +59,20 @@ def _start_worker(root: str, bucket: str, services: tuple[str, ...], progress: A
     threading.Thread(target=_exit_with_parent, args=(parent,), name="studio-parent-watch", daemon=True).start()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    store = LocalArtifactStore(Path(root), bucket)
-    definitions = [service_spec(name).load_factory()(store) for name in services]
-    loop.run_until_complete(asyncio.gather(*(d.load() for d in definitions if d.load is not None)))
-    _worker.update(loop=loop, clients={d.name: EmbeddedClient(d, store) for d in definitions}, progress=progress)
+    _worker.update(loop=loop, progress=progress, clients={})
+    try:
+        store = LocalArtifactStore(Path(root), bucket)
+        definitions = [service_spec(name).load_factory()(store) for name in services]
+        loop.run_until_complete(asyncio.gather(*(d.load() for d in definitions if d.load is not None)))
+    except Exception as error:  # noqa: BLE001 - reported to the parent by _ping, as one line
+        _worker["error"] = error.message if isinstance(error, StudioError) else f"{type(error).__name__}: {error}"
+        return
+    _worker["clients"] = {d.name: EmbeddedClient(d, store) for d in definitions}
 
 
-def _ping() -> bool:
-    return bool(_worker)
+def _ping() -> str:
+    """Empty when the worker loaded the services, else what went wrong."""
+    return str(_worker.get("error", ""))
 
 
 def _cpu_seconds() -> float:
@@ -118,9 +124,9 @@ class ProcessExecutor:
         executor = cls(pool, progress)
         try:
             loop = asyncio.get_running_loop()
-            ready = await asyncio.gather(*(loop.run_in_executor(pool, _ping) for _ in range(workers)))
-            if not all(ready):
-                raise StudioError("an embedded worker process did not load the services")
+            problems = await asyncio.gather(*(loop.run_in_executor(pool, _ping) for _ in range(workers)))
+            if any(problems):
+                raise ConfigError(f"the services did not load: {next(p for p in problems if p)}")
             yield executor
         except BrokenProcessPool:
             raise StudioError("an embedded worker process could not start; run with --workers 0 to see why") from None
