@@ -1,0 +1,1 @@
+"""Which models each service knows and has installed, asked synchronously over gRPC."""
