@@ -43,7 +43,7 @@ def parsed(data: Mapping[str, Any] | None, result: M) -> M:
 
 async def submit(client: AsyncStudioClient, path: str, body: Mapping[str, Any], result: M) -> tuple[Job, M]:
     """POST a generation request with every field the REST schema takes, wait for the job, parse its result."""
-    job = await client._submit(path, body)
+    job = await client.submit(path, body)
     return job, parsed(job.result, result)
 
 

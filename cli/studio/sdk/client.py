@@ -92,7 +92,8 @@ class AsyncStudioClient:
             return None
         return response.json()
 
-    async def _submit(self, path: str, body: Mapping[str, Any]) -> Job:
+    async def submit(self, path: str, body: Mapping[str, Any]) -> Job:
+        """POST any generation endpoint with the full REST body (every field the gateway accepts) and wait."""
         data = await self._request("POST", path, json=_drop_none(body), headers={"Prefer": f"wait={PREFER_WAIT}"})
         return await self.wait(Job.from_json(data))
 
@@ -212,7 +213,7 @@ class AsyncStudioClient:
     ) -> Audio:
         body = {"text": text, "voice_id": voice_id, "preset": preset, "language": language, "backend": backend,
                 "speed": speed, "format": format, "project_id": project_id}  # fmt: skip
-        job = await self._submit("/api/v1/audio/generate-speech", body)
+        job = await self.submit("/api/v1/audio/generate-speech", body)
         return Audio(_output(job, "audio").id, float((job.result or {}).get("duration_seconds", 0.0)), job)
 
     async def generate_music(
@@ -226,7 +227,7 @@ class AsyncStudioClient:
     ) -> Audio:
         body = {"description": description, "duration_seconds": duration_seconds, "backend": backend, "seed": seed,
                 "project_id": project_id}  # fmt: skip
-        job = await self._submit("/api/v1/audio/generate-music", body)
+        job = await self.submit("/api/v1/audio/generate-music", body)
         return Audio(_output(job, "audio").id, float((job.result or {}).get("duration_seconds", 0.0)), job)
 
     # -- image -----------------------------------------------------------------------------
@@ -246,7 +247,7 @@ class AsyncStudioClient:
     ) -> Image:
         body = {"prompt": prompt, "model": model, "width": width, "height": height, "seed": seed, "steps": steps,
                 "negative_prompt": negative_prompt, "backend": backend, "project_id": project_id}  # fmt: skip
-        job = await self._submit("/api/v1/image/generate", body)
+        job = await self.submit("/api/v1/image/generate", body)
         first = ((job.result or {}).get("images") or [{}])[0]
         return Image(
             _output(job, "images.0.image").id, int(first.get("width", 0)), int(first.get("height", 0)),
@@ -266,7 +267,7 @@ class AsyncStudioClient:
         """Enlarge the image asset `image_id` 2x or 4x."""
         body = {"image_asset_id": image_id, "factor": factor, "model": model, "backend": backend, "format": format,
                 "project_id": project_id}  # fmt: skip
-        job = await self._submit("/api/v1/image/upscale", body)
+        job = await self.submit("/api/v1/image/upscale", body)
         out = (job.result or {}).get("image") or {}
         return Image(
             _output(job, "image.image").id, int(out.get("width", 0)), int(out.get("height", 0)),
@@ -300,7 +301,7 @@ class AsyncStudioClient:
             audio_id = speech.id
         body = {"portrait_asset_id": image_id, "audio_asset_id": audio_id, "width": width, "height": height,
                 "fps": fps, "backend": backend, "project_id": project_id}  # fmt: skip
-        job = await self._submit("/api/v1/video/create-avatar", body)
+        job = await self.submit("/api/v1/video/create-avatar", body)
         return Video(_output(job, "video").id, float((job.result or {}).get("duration_seconds", 0.0)), job)
 
     async def animate(
@@ -317,7 +318,7 @@ class AsyncStudioClient:
     ) -> Video:
         body = {"image_asset_id": image_id, "motion": motion, "duration_seconds": duration_seconds, "width": width,
                 "height": height, "fps": fps, "backend": backend, "project_id": project_id}  # fmt: skip
-        job = await self._submit("/api/v1/video/animate", body)
+        job = await self.submit("/api/v1/video/animate", body)
         return Video(_output(job, "video").id, float((job.result or {}).get("duration_seconds", 0.0)), job)
 
     # -- studio ----------------------------------------------------------------------------
