@@ -2,17 +2,17 @@
 
 Stills are drawn with Pillow (one is scikit-image's public-domain astronaut photo),
 clips come from ffmpeg's test sources at different sizes and frame rates, narration
-is real espeak-ng speech whose word timings come from espeak-ng's own word events
-(libespeak-ng through ctypes), and the music is a synthesised chord loop.
+is real espeak-ng speech made by the audio service (`studio speak --timings`) with the
+word timings espeak-ng reports, and the music is a synthesised chord loop.
 
     .venv/bin/python examples/make_timeline_assets.py
 """
 
 from __future__ import annotations
 
-import ctypes
 import json
 import subprocess
+import sys
 import tempfile
 import wave
 from pathlib import Path
@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 ASSETS = Path(__file__).resolve().parent / "assets"
+STUDIO = Path(sys.executable).parent / "studio"
 NARRATION = {
     "narration1": "Every film starts with a single picture.",
     "narration2": "Then the pictures begin to move, at their own pace and size.",
@@ -29,89 +30,35 @@ NARRATION = {
     "narration6": "And the music steps back whenever someone speaks. Thank you for watching.",
 }
 
-# --- narration: espeak-ng with word events -------------------------------------------------------
-
-
-class _Event(ctypes.Structure):
-    _fields_ = [
-        ("type", ctypes.c_int),
-        ("unique_identifier", ctypes.c_uint),
-        ("text_position", ctypes.c_int),
-        ("length", ctypes.c_int),
-        ("audio_position", ctypes.c_int),
-        ("sample", ctypes.c_int),
-        ("user_data", ctypes.c_void_p),
-        ("id", ctypes.c_char * 8),
-    ]
-
-
-_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
-_WORD, _SYNCHRONOUS, _UTF8, _POS_CHARACTER = 1, 2, 1, 1
-
-
-def speak(text: str) -> tuple[np.ndarray, int, list[tuple[int, int]]]:
-    """Samples, sample rate and (character position, start in ms) of each word event espeak-ng reports."""
-    lib = ctypes.CDLL("libespeak-ng.so.1")
-    rate = lib.espeak_Initialize(_SYNCHRONOUS, 0, None, 0)
-    lib.espeak_SetVoiceByName(b"en")
-    lib.espeak_SetParameter(1, 155, 0)  # words per minute
-    chunks: list[np.ndarray] = []
-    starts: list[tuple[int, int]] = []
-
-    def collect(wav: ctypes.Array[ctypes.c_short], count: int, events: ctypes.Array[_Event]) -> int:
-        if count > 0:
-            chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
-        i = 0
-        while events[i].type != 0:
-            if events[i].type == _WORD:
-                starts.append((events[i].text_position, events[i].audio_position))
-            i += 1
-        return 0
-
-    callback = _CALLBACK(collect)
-    lib.espeak_SetSynthCallback(callback)
-    data = text.encode()
-    lib.espeak_Synth(data, len(data) + 1, 0, _POS_CHARACTER, 0, _UTF8, None, None)
-    lib.espeak_Synchronize()
-    return np.concatenate(chunks), rate, starts
-
-
-def word_timings(text: str, samples: np.ndarray, rate: int, events: list[tuple[int, int]]) -> list[dict[str, object]]:
-    """Words with start (espeak's first event inside the word) and end (where the voice falls silent)."""
-    words, spans, at = text.split(), [], 0
-    for word in words:
-        at = text.index(word, at)
-        spans.append((at + 1, at + len(word)))  # espeak counts characters from 1
-        at += len(word)
-    starts_ms = []
-    for first, last in spans:
-        inside = [ms for position, ms in events if first <= position <= last]
-        if not inside:
-            raise SystemExit(f"espeak-ng reported no timing for a word of {text!r}")
-        starts_ms.append(min(inside))
-    loud = np.abs(samples.astype(np.float32)) > 0.02 * 32768
-    bounds = [s * rate // 1000 for s in starts_ms] + [len(samples)]
-    timings = []
-    for k, word in enumerate(words):
-        begin, limit = bounds[k], bounds[k + 1]
-        voiced = np.flatnonzero(loud[begin:limit])
-        end = begin + (int(voiced[-1]) + 1 if voiced.size else limit - begin)
-        timings.append({"word": word, "start_seconds": round(begin / rate, 3), "end_seconds": round(end / rate, 3)})
-    return timings
+# --- narration: the audio service's espeak backend, with its word timings ----------------------
 
 
 def narration(name: str, text: str) -> None:
-    samples, rate, starts = speak(text)
+    """Speak `text` with `studio speak` (espeak-ng) and keep its word timings beside the audio."""
     with tempfile.TemporaryDirectory() as tmp:
-        wav_path = Path(tmp) / "speech.wav"
-        with wave.open(str(wav_path), "wb") as wav:
-            wav.setnchannels(1)
-            wav.setsampwidth(2)
-            wav.setframerate(rate)
-            wav.writeframes(samples.astype("<i2").tobytes())
-        ffmpeg("-i", str(wav_path), "-c:a", "flac", "-sample_fmt", "s16", str(ASSETS / f"{name}.flac"))
-    timings = word_timings(text, samples, rate, starts)
-    (ASSETS / f"{name}.words.json").write_text(json.dumps(timings, indent=1) + "\n")
+        timings = Path(tmp) / "timings.json"
+        subprocess.run(
+            [
+                str(STUDIO),
+                "speak",
+                text,
+                "--lang",
+                "en",
+                "--speed",
+                "0.9",
+                "--format",
+                "flac",
+                "-o",
+                str(ASSETS / f"{name}.flac"),
+                "--timings",
+                str(timings),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        words = json.loads(timings.read_text())["words"]
+    rows = [{"word": w["word"], "start_seconds": w["start"], "end_seconds": w["end"]} for w in words]
+    (ASSETS / f"{name}.words.json").write_text(json.dumps(rows, indent=1) + "\n")
 
 
 # --- pictures ------------------------------------------------------------------------------------
