@@ -92,6 +92,31 @@ async def test_bad_samples_are_rejected_and_leave_nothing(
     assert stored_keys(artifacts) == before
 
 
+@pytest.mark.parametrize(
+    "playlist",
+    [
+        "#EXTM3U\n#EXT-X-TARGETDURATION:60\n#EXTINF:60,\nfile://{path}\n#EXT-X-ENDLIST\n",
+        "ffconcat version 1.0\nfile '{path}'\n",
+    ],
+    ids=["hls", "concat"],
+)
+async def test_playlists_cannot_make_ffmpeg_read_other_files(
+    client: EmbeddedClient,
+    artifacts: LocalArtifactStore,
+    references: dict[str, Path],
+    tmp_path: Path,
+    playlist: str,
+) -> None:
+    """A text playlist naming a real recording is refused, never followed to the file it names."""
+    disguised = tmp_path / "sample.wav"
+    disguised.write_text(playlist.format(path=references["low"].resolve()))
+    sample = await upload(artifacts, disguised)
+    before = stored_keys(artifacts)
+    with pytest.raises(InvalidInput, match="not audio"):
+        await client.call("RegisterVoice", pb.RegisterVoiceRequest(sample=sample))
+    assert stored_keys(artifacts) == before
+
+
 async def test_samples_over_five_minutes_are_rejected(
     client: EmbeddedClient, artifacts: LocalArtifactStore, tmp_path: Path
 ) -> None:

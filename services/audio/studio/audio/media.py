@@ -14,6 +14,7 @@ import numpy as np
 import soundfile as sf
 
 from studio.core.errors import InvalidInput
+from studio.core.media import ffmpeg_input_args, read_head, sniff_audio_demuxer
 from studio.v1 import audio_pb2
 
 #: ffprobe format names accepted for voice samples (wav, mp3, flac, ogg, m4a, webm).
@@ -58,10 +59,18 @@ def codec_rate(fmt: OutputFormat, rate: int) -> int:
     return min(fmt.rates, key=lambda r: (abs(r - rate), -r))
 
 
+def _sample_input(path: Path) -> list[str]:
+    """ffmpeg input arguments with the demuxer forced from the sample's magic bytes (no playlists)."""
+    demuxer = sniff_audio_demuxer(read_head(path))
+    if demuxer is None:
+        raise InvalidInput(f"sample is not audio ffmpeg can read; accepted: {ACCEPTED_SAMPLES}")
+    return ffmpeg_input_args(path, demuxer)
+
+
 def probe(path: Path) -> dict[str, object]:
     """ffprobe's view of a file; InvalidInput when it is not media at all."""
     result = subprocess.run(
-        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", *_sample_input(path)],
         capture_output=True,
         check=False,
         timeout=60,
@@ -74,7 +83,7 @@ def probe(path: Path) -> dict[str, object]:
 
 def decode(path: Path, sample_rate: int, *, channels: int = 1, max_seconds: float | None = None) -> np.ndarray:
     """Decode any audio ffmpeg reads to float32 at `sample_rate`, downmixed to `channels`."""
-    command = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-vn", "-sn", "-dn"]
+    command = ["ffmpeg", "-nostdin", "-v", "error", *_sample_input(path), "-vn", "-sn", "-dn"]
     if max_seconds is not None:
         command += ["-t", f"{max_seconds:.3f}"]
     command += ["-ac", str(channels), "-ar", str(sample_rate), "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
