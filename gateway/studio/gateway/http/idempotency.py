@@ -141,6 +141,9 @@ class IdempotencyMiddleware(ASGIMiddleware):
         status = 0
         headers: list[list[str]] = []
         chunks: list[bytes] = []
+        # The response is held until the key is stored or released, so a client that
+        # retries the moment it sees an error never finds its key still taken.
+        held: list[Message] = []
 
         async def capture(message: Message) -> None:
             nonlocal status, headers
@@ -153,7 +156,7 @@ class IdempotencyMiddleware(ASGIMiddleware):
                 ]
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
-            await send(message)
+            held.append(message)
 
         stored = False
         try:
@@ -174,3 +177,5 @@ class IdempotencyMiddleware(ASGIMiddleware):
                 await pool.execute(
                     "DELETE FROM idempotency_keys WHERE owner_id = $1 AND key = $2 AND status_code IS NULL", owner, key
                 )
+        for message in held:
+            await send(message)
