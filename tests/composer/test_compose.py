@@ -9,13 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from studio.composer.loudness import TRUE_PEAK_CEILING
 from studio.composer.service import build_service, compose
 from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.errors import Cancelled, InvalidInput, NotFound
 from studio.core.operations import OperationContext
 from studio.v1 import composer_pb2 as pb
 from studio.v1.common_pb2 import ArtifactRef, WordTiming
-from tests.composer.conftest import Media, Upload, loudness, probe_json
+from tests.composer.conftest import Media, Upload, ffmpeg, loudness, probe_json
 
 WORDS = [
     ("Hello", 0.0, 0.3), ("there.", 0.3, 0.7), ("This", 0.9, 1.1),
@@ -142,6 +143,33 @@ async def test_music_loops_and_ducks_under_narration(
     assert result.cue_count == 2  # text without timings is spread over the narration
 
 
+@pytest.mark.parametrize(
+    ("source", "limited"),
+    [
+        ("sine=f=1000:sample_rate=48000,volume=-30dB", False),  # quiet and smooth: a plain gain is enough
+        ("aevalsrc='0.9*lt(mod(t,0.25),0.002)+0.02*sin(2*PI*300*t)':s=48000", True),  # clicks: needs the limiter
+    ],
+)
+async def test_loudness_reported_is_what_the_film_measures(
+    tmp_path: Path, media: Media, artifacts: LocalArtifactStore, upload: Upload, source: str, limited: bool
+) -> None:
+    sound = tmp_path / "sound.wav"
+    ffmpeg("-f", "lavfi", "-i", f"{source},aformat=channel_layouts=stereo", "-t", "4", str(sound))
+    t = pb.Timeline()
+    t.scenes.add(
+        still=pb.Still(image=await upload(media.still), duration_seconds=4),
+        narration=pb.Narration(audio=await upload(sound)),
+    )
+    t.output.CopyFrom(pb.OutputSpec(width=32, height=32, fps=10, loudness_lufs=-14))
+    result = await _run(artifacts, t)
+
+    integrated, peak = loudness(artifacts.path_of(result.video))
+    assert abs(integrated + 14) <= 1.0 and peak <= -1.0
+    assert abs(result.integrated_lufs - integrated) <= 0.5  # the level reported is the level delivered
+    level, raw_peak = loudness(sound)
+    assert (raw_peak + (-14 - level) > TRUE_PEAK_CEILING) == limited  # the case really needs (or not) the limiter
+
+
 async def test_webm_portrait_without_sound(media: Media, artifacts: LocalArtifactStore, upload: Upload) -> None:
     t = pb.Timeline()
     t.scenes.add(still=pb.Still(image=await upload(media.still), duration_seconds=0.6))
@@ -155,6 +183,36 @@ async def test_webm_portrait_without_sound(media: Media, artifacts: LocalArtifac
     assert abs(float(info["format"]["duration"]) - 1.1) <= 0.1  # webm keeps ms timestamps
     assert result.integrated_lufs == -70.0 and result.cue_count == 0
     assert (await artifacts.get_bytes(result.vtt)) == b"WEBVTT\n\n"
+
+
+def _frame_means(film: Path, width: int, height: int) -> np.ndarray:
+    """Mean brightness of every frame of a film."""
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(film), "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+        check=True, capture_output=True,
+    ).stdout  # fmt: skip
+    return np.frombuffer(raw, np.uint8).reshape(-1, height, width).mean(axis=(1, 2))
+
+
+@pytest.mark.parametrize(("motion", "direction"), [("pan right", 1), ("pan left", -1)])
+async def test_pan_slides_the_window_across_the_still_with_easing(
+    tmp_path: Path, artifacts: LocalArtifactStore, upload: Upload, motion: str, direction: int
+) -> None:
+    """A left-to-right brightness ramp: the window's position shows as the frame's mean brightness."""
+    ramp = tmp_path / "ramp.png"
+    ffmpeg("-f", "lavfi", "-i", "nullsrc=s=320x90,geq=lum='X*255/319':cb=128:cr=128", "-frames:v", "1", str(ramp))
+    t = pb.Timeline()
+    t.scenes.add(still=pb.Still(image=await upload(ramp), duration_seconds=2.0, motion=motion))
+    t.output.CopyFrom(pb.OutputSpec(width=160, height=90, fps=10))
+    result = await _run(artifacts, t)
+
+    means = _frame_means(artifacts.path_of(result.video), 160, 90) * direction
+    assert len(means) == 20
+    assert means[-1] - means[0] > 20  # the window travelled (about 32 of the 192-pixel canvas)
+    assert np.all(np.diff(means) > -1.0)  # one way only
+    halfway = (means[0] + means[-1]) / 2
+    assert abs(means[10] - halfway) < 4  # eased: half the way at half the time...
+    assert means[1] - means[0] < (means[-1] - means[0]) / 19  # ...starting slower than a linear move
 
 
 def _scene(t: pb.Timeline, **fields: object) -> pb.Scene:

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from studio.core.errors import Cancelled, StudioError
 
@@ -28,6 +29,18 @@ SAFE_FORMATS = (
 def user_input(path: Path | str, *options: str) -> list[str]:
     """`-i path` for a user's file, restricted to local files and plain media demuxers."""
     return ["-protocol_whitelist", "file", "-format_whitelist", SAFE_FORMATS, *options, "-i", str(path)]
+
+
+async def together(*steps: Awaitable[Any]) -> list[Any]:
+    """Run steps side by side; the first failure cancels the rest (killing their ffmpeg) and is raised as is."""
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 class RenderError(StudioError):

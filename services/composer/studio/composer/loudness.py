@@ -40,6 +40,10 @@ class Loudness:
     def silent(self) -> bool:
         return not math.isfinite(self.integrated) or self.integrated <= SILENCE_LUFS
 
+    def amplified(self, gain_db: float) -> Loudness:
+        """The same sound after a plain gain: every level moves by the gain (LRA, a difference, does not)."""
+        return Loudness(self.integrated + gain_db, self.true_peak + gain_db, self.lra, self.threshold + gain_db)
+
     def within(self, target: float) -> bool:
         return abs(self.integrated - target) <= TOLERANCE_LU and self.true_peak <= MAX_TRUE_PEAK
 

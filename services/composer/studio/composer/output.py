@@ -53,8 +53,11 @@ class OutputPlan:
             return ["-c:a", "aac", "-b:a", "192k", "-ar", "48000"]
         return ["-c:a", "libopus", "-b:a", "128k", "-ar", "48000"]
 
-    def container_args(self) -> list[str]:
-        return ["-movflags", "+faststart", "-f", "mp4"] if self.container == "mp4" else ["-f", "webm"]
+    def container_args(self, final: bool = True) -> list[str]:
+        """Muxer arguments; only the final file gets its index moved to the front for streaming."""
+        if self.container == "webm":
+            return ["-f", "webm"]
+        return ["-movflags", "+faststart", "-f", "mp4"] if final else ["-f", "mp4"]
 
 
 def _even(value: float) -> int:

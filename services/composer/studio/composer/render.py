@@ -1,10 +1,11 @@
-"""Rendering a plan: sound passes (mix + measure, then normalise), one picture pass, then the poster.
+"""Rendering a plan: pictures and sound side by side, then muxed, and the poster.
 
-The sound passes are audio-only and cheap: the mix is written to a float WAV while
-it is measured, then brought to the target loudness (see loudness.py). The picture
-pass renders every scene, transition and subtitle in one filter graph and encodes
-the normalised sound alongside. Outputs are written under temporary names and
-renamed when complete.
+The picture pass renders every scene, transition and subtitle in one filter graph
+and encodes the video. Meanwhile the sound passes (single-threaded, a few percent
+of the picture's cost) mix to a float WAV while measuring it, then apply the gain
+that reaches the target loudness while encoding (see loudness.py). The two are
+copied into the final file as encoded. Outputs are written under temporary names
+and renamed when complete.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from studio.composer import loudness
 from studio.composer.audio_graph import has_sound, mix_graph, music_needs_loop
-from studio.composer.ffmpeg import RenderError, run_ffmpeg, user_input
+from studio.composer.ffmpeg import RenderError, run_ffmpeg, together, user_input
 from studio.composer.plan import Plan
 from studio.composer.settings import ComposerSettings
 from studio.composer.subtitles import to_ass, to_srt, to_vtt
@@ -30,11 +31,10 @@ def poster_frame(plan: Plan) -> int:
     return max(0, min(plan.span.frames - 1, round(at * plan.output.fps)))
 
 
-#: Share of the progress bar taken by the sound pass; the picture pass takes most of the rest.
-MIX_SHARE = 0.1
+#: Share of the progress bar taken by the picture pass; the mux and poster take the rest.
+RENDER_SHARE = 0.95
 #: Applying passes of the loudness correction at most (the first usually lands within tolerance).
 MAX_CORRECTIONS = 4
-RENDER_SHARE = 0.85
 
 
 @dataclass(frozen=True)
@@ -61,16 +61,18 @@ class Renderer:
         self.report = report
         self.is_cancelled = is_cancelled
 
-    async def _ffmpeg(self, args: list[str], duration: float, base: float, share: float, stage: str) -> str:
+    async def _ffmpeg(self, args: list[str], stage: str, duration: float = 0.0) -> str:
+        """Run one pass; one with a duration reports its progress as the picture pass's share of the bar."""
+
         async def progress(fraction: float) -> None:
-            await self.report(base + share * fraction, stage)
+            await self.report(RENDER_SHARE * fraction, stage)
 
         return await run_ffmpeg(
             self.settings.ffmpeg,
             args,
             cwd=self.work,
             duration=duration,
-            on_progress=progress,
+            on_progress=progress if duration > 0 else None,
             is_cancelled=self.is_cancelled,
             what=stage,
         )
@@ -89,66 +91,86 @@ class Renderer:
         wav = self.work / "mix.wav"
         args = [*inputs, "-filter_complex_script", script.name]
         args += ["-map", "[keep]", "-c:a", "pcm_f32le", "-f", "wav", wav.name, "-map", "[measured]", "-f", "null", "-"]
-        log = await self._ffmpeg(args, plan.duration, 0.0, MIX_SHARE / 2, "mixing")
-        return wav, loudness.parse_summary(log)
+        return wav, loudness.parse_summary(await self._ffmpeg(args, "mixing"))
 
-    async def normalise(self, plan: Plan, mix: Path, measured: loudness.Loudness) -> tuple[Path, loudness.Loudness]:
-        """Second pass: gain (plus limiter when needed), re-measured and corrected until within tolerance."""
-        if measured.silent:
-            return mix, loudness.SILENT
-        target = plan.output.loudness
-        wav, part = self.work / "normalised.wav", self.work / "normalised.part.wav"
+    async def normalise(
+        self, mix: Path, measured: loudness.Loudness, target: float
+    ) -> tuple[loudness.Correction, loudness.Loudness]:
+        """The gain (and limiter) that brings the mix to the target, and the loudness it gives.
+
+        A plain gain moves loudness and peaks by exactly its size; with a limiter the result is
+        measured, and the gain corrected until it lands.
+        """
         correction = loudness.first_correction(measured, target)
-        result = measured
+        if correction.limit_db is None:
+            return correction, measured.amplified(correction.gain_db)
         for _ in range(MAX_CORRECTIONS):
-            args = ["-i", mix.name, "-af", f"{correction.filter()},{loudness.MEASURE}", "-c:a", "pcm_f32le"]
-            log = await self._ffmpeg([*args, "-f", "wav", part.name], plan.duration, MIX_SHARE / 2, 0.0, "loudness")
+            graph = f"{correction.filter()},{loudness.MEASURE}"
+            log = await self._ffmpeg(["-i", mix.name, "-af", graph, "-f", "null", "-"], "loudness")
             result = loudness.parse_summary(log)
-            part.replace(wav)
             if result.within(target):
                 break
             correction = loudness.next_correction(correction, result, target)
-        return wav, result
+        return correction, result
 
-    async def picture(self, plan: Plan, sound: Path | None, burn: Path | None) -> Path:
-        """The film, from one ffmpeg run and one filter graph."""
+    async def sound(self, plan: Plan) -> tuple[Path, loudness.Loudness]:
+        """The film's sound track at the target loudness, encoded, and its loudness as ebur128 measured it."""
+        out = plan.output
+        encoded, part = self.work / f"sound{out.suffix}", self.work / f"sound.part{out.suffix}"
+        encode = [*out.audio_args(), "-vn", *out.container_args(final=False), part.name]
+        mix = await self.mix(plan)
+        if mix is None or mix[1].silent:
+            silence = f"anullsrc=r=48000:cl=stereo,atrim=end={plan.duration:.6f}"
+            await self._ffmpeg(["-f", "lavfi", "-i", silence, *encode], "silence")
+            part.replace(encoded)
+            return encoded, loudness.SILENT
+        correction, level = await self.normalise(*mix, out.loudness)
+        await self._ffmpeg(["-i", mix[0].name, "-af", correction.filter(), *encode], "encoding sound")
+        part.replace(encoded)
+        return encoded, level
+
+    async def picture(self, plan: Plan, burn: Path | None) -> Path:
+        """The film's pictures, from one ffmpeg run and one filter graph (the sound is muxed in afterwards)."""
         out = plan.output
         inputs: list[str] = []
         for visual in plan.visuals:
             inputs += user_input(visual.path)
-        graph = video_graph(plan, burn.name if burn else None)
-        audio = f"{len(plan.visuals)}:a"
-        if sound is None:
-            graph.append(f"anullsrc=r=48000:cl=stereo,atrim=end={plan.duration:.6f}[aout]")
-            audio = "[aout]"
-        else:
-            inputs += ["-i", sound.name]
-        script = _write(self.work / "render.filter", ";\n".join(graph))
-        final = self.work / f"film{out.suffix}"
-        part = self.work / f"film.part{out.suffix}"
-        args = [*inputs, "-filter_complex_script", script.name, "-map", "[vout]", "-map", audio]
+        script = _write(self.work / "render.filter", ";\n".join(video_graph(plan, burn.name if burn else None)))
+        final, part = self.work / f"picture{out.suffix}", self.work / f"picture.part{out.suffix}"
+        args = [*inputs, "-filter_complex_script", script.name, "-map", "[vout]", "-an"]
         if self.settings.threads:
             args += ["-threads", str(self.settings.threads)]
-        args += [*out.video_args(self.settings.x264_preset), *out.audio_args()]
+        args += out.video_args(self.settings.x264_preset)
         # A keyframe at the poster frame lets the poster be decoded alone instead of from the previous keyframe.
-        args += ["-force_key_frames", f"{poster_frame(plan) / out.fps:.6f}", *out.container_args(), part.name]
-        await self._ffmpeg(args, plan.duration, MIX_SHARE, RENDER_SHARE, "rendering")
+        args += ["-force_key_frames", f"{poster_frame(plan) / out.fps:.6f}", *out.container_args(final=False)]
+        await self._ffmpeg([*args, part.name], "rendering", plan.duration)
+        part.replace(final)
+        return final
+
+    async def mux(self, plan: Plan, picture: Path, sound: Path) -> Path:
+        """Pictures and sound into the final file, both copied as encoded."""
+        out = plan.output
+        final, part = self.work / f"film{out.suffix}", self.work / f"film.part{out.suffix}"
+        args = ["-i", picture.name, "-i", sound.name, "-map", "0:v", "-map", "1:a", "-c", "copy"]
+        await self._ffmpeg([*args, *out.container_args(), part.name], "muxing")
         part.replace(final)
         return final
 
     async def poster(self, plan: Plan, video: Path) -> Path:
-        """A PNG of the poster frame, decoded from the finished film (a branch of the render graph would
+        """A PNG of the poster frame, decoded from the rendered pictures (a branch of the render graph would
         have to buffer every later frame once the poster is written)."""
         at = poster_frame(plan) / plan.output.fps
         poster, part = self.work / "poster.png", self.work / "poster.part.png"
         args = ["-ss", f"{at:.6f}", "-i", video.name, "-frames:v", "1", "-update", "1", "-f", "image2", part.name]
-        await self._ffmpeg(args, 0.0, 0.0, 0.0, "poster")
+        await self._ffmpeg(args, "poster")
         if not part.is_file():
             raise RenderError(f"ffmpeg wrote no poster frame at {at:.3f} s")
         part.replace(poster)
         return poster
 
     async def render(self, plan: Plan) -> Rendered:
+        """Pictures and sound are rendered side by side (the sound passes are single-threaded and short,
+        the picture pass rarely keeps every core busy), then muxed while the poster is decoded."""
         out = plan.output
         srt = _write(self.work / "film.srt", to_srt(plan.subtitles))
         vtt = _write(self.work / "film.vtt", to_vtt(plan.subtitles))
@@ -156,9 +178,7 @@ class Renderer:
         burn = None
         if burned or plan.captions:
             burn = _write(self.work / "overlay.ass", to_ass(burned, plan.captions, out.width, out.height))
-        mix = await self.mix(plan)
-        sound, level = (None, loudness.SILENT) if mix is None else await self.normalise(plan, *mix)
-        video = await self.picture(plan, sound, burn)
-        await self.report(MIX_SHARE + RENDER_SHARE, "poster")
-        poster = await self.poster(plan, video)
+        picture, (sound, level) = await together(self.picture(plan, burn), self.sound(plan))
+        await self.report(RENDER_SHARE, "muxing")
+        video, poster = await together(self.mux(plan, picture, sound), self.poster(plan, picture))
         return Rendered(video, srt, vtt, poster, level)

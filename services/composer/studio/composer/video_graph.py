@@ -38,10 +38,27 @@ def _fit(width: int, height: int, cover: bool, flags: str = "bicubic") -> str:
     )
 
 
+def _eased(frame: str, frames: int) -> str:
+    """Smoothstep progress 0..1 over `frames` frames, as an ffmpeg expression of the frame number."""
+    last = max(1, frames - 1)
+    return f"(3*pow({frame}/{last},2)-2*pow({frame}/{last},3))"
+
+
+def _window(motion: Motion, frames: int, out: OutputPlan) -> str:
+    """A pan at constant zoom: an output-sized window sliding over a still already scaled to the zoomed size.
+
+    Cropping costs nothing per frame, where zoompan rescales every frame (~1.7 ms at 720p). The window
+    moves in whole output pixels (exact=1 keeps odd offsets), finer than zoompan's steps at the same zoom.
+    """
+    p = _eased("n", frames)
+    x = {-1: f"(1-{p})", 0: "0.5", 1: p}[motion.pan_x]
+    y = {-1: f"(1-{p})", 0: "0.5", 1: p}[motion.pan_y]
+    return f"crop=w={out.width}:h={out.height}:x='(iw-ow)*{x}':y='(ih-oh)*{y}':exact=1"
+
+
 def _zoompan(motion: Motion, frames: int, out: OutputPlan) -> str:
     """Ken Burns move over `frames` frames with an eased progress p in 0..1."""
-    last = max(1, frames - 1)
-    p = f"(3*pow(on/{last},2)-2*pow(on/{last},3))"
+    p = _eased("on", frames)
     top = motion.max_zoom
     if motion.zoom > 0:
         zoom = f"1+{top - 1:.4f}*{p}"
@@ -62,16 +79,20 @@ def scene_chain(index: int, visual: Visual, frames: int, out: OutputPlan) -> str
     steps: list[str] = []
     if visual.still:
         steps.append("trim=end_frame=1")
-        if visual.motion.static:
-            steps += [_fit(out.width, out.height, visual.cover), "setsar=1", "format=yuv420p"]
-            # One decoded frame repeated (decoding the image once per frame would cost more than encoding).
-            steps += [f"loop=loop={frames - 1}:size=1:start=0", f"settb=expr=1/({rate(out.fps)})", "setpts=N"]
-            steps.append(f"fps={rate(out.fps)}")
-        else:
+        motion = visual.motion
+        if motion.zoom:
             canvas_w, canvas_h = _even(out.width * MOTION_CANVAS), _even(out.height * MOTION_CANVAS)
             # The canvas is converted to 4:2:0 once, so zoompan scales planar YUV and nothing per frame converts.
             steps += [_fit(canvas_w, canvas_h, visual.cover), "setsar=1", "format=yuv420p"]
-            steps += [_zoompan(visual.motion, frames, out), "setsar=1"]
+            steps += [_zoompan(motion, frames, out), "setsar=1"]
+        else:
+            zoom = 1.0 if motion.static else motion.max_zoom
+            steps += [_fit(_even(out.width * zoom), _even(out.height * zoom), visual.cover), "setsar=1"]
+            # One decoded frame repeated (decoding the image once per frame would cost more than encoding).
+            steps += ["format=yuv420p", f"loop=loop={frames - 1}:size=1:start=0"]
+            steps += [f"settb=expr=1/({rate(out.fps)})", "setpts=N", f"fps={rate(out.fps)}"]
+            if not motion.static:
+                steps.append(_window(motion, frames, out))
     else:
         info = visual.info
         steps += [f"trim=end={visual.source_seconds:.6f}", "setpts=PTS-STARTPTS"]
