@@ -50,9 +50,12 @@ def fake_result(step: Step, draft: bool = True) -> Any:
         return CreateAvatarVideoResult(video=_ref(step, "talk.mp4"), duration_seconds=2.0, fps=request.fps)
     if step.rpc == "Animate":
         return AnimateResult(video=_ref(step, "scene.mp4"), duration_seconds=request.duration_seconds, fps=request.fps)
+    if step.rpc == "Compose" and request.HasField("pictures_only"):
+        part = request.pictures_only
+        return ComposeResult(video=_ref(step, "pictures.mp4"), duration_seconds=part.end_seconds - part.start_seconds)
     if step.rpc == "Compose":
         timeline = request.timeline
-        total = sum(s.clip.duration_seconds for s in timeline.scenes)
+        total = sum(s.clip.duration_seconds or s.still.duration_seconds for s in timeline.scenes)
         total -= sum(s.transition.duration_seconds for s in timeline.scenes)
         return ComposeResult(video=_ref(step, "film.mp4"), srt=_ref(step, "film.srt"), duration_seconds=total)
     raise AssertionError(f"unexpected rpc {step.rpc}")

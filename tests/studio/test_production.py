@@ -14,7 +14,7 @@ from studio.pipeline.production import plan_steps, produce
 from studio.pipeline.screenplay import Screenplay, load_screenplay
 from studio.pipeline.steps import SerialExecutor
 from studio.pipeline.timing import HOLD_SECONDS, LEAD_SECONDS, TAIL_SECONDS, frames_down, frames_up
-from tests.studio.fakes import SECONDS_PER_CHAR, FakeExecutor
+from tests.studio.fakes import SECONDS_PER_CHAR, FakeExecutor, fake_result
 
 STORY: dict[str, Any] = {
     "title": "Luna e Pip",
@@ -48,14 +48,21 @@ def test_plan_covers_the_pipeline_in_order() -> None:
     assert names == [
         "portrait:luna", "portrait:pip", "frame:1", "frame:3", "frame:4",
         "narration:1", "narration:2", "narration:4",
-        "talk:2", "animate:1", "animate:3", "animate:4", "music", "compose",
+        "talk:2", "animate:1", "animate:3", "animate:4",
+        "pictures:1", "pictures:2", "pictures:3", "pictures:4", "music", "compose",
     ]  # fmt: skip
     by_id = {s.id: s for s in steps}
-    talk = next(s for s in steps if s.name == "talk:2")
-    assert {by_id[d].name for d in talk.depends_on} == {"narration:2", "portrait:luna"}
-    compose = steps[-1]
-    assert {by_id[d].name for d in compose.depends_on} == {
+    needs = {s.name: {by_id[d].name for d in s.depends_on} for s in steps}
+    assert needs["talk:2"] == {"narration:2", "portrait:luna"}
+    # A part waits for its scene, the next one when a transition joins them, and the narration that sets
+    # their lengths; scene 3 is joined to scene 4 by a cut.
+    assert needs["pictures:1"] == {"animate:1", "talk:2", "narration:1", "narration:2"}
+    assert needs["pictures:2"] == {"talk:2", "animate:3", "narration:1", "narration:2"}
+    assert needs["pictures:3"] == {"animate:3", "narration:2"}
+    assert needs["pictures:4"] == {"animate:4", "narration:4"}
+    assert needs["compose"] == {
         "talk:2", "animate:1", "animate:3", "animate:4", "narration:1", "narration:2", "narration:4", "music",
+        "pictures:1", "pictures:2", "pictures:3", "pictures:4",
     }  # fmt: skip
 
 
@@ -66,7 +73,7 @@ def test_step_ids_are_stable_and_change_only_downstream_of_an_edit() -> None:
     scenes[3]["narration"] = "Fim."
     after = ids_by_name(story(scenes=scenes))
     changed = {name for name in before if before[name] != after[name]}
-    assert changed == {"narration:4", "animate:4", "compose"}
+    assert changed == {"narration:4", "animate:4", "pictures:4", "compose"}
 
 
 async def test_every_step_starts_after_its_dependencies_finish() -> None:
@@ -104,7 +111,7 @@ async def test_concurrency_cap_is_honoured() -> None:
 async def test_timeline_timing_follows_the_narration() -> None:
     executor = FakeExecutor()
     result = await produce(story(), executor)
-    compose: Any = next(s.request for s in executor.ran if s.rpc == "Compose")
+    compose: Any = next(s.request for s in executor.ran if s.id.startswith("compose@"))
     scenes = compose.timeline.scenes
     first, talk, still, last = scenes
     assert first.narration.offset_seconds == pytest.approx(LEAD_SECONDS)
@@ -147,12 +154,40 @@ async def test_a_draft_portrait_has_no_face_to_lip_sync_so_it_is_shown_moving() 
     assert talk.rpc == "CreateAvatarVideo" and talk.request.face.width == 40  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("animation", ["", "composer"])
+async def test_parts_tile_the_film_and_are_joined_in_order(animation: str) -> None:
+    """Each part is built from its neighbours' narration only, yet agrees with the whole film's timeline."""
+    executor = FakeExecutor(delay=0.002, draft=True)
+    result = await produce(story(backends={"animation": animation}), executor)
+    steps = {s.id.split("@")[0]: s for s in executor.ran}
+    film: Any = steps["compose"].request
+    parts: list[Any] = [steps[f"pictures:{i + 1}"].request for i in range(len(film.timeline.scenes))]
+    assert list(film.pictures) == [fake_result(steps[f"pictures:{i + 1}"]).video for i in range(4)]
+    lengths = [p.pictures_only.end_seconds - p.pictures_only.start_seconds for p in parts]
+    assert sum(lengths) == pytest.approx(result.duration_seconds)
+    for index, part in enumerate(parts):
+        scenes = film.timeline.scenes
+        own = part.timeline.scenes[0]
+        assert own.WhichOneof("visual") == scenes[index].WhichOneof("visual")
+        assert own.transition == scenes[index].transition and own.narration == scenes[index].narration
+        assert part.pictures_only.end_seconds == pytest.approx(getattr(own, own.WhichOneof("visual")).duration_seconds)
+        before = scenes[index - 1].transition.duration_seconds if index else 0.0
+        assert part.pictures_only.start_seconds == pytest.approx(before)
+        if own.transition.duration_seconds > 0:  # the next scene's head is in this part
+            head = part.timeline.scenes[1]
+            assert head.narration == scenes[index + 1].narration
+            assert getattr(head, head.WhichOneof("visual")) == getattr(scenes[index + 1], head.WhichOneof("visual"))
+        else:
+            assert len(part.timeline.scenes) == 1
+        assert not part.timeline.HasField("music") and part.timeline.output == film.timeline.output
+
+
 async def test_composer_motion_moves_stills_without_animation_steps() -> None:
     screenplay = story(backends={"animation": "composer"})
     assert not any(s.name.startswith("animate:") for s in plan_steps(screenplay))
     executor = FakeExecutor(draft=True)
     await produce(screenplay, executor)
-    compose: Any = next(s.request for s in executor.ran if s.rpc == "Compose")
+    compose: Any = next(s.request for s in executor.ran if s.id.startswith("compose@"))
     first, talk, third, last = compose.timeline.scenes
     assert third.still.motion == "slow zoom in" and third.still.duration_seconds == pytest.approx(3)
     assert first.still.motion == "slow zoom in" and first.still.image.key.startswith("runs/frame-1")
@@ -167,7 +202,7 @@ async def test_a_failing_step_stops_production_and_names_itself() -> None:
     executor = FakeExecutor(fail_on="talk:2", error=FailedPrecondition("no face found in portrait"))
     with pytest.raises(FailedPrecondition, match=r"^Scene 2: Luna on screen: no face found in portrait$"):
         await produce(story(), executor, events.append)
-    assert not any(s.rpc == "Compose" for s in executor.ran)
+    assert not any(s.id.startswith("compose@") for s in executor.ran)
     failed = [e for e in events if e.kind == "failed"]
     assert [e.step.name for e in failed if e.step] == ["talk:2"]
 

@@ -19,8 +19,8 @@ from typing import Any
 from google.protobuf.message import Message
 
 from studio.pipeline.media import ResolvedScreenplay
-from studio.pipeline.screenplay import COMPOSER_MOTION, Character, Screenplay, Voice
-from studio.pipeline.timeline import build_timeline
+from studio.pipeline.screenplay import COMPOSER_MOTION, Character, Screenplay, Voice, transition_seconds
+from studio.pipeline.timeline import build_part, build_timeline
 from studio.pipeline.timing import scene_length
 from studio.v1.audio_pb2 import (
     AUDIO_FORMAT_WAV,
@@ -293,17 +293,40 @@ class Planner:
         inputs = [request.description, request.duration_seconds, request.backend, request.seed]
         return self.add("music", "audio", "GenerateMusic", "Music", inputs, (), lambda _: request)
 
-    def compose_node(self, depends: tuple[str, ...]) -> str:
+    def pictures_node(self, index: int, visuals: Mapping[int, str], narrations: list[str | None]) -> str:
+        """Scene `index`'s part of the film's pictures, rendered as soon as it and the next scene are ready."""
+        sp, resolved = self.sp, self.resolved
+        last = index == len(sp.scenes) - 1
+        joined = not last and transition_seconds(sp.scenes[index]) > 0
+        near = [index, index + 1] if joined else [index]
+        if index > 0 and transition_seconds(sp.scenes[index - 1]) > 0:
+            near.insert(0, index - 1)  # its length can shorten the incoming transition
+        depends = tuple(visuals[i] for i in near if i >= index and i in visuals)
+        depends += tuple(n for n in (narrations[i] for i in near) if n is not None)
+
+        def build(results: Results) -> Message:
+            timeline, stretch = build_part(resolved, {name: results[name] for name in depends}, index)
+            return ComposeRequest(timeline=timeline, pictures_only=stretch)
+
+        scenes = [[s.transition, s.transition_duration, s.narration, s.motion, s.duration] for s in sp.scenes]
+        given = (sp.scenes[i].image for i in near)
+        images = [_ref_json(resolved.artifact(image)) for image in given if image is not None]
+        inputs = [sp.output.model_dump(mode="json"), scenes[near[0] : near[-1] + 1], images, sp.backends.animation]
+        name, label = f"pictures:{index + 1}", f"Scene {index + 1}: pictures"
+        return self.add(name, "composer", "Compose", label, inputs, depends, build)
+
+    def compose_node(self, depends: tuple[str, ...], parts: tuple[str, ...]) -> str:
         sp, resolved = self.sp, self.resolved
 
         def build(results: Results) -> Message:
-            return ComposeRequest(timeline=build_timeline(resolved, results))
+            pictures = [results[part].video for part in parts]
+            return ComposeRequest(timeline=build_timeline(resolved, results), pictures=pictures)
 
         scenes = [[s.transition, s.transition_duration, s.narration, s.motion, s.duration] for s in sp.scenes]
         images = [_ref_json(resolved.artifact(s.image)) for s in sp.scenes if s.image is not None]
         inputs = [sp.title, sp.output.model_dump(mode="json"), sp.music.volume_db if sp.music else None, scenes, images]
         inputs.append(sp.backends.animation)
-        return self.add("compose", "composer", "Compose", "Final video", inputs, depends, build)
+        return self.add("compose", "composer", "Compose", "Final video", inputs, (*depends, *parts), build)
 
 
 def _default_portrait(character: Character) -> str:
@@ -333,8 +356,9 @@ def plan_production(resolved: ResolvedScreenplay) -> list[Node]:
         animations = {
             i: planner.animate_node(i, frames[i], narrations[i]) for i in range(len(sp.scenes)) if i not in talks
         }
-    visuals = [*talks.values(), *animations.values()]
+    visuals = {**talks, **{i: node for i, node in animations.items() if node is not None}}
+    parts = tuple(planner.pictures_node(i, visuals, narrations) for i in range(len(sp.scenes)))
     music = planner.music_node()
-    final = [*visuals, *(n for n in narrations if n is not None), *([music] if music else [])]
-    planner.compose_node(tuple(final))
+    final = [*visuals.values(), *(n for n in narrations if n is not None), *([music] if music else [])]
+    planner.compose_node(tuple(final), parts)
     return list(planner.nodes.values())

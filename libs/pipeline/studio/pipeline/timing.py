@@ -78,15 +78,21 @@ def scene_length(screenplay: Screenplay, index: int, narration_seconds: float | 
     return frames_up(max(scene.duration, needed), fps)
 
 
+def scene_timing(
+    screenplay: Screenplay, narration_seconds: Mapping[int, float], index: int, *, cut: bool = False
+) -> SceneTiming:
+    """Timing of one scene; it needs the speech durations of this scene and, unless `cut` (its outgoing
+    transition left out), of the next (by scene index)."""
+    fps = screenplay.output.fps
+    length = scene_length(screenplay, index, narration_seconds.get(index))
+    transition = 0.0 if cut else _transition_out(screenplay, index)
+    if transition:
+        after = scene_length(screenplay, index + 1, narration_seconds.get(index + 1))
+        transition = min(transition, length * MAX_TRANSITION_SHARE, after * MAX_TRANSITION_SHARE)
+    offset = frames_up(narration_offset(screenplay, index), fps)
+    return SceneTiming(length, offset, frames_down(transition, fps))
+
+
 def scene_timings(screenplay: Screenplay, narration_seconds: Mapping[int, float]) -> list[SceneTiming]:
     """Timing of every scene given each narrated scene's speech duration (by scene index)."""
-    lengths = [scene_length(screenplay, i, narration_seconds.get(i)) for i in range(len(screenplay.scenes))]
-    timings = []
-    for index, length in enumerate(lengths):
-        transition = _transition_out(screenplay, index)
-        if transition:
-            transition = min(transition, length * MAX_TRANSITION_SHARE, lengths[index + 1] * MAX_TRANSITION_SHARE)
-        fps = screenplay.output.fps
-        offset = frames_up(narration_offset(screenplay, index), fps)
-        timings.append(SceneTiming(length, offset, frames_down(transition, fps)))
-    return timings
+    return [scene_timing(screenplay, narration_seconds, i) for i in range(len(screenplay.scenes))]

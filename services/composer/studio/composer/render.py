@@ -16,7 +16,7 @@ from pathlib import Path
 
 from studio.composer import loudness
 from studio.composer.audio_graph import has_sound, mix_graph, music_needs_loop
-from studio.composer.ffmpeg import RenderError, run_ffmpeg, together, user_input
+from studio.composer.ffmpeg import SAFE_FORMATS, RenderError, run_ffmpeg, together, user_input
 from studio.composer.plan import Plan
 from studio.composer.settings import ComposerSettings
 from studio.composer.subtitles import to_ass, to_srt, to_vtt
@@ -129,21 +129,45 @@ class Renderer:
         part.replace(encoded)
         return encoded, level
 
-    async def picture(self, plan: Plan, burn: Path | None) -> Path:
-        """The film's pictures, from one ffmpeg run and one filter graph (the sound is muxed in afterwards)."""
+    async def picture(self, plan: Plan, frames: tuple[int, int] | None = None) -> Path:
+        """The film's pictures (or `frames` of them), from one ffmpeg run and one filter graph, video only."""
         out = plan.output
+        first, end = frames or (0, plan.span.frames)
         inputs: list[str] = []
         for visual in plan.visuals:
             inputs += user_input(visual.path)
-        script = _write(self.work / "render.filter", ";\n".join(video_graph(plan, burn.name if burn else None)))
+        overlay = self._overlay(plan)
+        script = _write(self.work / "render.filter", ";\n".join(video_graph(plan, overlay, frames)))
         final, part = self.work / f"picture{out.suffix}", self.work / f"picture.part{out.suffix}"
         args = [*inputs, "-filter_complex_script", script.name, "-map", "[vout]", "-an"]
-        if self.settings.threads:
-            args += ["-threads", str(self.settings.threads)]
+        threads = self.settings.threads if frames is None else self.settings.part_threads
+        if threads:
+            args += ["-threads", str(threads)]
         args += out.video_args(self.settings.x264_preset)
-        # A keyframe at the poster frame lets the poster be decoded alone instead of from the previous keyframe.
-        args += ["-force_key_frames", f"{poster_frame(plan) / out.fps:.6f}", *out.container_args(final=False)]
-        await self._ffmpeg([*args, part.name], "rendering", plan.duration)
+        if first <= poster_frame(plan) < end:
+            # A keyframe at the poster frame lets the poster be decoded alone instead of from the previous keyframe.
+            args += ["-force_key_frames", f"{(poster_frame(plan) - first) / out.fps:.6f}"]
+        await self._ffmpeg([*args, *out.container_args(final=False), part.name], "rendering", (end - first) / out.fps)
+        part.replace(final)
+        return final
+
+    def _overlay(self, plan: Plan) -> str | None:
+        """The ASS file of burned-in subtitles and captions (relative to the work dir); None when nothing shows."""
+        out = plan.output
+        burned = list(plan.subtitles) if out.burn_subtitles else []
+        if not burned and not plan.captions:
+            return None
+        return _write(self.work / "overlay.ass", to_ass(burned, plan.captions, out.width, out.height)).name
+
+    async def join(self, plan: Plan, parts: list[Path]) -> Path:
+        """The film's pictures from parts rendered separately, joined as encoded (concat demuxer, stream copy)."""
+        out = plan.output
+        listing = "ffconcat version 1.0\n" + "".join(f"file '{p.relative_to(self.work)}'\n" for p in parts)
+        script = _write(self.work / "pictures.ffconcat", listing)
+        final, part = self.work / f"picture{out.suffix}", self.work / f"picture.part{out.suffix}"
+        source = ["-protocol_whitelist", "file", "-format_whitelist", f"concat,{SAFE_FORMATS}", "-f", "concat"]
+        args = [*source, "-safe", "1", "-i", script.name, "-map", "0:v", "-c", "copy"]
+        await self._ffmpeg([*args, *out.container_args(final=False), part.name], "joining")
         part.replace(final)
         return final
 
@@ -168,17 +192,13 @@ class Renderer:
         part.replace(poster)
         return poster
 
-    async def render(self, plan: Plan) -> Rendered:
-        """Pictures and sound are rendered side by side (the sound passes are single-threaded and short,
-        the picture pass rarely keeps every core busy), then muxed while the poster is decoded."""
-        out = plan.output
+    async def render(self, plan: Plan, parts: list[Path] | None = None) -> Rendered:
+        """Pictures (rendered, or joined from `parts`) and sound side by side, then muxed while the poster is
+        decoded: the sound passes are single-threaded and short, the picture pass rarely keeps every core busy."""
         srt = _write(self.work / "film.srt", to_srt(plan.subtitles))
         vtt = _write(self.work / "film.vtt", to_vtt(plan.subtitles))
-        burned = list(plan.subtitles) if out.burn_subtitles else []
-        burn = None
-        if burned or plan.captions:
-            burn = _write(self.work / "overlay.ass", to_ass(burned, plan.captions, out.width, out.height))
-        picture, (sound, level) = await together(self.picture(plan, burn), self.sound(plan))
+        pictures = self.picture(plan) if parts is None else self.join(plan, parts)
+        picture, (sound, level) = await together(pictures, self.sound(plan))
         await self.report(RENDER_SHARE, "muxing")
         video, poster = await together(self.mux(plan, picture, sound), self.poster(plan, picture))
         return Rendered(video, srt, vtt, poster, level)

@@ -17,6 +17,9 @@ class ComposerSettings(StudioSettings):
     ffprobe: str = "ffprobe"
     #: Encoder threads (0 = ffmpeg decides from the cores it sees).
     threads: int = Field(default=0, ge=0, le=64)
+    #: Encoder threads for a `pictures_only` part: parts are meant to run side by side, and one thread
+    #: each encodes the most frames per CPU second.
+    part_threads: int = Field(default=1, ge=0, le=64)
     #: Where per-run scratch directories go (default: the system temp dir).
     work_dir: Path | None = None
     #: x264 preset for quality below 90 (veryfast keeps a render close to a bare encode).

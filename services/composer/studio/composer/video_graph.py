@@ -163,8 +163,11 @@ def _pieces(plan: Plan) -> tuple[list[str], list[str]]:
     return lines, order
 
 
-def video_graph(plan: Plan, subtitles_file: str | None) -> list[str]:
-    """Filter graph lines ending in [vout]; `subtitles_file` (ASS, relative to ffmpeg's cwd) is burned in."""
+def video_graph(plan: Plan, subtitles_file: str | None, frames: tuple[int, int] | None = None) -> list[str]:
+    """Filter graph lines ending in [vout]; `subtitles_file` (ASS, relative to ffmpeg's cwd) is burned in.
+
+    `frames` (first, end) keeps only those frames of the film; frames after them are never made.
+    """
     out = plan.output
     fps = out.fps
     lines = [scene_chain(i, v, plan.span.scenes[i].frames, out) for i, v in enumerate(plan.visuals)]
@@ -178,7 +181,10 @@ def video_graph(plan: Plan, subtitles_file: str | None) -> list[str]:
         finish.append(f"ass=filename={subtitles_file}")
     # concat works in microseconds: frames are put back on the frame clock by index (an fps filter here
     # would drop the last frame, whose end time concat does not carry).
-    finish += [f"settb=expr=1/({rate(fps)})", "setpts=N", f"trim=end_frame={plan.span.frames}"]
+    first, end = frames or (0, plan.span.frames)
+    finish += [f"settb=expr=1/({rate(fps)})", "setpts=N", f"trim=start_frame={first}:end_frame={end}"]
+    if first:
+        finish.append("setpts=PTS-STARTPTS")
     joined = "".join(f"[{label}]" for label in order) + f"concat=n={len(order)}:v=1:a=0,"
     lines.append(joined + ",".join(finish) + "[vout]")
     return lines

@@ -1,0 +1,144 @@
+"""A film's pictures rendered in parts (`pictures_only`) and joined (`pictures`) against the film rendered whole."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from studio.composer.service import compose
+from studio.core.artifacts.local import LocalArtifactStore
+from studio.core.errors import InvalidInput
+from studio.core.operations import OperationContext
+from studio.v1 import composer_pb2 as pb
+from studio.v1.common_pb2 import ArtifactRef
+from tests.composer.conftest import Media, Upload, loudness, probe_json
+
+FPS = 10
+SIZE = (96, 54)
+
+
+async def _timeline(media: Media, upload: Upload) -> pb.Timeline:
+    """Four scenes with every kind of transition, a closing fade, burned subtitles, a caption and music."""
+    t = pb.Timeline()
+    t.scenes.add(
+        name="zoom",
+        still=pb.Still(image=await upload(media.still), duration_seconds=2.0, motion="zoom in"),
+        narration=pb.Narration(audio=await upload(media.speech), offset_seconds=0.2, text="Hello there."),
+        transition=pb.Transition(kind=pb.TRANSITION_KIND_CROSSFADE, duration_seconds=0.5),
+    )
+    t.scenes.add(
+        name="clip",
+        clip=pb.Clip(video=await upload(media.clip)),
+        transition=pb.Transition(kind=pb.TRANSITION_KIND_WIPE, duration_seconds=0.4),
+        captions=[pb.Caption(text="A caption", start_seconds=0.1, end_seconds=1.5)],
+    )
+    t.scenes.add(
+        name="pan",
+        still=pb.Still(image=await upload(media.tall_still), duration_seconds=1.5, motion="pan down"),
+        transition=pb.Transition(kind=pb.TRANSITION_KIND_FADE_BLACK, duration_seconds=0.6),
+    )
+    t.scenes.add(
+        name="square",
+        clip=pb.Clip(video=await upload(media.square_clip)),
+        transition=pb.Transition(kind=pb.TRANSITION_KIND_FADE_BLACK, duration_seconds=0.5),
+    )
+    t.music.CopyFrom(pb.MusicTrack(audio=await upload(media.music)))
+    t.output.CopyFrom(pb.OutputSpec(width=SIZE[0], height=SIZE[1], fps=FPS, burn_subtitles=True))
+    return t
+
+
+async def _compose(artifacts: LocalArtifactStore, request: pb.ComposeRequest) -> pb.ComposeResult:
+    result: pb.ComposeResult = await compose(request, OperationContext(artifacts))
+    return result
+
+
+def _frames(film: Path) -> np.ndarray:
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(film), "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+        check=True, capture_output=True,
+    ).stdout  # fmt: skip
+    return np.frombuffer(raw, np.uint8).reshape(-1, SIZE[1], SIZE[0]).astype(np.float32)
+
+
+async def _parts(artifacts: LocalArtifactStore, t: pb.Timeline, cuts: list[float]) -> list[ArtifactRef]:
+    parts = []
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        stretch = pb.PictureRange(start_seconds=start, end_seconds=end)
+        result = await _compose(artifacts, pb.ComposeRequest(timeline=t, pictures_only=stretch))
+        info = probe_json(artifacts.path_of(result.video))
+        assert [s["codec_type"] for s in info["streams"]] == ["video"]  # pictures only
+        assert int(info["streams"][0]["nb_read_frames"]) == round((end - start) * FPS)
+        assert result.duration_seconds == pytest.approx(end - start)
+        assert not result.HasField("srt") and not result.HasField("poster")
+        parts.append(result.video)
+    return parts
+
+
+async def test_parts_joined_give_the_film_rendered_whole(
+    media: Media, artifacts: LocalArtifactStore, upload: Upload, _scratch: Path
+) -> None:
+    t = await _timeline(media, upload)
+    whole = await _compose(artifacts, pb.ComposeRequest(timeline=t))
+    # Cut inside transitions, at scene edges and inside scenes alike.
+    parts = await _parts(artifacts, t, [0.0, 1.7, 3.3, 3.9, whole.duration_seconds])
+    joined = await _compose(artifacts, pb.ComposeRequest(timeline=t, pictures=parts))
+
+    assert joined.duration_seconds == whole.duration_seconds
+    one, other = artifacts.path_of(whole.video), artifacts.path_of(joined.video)
+    a, b = _frames(one), _frames(other)
+    assert a.shape == b.shape == (round(whole.duration_seconds * FPS), SIZE[1], SIZE[0])
+    # Two lossy encodes of the same frames: every frame alike (a frame out of place would differ by far more).
+    assert np.abs(a - b).mean(axis=(1, 2)).max() < 4.0
+    assert abs(float(probe_json(other)["format"]["duration"]) - whole.duration_seconds) <= 1 / FPS
+    assert loudness(other) == pytest.approx(loudness(one), abs=0.2)  # the same sound
+    assert await artifacts.get_bytes(joined.srt) == await artifacts.get_bytes(whole.srt)
+    assert joined.cue_count == whole.cue_count and joined.HasField("poster")
+    assert not any(_scratch.iterdir())
+
+
+async def _rejected(artifacts: LocalArtifactStore, request: pb.ComposeRequest, scratch: Path, message: str) -> None:
+    before = set((artifacts.root / artifacts.bucket).rglob("*"))
+    with pytest.raises(InvalidInput, match=message):
+        await _compose(artifacts, request)
+    assert set((artifacts.root / artifacts.bucket).rglob("*")) == before, "outputs written for a failed compose"
+    assert not scratch.exists() or not any(scratch.iterdir()), "scratch files left behind"
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(0.0, 0.0), (2.0, 1.0), (-1.0, 1.0), (0.0, 60.0), (math.nan, 1.0), (0.0, math.inf), (0.0, 0.01)],
+)
+async def test_a_range_outside_the_film_is_refused(
+    media: Media, artifacts: LocalArtifactStore, upload: Upload, _scratch: Path, start: float, end: float
+) -> None:
+    t = await _timeline(media, upload)
+    stretch = pb.PictureRange(start_seconds=start, end_seconds=end)
+    await _rejected(artifacts, pb.ComposeRequest(timeline=t, pictures_only=stretch), _scratch, "pictures_only")
+
+
+async def test_parts_that_do_not_fit_the_film_are_refused(
+    media: Media, artifacts: LocalArtifactStore, upload: Upload, _scratch: Path
+) -> None:
+    t = await _timeline(media, upload)
+    parts = await _parts(artifacts, t, [0.0, 2.0, 5.0])
+    cases: list[tuple[list[ArtifactRef], str]] = [
+        (parts[:1], r"pictures: the parts hold 20 frames"),  # the rest of the film missing
+        ([*parts, parts[0]], "must cover it exactly"),
+        ([parts[0], await upload(media.speech)], r"pictures\[1\]: is no video"),
+        ([parts[0], await upload(media.clip)], r"pictures\[1\]: is 160x120 at 24 fps"),
+        ([parts[0], ArtifactRef(key="inputs/missing.mp4")], r"pictures\[1\]"),
+        ([parts[0], ArtifactRef()], r"pictures\[1\]: an artifact reference is required"),
+    ]
+    for pictures, message in cases:
+        with pytest.raises(Exception, match=message):
+            await _compose(artifacts, pb.ComposeRequest(timeline=t, pictures=pictures))
+    webm = pb.Timeline()
+    webm.CopyFrom(t)
+    webm.output.format = pb.CONTAINER_FORMAT_WEBM
+    await _rejected(artifacts, pb.ComposeRequest(timeline=webm, pictures=parts), _scratch, "parts must be vp9")
+    both = pb.ComposeRequest(timeline=t, pictures=parts, pictures_only=pb.PictureRange(end_seconds=1))
+    await _rejected(artifacts, both, _scratch, "exclude each other")
