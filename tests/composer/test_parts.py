@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import subprocess
 from pathlib import Path
@@ -66,7 +67,7 @@ def _frames(film: Path) -> np.ndarray:
 
 async def _parts(artifacts: LocalArtifactStore, t: pb.Timeline, cuts: list[float]) -> list[ArtifactRef]:
     parts = []
-    for start, end in zip(cuts, cuts[1:], strict=False):
+    for start, end in itertools.pairwise(cuts):
         stretch = pb.PictureRange(start_seconds=start, end_seconds=end)
         result = await _compose(artifacts, pb.ComposeRequest(timeline=t, pictures_only=stretch))
         info = probe_json(artifacts.path_of(result.video))
@@ -85,7 +86,12 @@ async def test_parts_joined_give_the_film_rendered_whole(
     whole = await _compose(artifacts, pb.ComposeRequest(timeline=t))
     # Cut inside transitions, at scene edges and inside scenes alike.
     parts = await _parts(artifacts, t, [0.0, 1.7, 3.3, 3.9, whole.duration_seconds])
-    joined = await _compose(artifacts, pb.ComposeRequest(timeline=t, pictures=parts))
+    sound = await _compose(artifacts, pb.ComposeRequest(timeline=t, sound_only=True))
+    track = probe_json(artifacts.path_of(sound.sound))
+    assert [s["codec_name"] for s in track["streams"]] == ["aac"] and not sound.HasField("video")
+    assert abs(float(track["format"]["duration"]) - whole.duration_seconds) < 0.05
+    assert sound.integrated_lufs == pytest.approx(whole.integrated_lufs, abs=0.1)
+    joined = await _compose(artifacts, pb.ComposeRequest(timeline=t, pictures=parts, sound=sound.sound))
 
     assert joined.duration_seconds == whole.duration_seconds
     one, other = artifacts.path_of(whole.video), artifacts.path_of(joined.video)
@@ -95,6 +101,14 @@ async def test_parts_joined_give_the_film_rendered_whole(
     assert np.abs(a - b).mean(axis=(1, 2)).max() < 4.0
     assert abs(float(probe_json(other)["format"]["duration"]) - whole.duration_seconds) <= 1 / FPS
     assert loudness(other) == pytest.approx(loudness(one), abs=0.2)  # the same sound
+    assert joined.integrated_lufs == pytest.approx(loudness(other)[0], abs=0.2)  # measured as delivered
+    # Each half alone: parts with the sound rendered again, or the pictures rendered again with the sound.
+    for request in (pb.ComposeRequest(timeline=t, pictures=parts), pb.ComposeRequest(timeline=t, sound=sound.sound)):
+        alone = await _compose(artifacts, request)
+        assert (
+            abs(float(probe_json(artifacts.path_of(alone.video))["format"]["duration"]) - whole.duration_seconds)
+            <= 1 / FPS
+        )
     assert await artifacts.get_bytes(joined.srt) == await artifacts.get_bytes(whole.srt)
     assert joined.cue_count == whole.cue_count and joined.HasField("poster")
     assert not any(_scratch.iterdir())
@@ -142,3 +156,22 @@ async def test_parts_that_do_not_fit_the_film_are_refused(
     await _rejected(artifacts, pb.ComposeRequest(timeline=webm, pictures=parts), _scratch, "parts must be vp9")
     both = pb.ComposeRequest(timeline=t, pictures=parts, pictures_only=pb.PictureRange(end_seconds=1))
     await _rejected(artifacts, both, _scratch, "exclude each other")
+    await _rejected(artifacts, pb.ComposeRequest(timeline=t, sound_only=True, pictures=parts), _scratch, "exclude")
+
+
+async def test_a_sound_track_that_does_not_fit_the_film_is_refused(
+    media: Media, artifacts: LocalArtifactStore, upload: Upload, _scratch: Path
+) -> None:
+    t = await _timeline(media, upload)
+    shorter = pb.Timeline()
+    shorter.CopyFrom(t)
+    del shorter.scenes[-1]
+    other = await _compose(artifacts, pb.ComposeRequest(timeline=shorter, sound_only=True))
+    cases = [
+        (other.sound, r"sound: lasts 4\.\d+ s; the timeline lasts 5\.500 s"),
+        (await upload(media.clip), "sound: is aac with video"),
+        (await upload(media.speech), "sound: is pcm_s16le; the output needs its sound track alone, in AAC"),
+        (ArtifactRef(), "sound: an artifact reference is required"),
+    ]
+    for sound, message in cases:
+        await _rejected(artifacts, pb.ComposeRequest(timeline=t, sound=sound), _scratch, message)

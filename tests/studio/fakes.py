@@ -53,6 +53,8 @@ def fake_result(step: Step, draft: bool = True) -> Any:
     if step.rpc == "Compose" and request.HasField("pictures_only"):
         part = request.pictures_only
         return ComposeResult(video=_ref(step, "pictures.mp4"), duration_seconds=part.end_seconds - part.start_seconds)
+    if step.rpc == "Compose" and request.sound_only:
+        return ComposeResult(sound=_ref(step, "sound.m4a"), duration_seconds=0.0)
     if step.rpc == "Compose":
         timeline = request.timeline
         total = sum(s.clip.duration_seconds or s.still.duration_seconds for s in timeline.scenes)

@@ -49,7 +49,7 @@ def test_plan_covers_the_pipeline_in_order() -> None:
         "portrait:luna", "portrait:pip", "frame:1", "frame:3", "frame:4",
         "narration:1", "narration:2", "narration:4",
         "talk:2", "animate:1", "animate:3", "animate:4",
-        "pictures:1", "pictures:2", "pictures:3", "pictures:4", "music", "compose",
+        "pictures:1", "pictures:2", "pictures:3", "pictures:4", "music", "sound", "compose",
     ]  # fmt: skip
     by_id = {s.id: s for s in steps}
     needs = {s.name: {by_id[d].name for d in s.depends_on} for s in steps}
@@ -60,10 +60,9 @@ def test_plan_covers_the_pipeline_in_order() -> None:
     assert needs["pictures:2"] == {"talk:2", "animate:3", "narration:1", "narration:2"}
     assert needs["pictures:3"] == {"animate:3", "narration:2"}
     assert needs["pictures:4"] == {"animate:4", "narration:4"}
-    assert needs["compose"] == {
-        "talk:2", "animate:1", "animate:3", "animate:4", "narration:1", "narration:2", "narration:4", "music",
-        "pictures:1", "pictures:2", "pictures:3", "pictures:4",
-    }  # fmt: skip
+    film = {"talk:2", "animate:1", "animate:3", "animate:4", "narration:1", "narration:2", "narration:4", "music"}
+    assert needs["sound"] == film
+    assert needs["compose"] == film | {"pictures:1", "pictures:2", "pictures:3", "pictures:4", "sound"}
 
 
 def test_step_ids_are_stable_and_change_only_downstream_of_an_edit() -> None:
@@ -73,7 +72,7 @@ def test_step_ids_are_stable_and_change_only_downstream_of_an_edit() -> None:
     scenes[3]["narration"] = "Fim."
     after = ids_by_name(story(scenes=scenes))
     changed = {name for name in before if before[name] != after[name]}
-    assert changed == {"narration:4", "animate:4", "pictures:4", "compose"}
+    assert changed == {"narration:4", "animate:4", "pictures:4", "sound", "compose"}
 
 
 async def test_every_step_starts_after_its_dependencies_finish() -> None:
@@ -163,6 +162,8 @@ async def test_parts_tile_the_film_and_are_joined_in_order(animation: str) -> No
     film: Any = steps["compose"].request
     parts: list[Any] = [steps[f"pictures:{i + 1}"].request for i in range(len(film.timeline.scenes))]
     assert list(film.pictures) == [fake_result(steps[f"pictures:{i + 1}"]).video for i in range(4)]
+    assert film.sound == fake_result(steps["sound"]).sound and steps["sound"].request.sound_only
+    assert steps["sound"].request.timeline == film.timeline
     lengths = [p.pictures_only.end_seconds - p.pictures_only.start_seconds for p in parts]
     assert sum(lengths) == pytest.approx(result.duration_seconds)
     for index, part in enumerate(parts):

@@ -315,18 +315,33 @@ class Planner:
         name, label = f"pictures:{index + 1}", f"Scene {index + 1}: pictures"
         return self.add(name, "composer", "Compose", label, inputs, depends, build)
 
-    def compose_node(self, depends: tuple[str, ...], parts: tuple[str, ...]) -> str:
-        sp, resolved = self.sp, self.resolved
+    def sound_node(self, depends: tuple[str, ...]) -> str:
+        """The film's sound track, made while the pictures' parts render."""
+        resolved = self.resolved
 
         def build(results: Results) -> Message:
-            pictures = [results[part].video for part in parts]
-            return ComposeRequest(timeline=build_timeline(resolved, results), pictures=pictures)
+            return ComposeRequest(timeline=build_timeline(resolved, results), sound_only=True)
 
+        return self.add("sound", "composer", "Compose", "Sound track", self._film_inputs(), depends, build)
+
+    def _film_inputs(self) -> list[Any]:
+        sp, resolved = self.sp, self.resolved
         scenes = [[s.transition, s.transition_duration, s.narration, s.motion, s.duration] for s in sp.scenes]
         images = [_ref_json(resolved.artifact(s.image)) for s in sp.scenes if s.image is not None]
         inputs = [sp.title, sp.output.model_dump(mode="json"), sp.music.volume_db if sp.music else None, scenes, images]
-        inputs.append(sp.backends.animation)
-        return self.add("compose", "composer", "Compose", "Final video", inputs, (*depends, *parts), build)
+        return [*inputs, sp.backends.animation]
+
+    def compose_node(self, depends: tuple[str, ...], parts: tuple[str, ...], sound: str) -> str:
+        resolved = self.resolved
+
+        def build(results: Results) -> Message:
+            pictures = [results[part].video for part in parts]
+            timeline = build_timeline(resolved, results)
+            return ComposeRequest(timeline=timeline, pictures=pictures, sound=results[sound].sound)
+
+        return self.add(
+            "compose", "composer", "Compose", "Final video", self._film_inputs(), (*depends, *parts, sound), build
+        )
 
 
 def _default_portrait(character: Character) -> str:
@@ -359,6 +374,6 @@ def plan_production(resolved: ResolvedScreenplay) -> list[Node]:
     visuals = {**talks, **{i: node for i, node in animations.items() if node is not None}}
     parts = tuple(planner.pictures_node(i, visuals, narrations) for i in range(len(sp.scenes)))
     music = planner.music_node()
-    final = [*visuals.values(), *(n for n in narrations if n is not None), *([music] if music else [])]
-    planner.compose_node(tuple(final), parts)
+    final = (*visuals.values(), *(n for n in narrations if n is not None), *([music] if music else []))
+    planner.compose_node(final, parts, planner.sound_node(final))
     return list(planner.nodes.values())

@@ -1,9 +1,11 @@
-"""A film's pictures in parts: rendering one stretch of a timeline, and checking parts before they are joined.
+"""A film in parts: its pictures a stretch at a time, its sound alone, and checks before they are joined.
 
-A pipeline renders each part as soon as its scenes are ready (`pictures_only`), side
-by side with the rest of its work, then asks for the film with the parts (`pictures`):
-they are joined as encoded, so only the sound is left to make. Parts must be whole
-frames of the same output; they are checked here, before anything is joined.
+A pipeline renders each part of the pictures as soon as its scenes are ready
+(`pictures_only`) and the sound as soon as the narration and music are
+(`sound_only`), side by side with the rest of its work, then asks for the film
+with the parts (`pictures`, `sound`): they are joined as encoded. Parts must be
+whole frames of the same output, the sound the film's length; they are checked
+here, before anything is joined.
 """
 
 from __future__ import annotations
@@ -19,17 +21,33 @@ from studio.v1.common_pb2 import ArtifactRef
 
 #: The video codec each container's parts must have (the output's own).
 CODECS = {"mp4": "h264", "webm": "vp9"}
+#: How far a sound track's length may be from the film's: encoders pad to whole frames (AAC: 1024 samples).
+SOUND_SLACK = 0.05
 
 
-def pictures_timeline(timeline: pb.Timeline) -> pb.Timeline:
-    """The timeline as a part needs it: no music, and narration only when its subtitles are burned in."""
-    part = pb.Timeline()
-    part.CopyFrom(timeline)
-    part.ClearField("music")
-    if not timeline.output.burn_subtitles:
-        for scene in part.scenes:
+def needed_timeline(request: pb.ComposeRequest) -> pb.Timeline:
+    """The timeline with only the inputs the request reads: a pictures part needs no music (nor narration,
+    unless its subtitles are burned in); a film whose sound is made already needs no music."""
+    timeline = request.timeline
+    if not request.HasField("pictures_only") and not request.HasField("sound"):
+        return timeline
+    needed = pb.Timeline()
+    needed.CopyFrom(timeline)
+    needed.ClearField("music")
+    if request.HasField("pictures_only") and not timeline.output.burn_subtitles:
+        for scene in needed.scenes:
             scene.ClearField("narration")
-    return part
+    return needed
+
+
+def check_request(request: pb.ComposeRequest) -> None:
+    """A request asks for one thing: a pictures part, the sound, or the film (from parts or not)."""
+    film_from_parts = bool(request.pictures) or request.HasField("sound")
+    if sum((request.HasField("pictures_only"), request.sound_only, film_from_parts)) > 1:
+        raise InvalidInput(
+            "pictures_only, sound_only and pictures/sound exclude each other: "
+            "render a part of the pictures, or the sound, or the film (from parts or not)"
+        )
 
 
 def part_frames(wanted: pb.PictureRange, plan: Plan) -> tuple[int, int]:
@@ -56,6 +74,19 @@ def part_slots(parts: list[ArtifactRef]) -> dict[str, tuple[str, ArtifactRef]]:
             raise InvalidInput(f"pictures[{k}]: an artifact reference is required")
         slots[f"picture{k}"] = (f"pictures[{k}]", ref)
     return slots
+
+
+def check_sound(plan: Plan, info: MediaInfo) -> None:
+    """A sound track made by `sound_only` for this film: the output's codec, and the film's length."""
+    codec = "aac" if plan.output.container == "mp4" else "opus"
+    if not info.has_audio or info.has_video or info.audio_codec != codec:
+        found = info.audio_codec or "no sound"
+        video = " with video" if info.has_video else ""
+        raise InvalidInput(f"sound: is {found}{video}; the output needs its sound track alone, in {codec.upper()}")
+    if abs(info.audio_duration - plan.duration) > SOUND_SLACK:
+        raise InvalidInput(
+            f"sound: lasts {info.audio_duration:.3f} s; the timeline lasts {plan.duration:.3f} s (made for another?)"
+        )
 
 
 def check_parts(plan: Plan, infos: list[MediaInfo]) -> None:

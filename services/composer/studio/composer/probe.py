@@ -30,6 +30,7 @@ class MediaInfo:
     sample_rate: int = 0
     channels: int = 0
     audio_duration: float = 0.0
+    audio_codec: str = ""
 
 
 def _rate(text: str) -> float:
@@ -76,6 +77,7 @@ def parse_probe(data: dict[str, Any]) -> MediaInfo:
         sample_rate=int(audio.get("sample_rate") or 0) if audio else 0,
         channels=int(audio.get("channels") or 0) if audio else 0,
         audio_duration=audio_duration or (format_duration if audio else 0.0),
+        audio_codec=str(audio.get("codec_name", "")) if audio else "",
     )
 
 

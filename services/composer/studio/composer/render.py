@@ -175,7 +175,8 @@ class Renderer:
         """Pictures and sound into the final file, both copied as encoded."""
         out = plan.output
         final, part = self.work / f"film{out.suffix}", self.work / f"film.part{out.suffix}"
-        args = ["-i", picture.name, "-i", sound.name, "-map", "0:v", "-map", "1:a", "-c", "copy"]
+        # The sound may be a user's file (made before, by a sound_only request).
+        args = ["-i", picture.name, *user_input(sound), "-map", "0:v", "-map", "1:a", "-c", "copy"]
         await self._ffmpeg([*args, *out.container_args(), part.name], "muxing")
         part.replace(final)
         return final
@@ -192,13 +193,23 @@ class Renderer:
         part.replace(poster)
         return poster
 
-    async def render(self, plan: Plan, parts: list[Path] | None = None) -> Rendered:
-        """Pictures (rendered, or joined from `parts`) and sound side by side, then muxed while the poster is
-        decoded: the sound passes are single-threaded and short, the picture pass rarely keeps every core busy."""
+    async def measure(self, sound: Path) -> loudness.Loudness:
+        """The loudness of a sound track as delivered."""
+        args = [*user_input(sound), "-af", loudness.MEASURE, "-f", "null", "-"]
+        return loudness.parse_summary(await self._ffmpeg(args, "measuring"))
+
+    async def render(self, plan: Plan, parts: list[Path] | None = None, sound: Path | None = None) -> Rendered:
+        """Pictures and sound side by side (each rendered, or taken from parts made before), then muxed while
+        the poster is decoded: the sound passes are single-threaded and short, the picture pass rarely keeps
+        every core busy."""
         srt = _write(self.work / "film.srt", to_srt(plan.subtitles))
         vtt = _write(self.work / "film.vtt", to_vtt(plan.subtitles))
         pictures = self.picture(plan) if parts is None else self.join(plan, parts)
-        picture, (sound, level) = await together(pictures, self.sound(plan))
+        track = self.sound(plan) if sound is None else self._given(sound)
+        picture, (sound, level) = await together(pictures, track)
         await self.report(RENDER_SHARE, "muxing")
         video, poster = await together(self.mux(plan, picture, sound), self.poster(plan, picture))
         return Rendered(video, srt, vtt, poster, level)
+
+    async def _given(self, sound: Path) -> tuple[Path, loudness.Loudness]:
+        return sound, await self.measure(sound)

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from studio.composer.output import plan_output
-from studio.composer.parts import check_parts, part_frames, part_slots, pictures_timeline
+from studio.composer.parts import check_parts, check_request, check_sound, needed_timeline, part_frames, part_slots
 from studio.composer.plan import Inputs, build_plan, input_slots
 from studio.composer.probe import MediaInfo, probe
 from studio.composer.render import Rendered, Renderer
@@ -72,26 +72,28 @@ async def _upload(ctx: OperationContext, rendered: Rendered, suffix: str, conten
 async def compose(request: pb.ComposeRequest, ctx: OperationContext) -> pb.ComposeResult:
     """Check and probe everything first, then render in a scratch directory removed on success and failure.
 
-    With `pictures_only` only that stretch of the pictures is rendered; with `pictures` the parts so
-    rendered are joined instead of rendering the pictures again.
+    `pictures_only` renders only that stretch of the pictures, `sound_only` only the sound; given
+    `pictures` and/or `sound` so made, the film is made from them instead of rendering them again.
     """
     settings = load_settings(ComposerSettings)
+    check_request(request)
     stretch = request.pictures_only if request.HasField("pictures_only") else None
-    if stretch is not None and request.pictures:
-        raise InvalidInput("pictures_only and pictures exclude each other: render a part, or join the parts")
-    timeline = request.timeline if stretch is None else pictures_timeline(request.timeline)
+    timeline = needed_timeline(request)
     if not 1 <= len(timeline.scenes) <= settings.max_scenes:
         raise InvalidInput(f"timeline has {len(timeline.scenes)} scenes; accepted 1 to {settings.max_scenes}")
     output = plan_output(timeline.output)
     slots = input_slots(timeline)
     parts = part_slots(list(request.pictures))
+    given = {"sound": ("sound", request.sound)} if request.HasField("sound") else {}
+    if given and not request.sound.key:
+        raise InvalidInput("sound: an artifact reference is required")
     if settings.work_dir is not None:
         settings.work_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="studio-compose-", dir=settings.work_dir) as scratch:
         work = Path(scratch)
         await ctx.progress(0.0, "probing", force=True)
-        files = await _fetch(ctx.artifacts, slots | parts, work)
-        infos = await _probe_all(settings, slots | parts, files)
+        files = await _fetch(ctx.artifacts, slots | parts | given, work)
+        infos = await _probe_all(settings, slots | parts | given, files)
         plan = build_plan(
             timeline,
             Inputs(files, infos),
@@ -101,27 +103,37 @@ async def compose(request: pb.ComposeRequest, ctx: OperationContext) -> pb.Compo
         )
         if parts:
             check_parts(plan, [infos[slot] for slot in parts])
+        if given:
+            check_sound(plan, infos["sound"])
         ctx.raise_if_cancelled()
 
         async def report(fraction: float, stage: str) -> None:
             await ctx.progress(fraction, stage)
 
         renderer = Renderer(settings, work, report, ctx.is_cancelled)
+        result = pb.ComposeResult()
         if stretch is not None:
             first, end = part_frames(stretch, plan)
             picture = await renderer.picture(plan, (first, end))
             ctx.raise_if_cancelled()
             key = ctx.output_key(f"pictures{output.suffix}")
-            result = pb.ComposeResult(video=await ctx.artifacts.put_file(key, picture, output.content_type))
+            result.video.CopyFrom(await ctx.artifacts.put_file(key, picture, output.content_type))
             result.duration_seconds = (end - first) / output.fps
+        elif request.sound_only:
+            sound, level = await renderer.sound(plan)
+            ctx.raise_if_cancelled()
+            key = ctx.output_key(f"sound{output.suffix}")
+            result.sound.CopyFrom(await ctx.artifacts.put_file(key, sound, f"audio/{output.container}"))
+            result.duration_seconds = plan.duration
+            result.integrated_lufs, result.true_peak_dbtp = level.integrated, level.true_peak
         else:
-            rendered = await renderer.render(plan, [files[slot] for slot in parts] or None)
+            sound_file = files["sound"] if given else None
+            rendered = await renderer.render(plan, [files[slot] for slot in parts] or None, sound_file)
             ctx.raise_if_cancelled()
             await ctx.progress(0.97, "uploading", force=True)
             result = await _upload(ctx, rendered, output.suffix, output.content_type)
             result.duration_seconds = plan.duration
-            result.integrated_lufs = rendered.loudness.integrated
-            result.true_peak_dbtp = rendered.loudness.true_peak
+            result.integrated_lufs, result.true_peak_dbtp = rendered.loudness.integrated, rendered.loudness.true_peak
             result.cue_count = len(plan.subtitles)
     result.width, result.height, result.fps = output.width, output.height, output.fps
     await ctx.progress(1.0, "done", force=True)
