@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from studio.composer.plan import Needs, input_slots
 from studio.composer.service import compose
 from studio.core.artifacts.local import LocalArtifactStore
-from studio.core.errors import InvalidInput
+from studio.core.errors import InvalidInput, NotFound
 from studio.core.operations import OperationContext
 from studio.v1 import composer_pb2 as pb
 from studio.v1.common_pb2 import ArtifactRef
@@ -175,3 +176,30 @@ async def test_a_sound_track_that_does_not_fit_the_film_is_refused(
     ]
     for sound, message in cases:
         await _rejected(artifacts, pb.ComposeRequest(timeline=t, sound=sound), _scratch, message)
+
+
+async def test_each_request_reads_only_the_inputs_it_needs(
+    media: Media, artifacts: LocalArtifactStore, upload: Upload
+) -> None:
+    t = await _timeline(media, upload)
+    t.scenes[1].clip.duration_seconds = 2.0  # a clip's length given: its file is needed only for its pictures
+    t.scenes[0].narration.words.add(word="Hello", start_seconds=0.0, end_seconds=0.4)
+    everything = set(input_slots(t))
+    assert everything == {f"visual{i}" for i in range(4)} | {"narration0", "music"}
+    assert set(input_slots(t, Needs(pictures=True, sound=False))) == {f"visual{i}" for i in range(4)}
+    # Scene 4's clip has no length given: it is read for that.
+    assert set(input_slots(t, Needs(pictures=False, sound=True))) == {"visual3", "narration0", "music"}
+    assert set(input_slots(t, Needs(pictures=False, sound=False))) == {"visual3"}
+    t.scenes[1].clip.use_audio = True  # a clip's file is also read for its sound
+    assert set(input_slots(t, Needs(pictures=False, sound=True))) == {"visual1", "visual3", "narration0", "music"}
+
+    # A film from parts never opens the scenes' files: one that is gone by then does not matter.
+    t.scenes[1].clip.use_audio = False
+    whole = await _compose(artifacts, pb.ComposeRequest(timeline=t))
+    parts = await _parts(artifacts, t, [0.0, whole.duration_seconds])
+    sound = await _compose(artifacts, pb.ComposeRequest(timeline=t, sound_only=True))
+    t.scenes[2].still.image.key = "inputs/gone.png"
+    film = await _compose(artifacts, pb.ComposeRequest(timeline=t, pictures=parts, sound=sound.sound))
+    assert film.duration_seconds == whole.duration_seconds and film.cue_count == whole.cue_count
+    with pytest.raises(NotFound, match=r"scene 3 \('pan'\) still.image: artifact 'inputs/gone.png' not found"):
+        await _compose(artifacts, pb.ComposeRequest(timeline=t, pictures_only=pb.PictureRange(end_seconds=1)))

@@ -25,21 +25,6 @@ CODECS = {"mp4": "h264", "webm": "vp9"}
 SOUND_SLACK = 0.05
 
 
-def needed_timeline(request: pb.ComposeRequest) -> pb.Timeline:
-    """The timeline with only the inputs the request reads: a pictures part needs no music (nor narration,
-    unless its subtitles are burned in); a film whose sound is made already needs no music."""
-    timeline = request.timeline
-    if not request.HasField("pictures_only") and not request.HasField("sound"):
-        return timeline
-    needed = pb.Timeline()
-    needed.CopyFrom(timeline)
-    needed.ClearField("music")
-    if request.HasField("pictures_only") and not timeline.output.burn_subtitles:
-        for scene in needed.scenes:
-            scene.ClearField("narration")
-    return needed
-
-
 def check_request(request: pb.ComposeRequest) -> None:
     """A request asks for one thing: a pictures part, the sound, or the film (from parts or not)."""
     film_from_parts = bool(request.pictures) or request.HasField("sound")

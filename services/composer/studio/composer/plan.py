@@ -51,8 +51,21 @@ class Inputs:
     infos: dict[str, MediaInfo]
 
 
-def input_slots(timeline: pb.Timeline) -> dict[str, tuple[str, ArtifactRef]]:
-    """Every artifact the timeline reads: slot -> (label for errors, ref). Checks refs are present."""
+@dataclass(frozen=True)
+class Needs:
+    """What a request makes: the pictures, the sound, or both (a film made from parts made before needs
+    neither). Only the inputs it reads are fetched and probed."""
+
+    pictures: bool = True
+    sound: bool = True
+
+
+def input_slots(timeline: pb.Timeline, needs: Needs = Needs()) -> dict[str, tuple[str, ArtifactRef]]:
+    """The artifacts the timeline reads for `needs`: slot -> (label for errors, ref). Checks every ref is present.
+
+    A visual is read for its pictures, or for a clip's own length or sound; a narration for the sound,
+    or when its text is spread over its length (no word timings); the music for the sound.
+    """
     slots: dict[str, tuple[str, ArtifactRef]] = {}
     for i, scene in enumerate(timeline.scenes):
         label = scene_label(i, scene)
@@ -63,22 +76,27 @@ def input_slots(timeline: pb.Timeline) -> dict[str, tuple[str, ArtifactRef]]:
         field_name = "still.image" if kind == "still" else "clip.video"
         if not ref.key:
             raise InvalidInput(f"{label}: {field_name} is required (an artifact reference)")
-        slots[f"visual{i}"] = (f"{label} {field_name}", ref)
+        clip_read = kind == "clip" and (not scene.clip.duration_seconds or (needs.sound and scene.clip.use_audio))
+        if needs.pictures or clip_read:
+            slots[f"visual{i}"] = (f"{label} {field_name}", ref)
         if scene.HasField("narration"):
             if not scene.narration.audio.key:
                 raise InvalidInput(f"{label}: narration.audio is required when a narration is given")
-            slots[f"narration{i}"] = (f"{label} narration.audio", scene.narration.audio)
+            if needs.sound or not scene.narration.words:
+                slots[f"narration{i}"] = (f"{label} narration.audio", scene.narration.audio)
     if timeline.HasField("music"):
         if not timeline.music.audio.key:
             raise InvalidInput("music: music.audio is required when music is given")
-        slots["music"] = ("music.audio", timeline.music.audio)
+        if needs.sound:
+            slots["music"] = ("music.audio", timeline.music.audio)
     return slots
 
 
 @dataclass(frozen=True)
 class Visual:
     path: Path
-    info: MediaInfo
+    #: None when the request does not read the file (see input_slots).
+    info: MediaInfo | None
     still: bool
     motion: Motion
     cover: bool
@@ -126,11 +144,26 @@ class Plan:
         return self.span.rendered_duration
 
 
-def _visual(index: int, scene: pb.Scene, path: Path, info: MediaInfo, max_pixels: int) -> tuple[Visual, float]:
+def _unread_visual(label: str, scene: pb.Scene, cover: bool) -> tuple[Visual, float]:
+    """A scene whose file this request does not read: its length is all that counts (given in the request)."""
+    if scene.HasField("still"):
+        duration = _finite(scene.still.duration_seconds, f"{label} still.duration_seconds", positive=True)
+        return Visual(
+            Path(), None, True, parse_motion(scene.still.motion, f"{label} still.motion"), cover, 0.0
+        ), duration
+    duration = _finite(scene.clip.duration_seconds, f"{label} clip.duration_seconds", positive=True)
+    return Visual(Path(), None, False, Motion(), cover, duration), duration
+
+
+def _visual(
+    index: int, scene: pb.Scene, path: Path | None, info: MediaInfo | None, max_pixels: int
+) -> tuple[Visual, float]:
     label = scene_label(index, scene)
     cover = scene.fit == pb.FIT_MODE_COVER
     if scene.fit not in (pb.FIT_MODE_UNSPECIFIED, pb.FIT_MODE_CONTAIN, pb.FIT_MODE_COVER):
         raise InvalidInput(f"{label}: fit {scene.fit}: accepted contain or cover")
+    if path is None or info is None:
+        return _unread_visual(label, scene, cover)
     if not info.has_video or info.width <= 0 or info.height <= 0:
         what = "image" if scene.HasField("still") else "video"
         raise InvalidInput(f"{label}: the file has no {what} stream; a {what} file is needed here")
@@ -226,12 +259,20 @@ def _music(timeline: pb.Timeline, inputs: Inputs) -> Music | None:
 
 
 def build_plan(
-    timeline: pb.Timeline, inputs: Inputs, output: OutputPlan, *, max_pixels: int, max_seconds: float
+    timeline: pb.Timeline,
+    inputs: Inputs,
+    output: OutputPlan,
+    *,
+    max_pixels: int,
+    max_seconds: float,
+    needs: Needs = Needs(),
 ) -> Plan:
-    """Resolve a timeline whose inputs are fetched and probed; InvalidInput names what is wrong."""
+    """Resolve a timeline whose inputs (input_slots for `needs`) are fetched and probed; InvalidInput names
+    what is wrong. Without `needs.sound` the plan has no voices and no music."""
     visuals, durations = [], []
     for i, scene in enumerate(timeline.scenes):
-        visual, duration = _visual(i, scene, inputs.files[f"visual{i}"], inputs.infos[f"visual{i}"], max_pixels)
+        slot = f"visual{i}"
+        visual, duration = _visual(i, scene, inputs.files.get(slot), inputs.infos.get(slot), max_pixels)
         visuals.append(visual)
         durations.append(duration)
     overlaps, kinds, last = _overlaps(timeline)
@@ -252,7 +293,7 @@ def build_plan(
     for i, scene in enumerate(timeline.scenes):
         label = scene_label(i, scene)
         place = span.scenes[i]
-        if not visuals[i].still and scene.clip.use_audio:
+        if needs.sound and not visuals[i].still and scene.clip.use_audio:
             voices.append(
                 PlacedAudio(
                     visuals[i].path,
@@ -265,8 +306,8 @@ def build_plan(
         captions += _captions(label, scene, place.start, place.duration)
         if not scene.HasField("narration"):
             continue
-        info = inputs.infos[f"narration{i}"]
-        if not info.has_audio or info.audio_duration <= 0:
+        info = inputs.infos.get(f"narration{i}")
+        if info is not None and (not info.has_audio or info.audio_duration <= 0):
             raise InvalidInput(f"{label} narration.audio: the file has no audio stream with a duration")
         offset = _finite(scene.narration.offset_seconds, f"{label} narration.offset_seconds")
         at = place.start + offset
@@ -274,9 +315,11 @@ def build_plan(
             raise InvalidInput(
                 f"{label}: narration starts at {at:.2f} s, after the film ends ({film_end:.2f} s); reduce its offset"
             )
-        length = min(info.audio_duration, film_end - at)
-        voices.append(PlacedAudio(inputs.files[f"narration{i}"], at, length))
-        cues += group_words(_words(label, scene.narration, info.audio_duration, at))
+        # Unread (the sound is made already, words are given): its words are checked against no length.
+        audio_length = info.audio_duration if info is not None else math.inf
+        if needs.sound:
+            voices.append(PlacedAudio(inputs.files[f"narration{i}"], at, min(audio_length, film_end - at)))
+        cues += group_words(_words(label, scene.narration, audio_length, at))
     subtitles = clip_cues(sorted(cues, key=lambda c: c.start), film_end)
     return Plan(
         output=output,
@@ -285,7 +328,7 @@ def build_plan(
         transitions=tuple(kinds),
         end_fade_frames=end_fade,
         voices=tuple(voices),
-        music=_music(timeline, inputs),
+        music=_music(timeline, inputs) if needs.sound else None,
         subtitles=tuple(subtitles),
         captions=tuple(clip_cues(captions, film_end)),
     )

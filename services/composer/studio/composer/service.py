@@ -8,8 +8,8 @@ import tempfile
 from pathlib import Path
 
 from studio.composer.output import plan_output
-from studio.composer.parts import check_parts, check_request, check_sound, needed_timeline, part_frames, part_slots
-from studio.composer.plan import Inputs, build_plan, input_slots
+from studio.composer.parts import check_parts, check_request, check_sound, part_frames, part_slots
+from studio.composer.plan import Inputs, Needs, build_plan, input_slots
 from studio.composer.probe import MediaInfo, probe
 from studio.composer.render import Rendered, Renderer
 from studio.composer.settings import ComposerSettings
@@ -78,11 +78,15 @@ async def compose(request: pb.ComposeRequest, ctx: OperationContext) -> pb.Compo
     settings = load_settings(ComposerSettings)
     check_request(request)
     stretch = request.pictures_only if request.HasField("pictures_only") else None
-    timeline = needed_timeline(request)
+    timeline = request.timeline
+    needs = Needs(
+        pictures=not request.pictures and not request.sound_only,
+        sound=stretch is None and not request.HasField("sound"),
+    )
     if not 1 <= len(timeline.scenes) <= settings.max_scenes:
         raise InvalidInput(f"timeline has {len(timeline.scenes)} scenes; accepted 1 to {settings.max_scenes}")
     output = plan_output(timeline.output)
-    slots = input_slots(timeline)
+    slots = input_slots(timeline, needs)
     parts = part_slots(list(request.pictures))
     given = {"sound": ("sound", request.sound)} if request.HasField("sound") else {}
     if given and not request.sound.key:
@@ -100,6 +104,7 @@ async def compose(request: pb.ComposeRequest, ctx: OperationContext) -> pb.Compo
             output,
             max_pixels=settings.max_image_pixels,
             max_seconds=settings.max_duration_seconds,
+            needs=needs,
         )
         if parts:
             check_parts(plan, [infos[slot] for slot in parts])

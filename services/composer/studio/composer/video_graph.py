@@ -95,6 +95,7 @@ def scene_chain(index: int, visual: Visual, frames: int, out: OutputPlan) -> str
                 steps.append(_window(motion, frames, out))
     else:
         info = visual.info
+        assert info is not None, "pictures are rendered only from probed visuals"
         steps += [f"trim=end={visual.source_seconds:.6f}", "setpts=PTS-STARTPTS"]
         resample = f"fps={rate(out.fps)}"
         # Scale at whichever rate is lower: a 24 fps clip is scaled before fps repeats frames, a 60 fps one after
