@@ -47,9 +47,11 @@ ENV
     sleep 0.2
   done
   "$BIN/studio" migrate
-  for svc in audio image video composer; do
+  for svc in audio image video; do
     start "$svc" "$BIN/studio" serve "$svc"
   done
+  # A production's picture parts encode on one thread each: two at once keep two cores busy.
+  STUDIO_WORKER_CONCURRENCY=${STUDIO_COMPOSER_JOBS:-2} start composer "$BIN/studio" serve composer
   start gateway "$BIN/studio" serve gateway --port "${STUDIO_GATEWAY_PORT:-8080}"
   if ! "$BIN/studio" health --wait 180 127.0.0.1:50051 127.0.0.1:50052 127.0.0.1:50053 127.0.0.1:50054; then
     echo "a model server did not become ready; see $RUN/*.log" >&2

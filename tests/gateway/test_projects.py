@@ -68,7 +68,9 @@ async def test_produce_then_rerun_without_redoing(client: httpx.AsyncClient, db:
     assert services == {"audio", "image", "video", "composer"}
     assert all(step["job_id"] for step in detail["steps"])
     assert detail["project"]["result"]["duration_seconds"] > 0
-    (compose,) = [job for job in detail["jobs"] if job["type"] == "composer.compose"]
+    (final,) = [step for step in detail["steps"] if step["name"] == "compose"]  # the film; before it its parts
+    (compose,) = [job for job in detail["jobs"] if job["id"] == final["job_id"]]
+    assert compose["type"] == "composer.compose"
     film = next(asset for asset in compose["assets"] if asset["role"] == "video")
     assert film["project_id"] == project["id"] and film["id"] in {a["id"] for a in detail["assets"]}
     assert_video_with_audio((await client.get(film["links"]["download"])).content)

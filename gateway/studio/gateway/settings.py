@@ -61,7 +61,7 @@ class GatewaySettings(StudioSettings):
     job_priorities: dict[str, int] = Field(default_factory=lambda: {"audio": 3, "image": 2, "video": 1, "composer": 1})
     #: Jobs per service the gateway lets run at once; the rest wait in Postgres, by priority.
     max_concurrent_jobs: dict[str, int] = Field(
-        default_factory=lambda: {"audio": 4, "image": 2, "video": 1, "composer": 1}
+        default_factory=lambda: {"audio": 4, "image": 2, "video": 1, "composer": 2}
     )
     #: Cap across all services (0 = only the per-service caps).
     max_concurrent_jobs_total: int = Field(default=0, ge=0)
