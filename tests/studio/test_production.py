@@ -162,8 +162,8 @@ async def test_parts_tile_the_film_and_are_joined_in_order(animation: str) -> No
     film: Any = steps["compose"].request
     parts: list[Any] = [steps[f"pictures:{i + 1}"].request for i in range(len(film.timeline.scenes))]
     assert list(film.pictures) == [fake_result(steps[f"pictures:{i + 1}"]).video for i in range(4)]
-    assert film.sound == fake_result(steps["sound"]).sound and steps["sound"].request.sound_only
-    assert steps["sound"].request.timeline == film.timeline
+    sound: Any = steps["sound"].request
+    assert film.sound == fake_result(steps["sound"]).sound and sound.sound_only and sound.timeline == film.timeline
     lengths = [p.pictures_only.end_seconds - p.pictures_only.start_seconds for p in parts]
     assert sum(lengths) == pytest.approx(result.duration_seconds)
     for index, part in enumerate(parts):

@@ -77,6 +77,17 @@ class Renderer:
             what=stage,
         )
 
+    async def _output(self, name: str, args: list[str], stage: str, duration: float = 0.0) -> Path:
+        """Run a pass writing work/`name` (`args` end with its muxer options) under a temporary name, renamed
+        when complete."""
+        final = self.work / name
+        part = final.with_name(f"{final.stem}.part{final.suffix}")
+        await self._ffmpeg([*args, part.name], stage, duration)
+        if not part.is_file():
+            raise RenderError(f"ffmpeg {stage} wrote no {name}")
+        part.replace(final)
+        return final
+
     async def mix(self, plan: Plan) -> tuple[Path, loudness.Loudness] | None:
         """Render the mix to mix.wav and measure it; None when the film has no sound at all."""
         if not has_sound(plan):
@@ -116,18 +127,15 @@ class Renderer:
     async def sound(self, plan: Plan) -> tuple[Path, loudness.Loudness]:
         """The film's sound track at the target loudness, encoded, and its loudness as ebur128 measured it."""
         out = plan.output
-        encoded, part = self.work / f"sound{out.suffix}", self.work / f"sound.part{out.suffix}"
-        encode = [*out.audio_args(), "-vn", *out.container_args(final=False), part.name]
+        encode = [*out.audio_args(), "-vn", *out.container_args(final=False)]
+        name = f"sound{out.suffix}"
         mix = await self.mix(plan)
         if mix is None or mix[1].silent:
             silence = f"anullsrc=r=48000:cl=stereo,atrim=end={plan.duration:.6f}"
-            await self._ffmpeg(["-f", "lavfi", "-i", silence, *encode], "silence")
-            part.replace(encoded)
-            return encoded, loudness.SILENT
+            return await self._output(name, ["-f", "lavfi", "-i", silence, *encode], "silence"), loudness.SILENT
         correction, level = await self.normalise(*mix, out.loudness)
-        await self._ffmpeg(["-i", mix[0].name, "-af", correction.filter(), *encode], "encoding sound")
-        part.replace(encoded)
-        return encoded, level
+        args = ["-i", mix[0].name, "-af", correction.filter(), *encode]
+        return await self._output(name, args, "encoding sound"), level
 
     async def picture(self, plan: Plan, frames: tuple[int, int] | None = None) -> Path:
         """The film's pictures (or `frames` of them), from one ffmpeg run and one filter graph, video only."""
@@ -138,7 +146,6 @@ class Renderer:
             inputs += user_input(visual.path)
         overlay = self._overlay(plan)
         script = _write(self.work / "render.filter", ";\n".join(video_graph(plan, overlay, frames)))
-        final, part = self.work / f"picture{out.suffix}", self.work / f"picture.part{out.suffix}"
         args = [*inputs, "-filter_complex_script", script.name, "-map", "[vout]", "-an"]
         threads = self.settings.threads if frames is None else self.settings.part_threads
         if threads:
@@ -147,9 +154,8 @@ class Renderer:
         if first <= poster_frame(plan) < end:
             # A keyframe at the poster frame lets the poster be decoded alone instead of from the previous keyframe.
             args += ["-force_key_frames", f"{(poster_frame(plan) - first) / out.fps:.6f}"]
-        await self._ffmpeg([*args, *out.container_args(final=False), part.name], "rendering", (end - first) / out.fps)
-        part.replace(final)
-        return final
+        args += out.container_args(final=False)
+        return await self._output(f"picture{out.suffix}", args, "rendering", (end - first) / out.fps)
 
     def _overlay(self, plan: Plan) -> str | None:
         """The ASS file of burned-in subtitles and captions (relative to the work dir); None when nothing shows."""
@@ -164,52 +170,38 @@ class Renderer:
         out = plan.output
         listing = "ffconcat version 1.0\n" + "".join(f"file '{p.relative_to(self.work)}'\n" for p in parts)
         script = _write(self.work / "pictures.ffconcat", listing)
-        final, part = self.work / f"picture{out.suffix}", self.work / f"picture.part{out.suffix}"
         source = ["-protocol_whitelist", "file", "-format_whitelist", f"concat,{SAFE_FORMATS}", "-f", "concat"]
-        args = [*source, "-safe", "1", "-i", script.name, "-map", "0:v", "-c", "copy"]
-        await self._ffmpeg([*args, *out.container_args(final=False), part.name], "joining")
-        part.replace(final)
-        return final
+        args = [*source, "-safe", "1", "-i", script.name, "-map", "0:v", "-c", "copy", *out.container_args(final=False)]
+        return await self._output(f"picture{out.suffix}", args, "joining")
 
     async def mux(self, plan: Plan, picture: Path, sound: Path) -> Path:
         """Pictures and sound into the final file, both copied as encoded."""
         out = plan.output
-        final, part = self.work / f"film{out.suffix}", self.work / f"film.part{out.suffix}"
         # The sound may be a user's file (made before, by a sound_only request).
         args = ["-i", picture.name, *user_input(sound), "-map", "0:v", "-map", "1:a", "-c", "copy"]
-        await self._ffmpeg([*args, *out.container_args(), part.name], "muxing")
-        part.replace(final)
-        return final
+        return await self._output(f"film{out.suffix}", [*args, *out.container_args()], "muxing")
 
     async def poster(self, plan: Plan, video: Path) -> Path:
         """A PNG of the poster frame, decoded from the rendered pictures (a branch of the render graph would
         have to buffer every later frame once the poster is written)."""
         at = poster_frame(plan) / plan.output.fps
-        poster, part = self.work / "poster.png", self.work / "poster.part.png"
-        args = ["-ss", f"{at:.6f}", "-i", video.name, "-frames:v", "1", "-update", "1", "-f", "image2", part.name]
-        await self._ffmpeg(args, "poster")
-        if not part.is_file():
-            raise RenderError(f"ffmpeg wrote no poster frame at {at:.3f} s")
-        part.replace(poster)
-        return poster
+        args = ["-ss", f"{at:.6f}", "-i", video.name, "-frames:v", "1", "-update", "1", "-f", "image2"]
+        return await self._output("poster.png", args, "poster")
 
-    async def measure(self, sound: Path) -> loudness.Loudness:
-        """The loudness of a sound track as delivered."""
-        args = [*user_input(sound), "-af", loudness.MEASURE, "-f", "null", "-"]
-        return loudness.parse_summary(await self._ffmpeg(args, "measuring"))
-
-    async def render(self, plan: Plan, parts: list[Path] | None = None, sound: Path | None = None) -> Rendered:
-        """Pictures and sound side by side (each rendered, or taken from parts made before), then muxed while
-        the poster is decoded: the sound passes are single-threaded and short, the picture pass rarely keeps
-        every core busy."""
+    async def render(self, plan: Plan, parts: list[Path] | None = None, made: Path | None = None) -> Rendered:
+        """Pictures and sound side by side (each rendered, or taken from `parts` and the `made` sound track),
+        then muxed while the poster is decoded: the sound passes are single-threaded and short, the picture
+        pass rarely keeps every core busy."""
         srt = _write(self.work / "film.srt", to_srt(plan.subtitles))
         vtt = _write(self.work / "film.vtt", to_vtt(plan.subtitles))
         pictures = self.picture(plan) if parts is None else self.join(plan, parts)
-        track = self.sound(plan) if sound is None else self._given(sound)
+        track = self.sound(plan) if made is None else self._measured(made)
         picture, (sound, level) = await together(pictures, track)
         await self.report(RENDER_SHARE, "muxing")
         video, poster = await together(self.mux(plan, picture, sound), self.poster(plan, picture))
         return Rendered(video, srt, vtt, poster, level)
 
-    async def _given(self, sound: Path) -> tuple[Path, loudness.Loudness]:
-        return sound, await self.measure(sound)
+    async def _measured(self, sound: Path) -> tuple[Path, loudness.Loudness]:
+        """A sound track made before, with its loudness as delivered."""
+        args = [*user_input(sound), "-af", loudness.MEASURE, "-f", "null", "-"]
+        return sound, loudness.parse_summary(await self._ffmpeg(args, "measuring"))
