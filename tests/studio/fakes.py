@@ -58,7 +58,7 @@ def fake_result(step: Step, draft: bool = True) -> Any:
     if step.rpc == "Compose":
         timeline = request.timeline
         total = sum(s.clip.duration_seconds or s.still.duration_seconds for s in timeline.scenes)
-        total -= sum(s.transition.duration_seconds for s in timeline.scenes)
+        total -= sum(s.transition.duration_seconds for s in timeline.scenes[:-1])  # the last one fades out
         return ComposeResult(video=_ref(step, "film.mp4"), srt=_ref(step, "film.srt"), duration_seconds=total)
     raise AssertionError(f"unexpected rpc {step.rpc}")
 

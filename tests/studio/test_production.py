@@ -14,6 +14,7 @@ from studio.pipeline.production import plan_steps, produce
 from studio.pipeline.screenplay import Screenplay, load_screenplay
 from studio.pipeline.steps import SerialExecutor
 from studio.pipeline.timing import HOLD_SECONDS, LEAD_SECONDS, TAIL_SECONDS, frames_down, frames_up
+from studio.v1.composer_pb2 import TRANSITION_KIND_CROSSFADE
 from tests.studio.fakes import SECONDS_PER_CHAR, FakeExecutor, fake_result
 
 STORY: dict[str, Any] = {
@@ -129,8 +130,12 @@ async def test_timeline_timing_follows_the_narration() -> None:
     assert last.clip.duration_seconds == frames_up(grown, 25) and grown > 2  # grown to fit
     assert compose.timeline.music.audio.key.endswith("music.wav")
     assert compose.timeline.output.width == 1280
-    overlaps = sum(s.transition.duration_seconds for s in scenes)
+    overlaps = sum(s.transition.duration_seconds for s in scenes[:-1])
     assert result.duration_seconds == pytest.approx(sum(s.clip.duration_seconds for s in scenes) - overlaps)
+    # The last scene's transition is how the film ends: the composer fades it out, without shortening it.
+    assert last.transition.kind == TRANSITION_KIND_CROSSFADE and last.transition.duration_seconds == frames_down(
+        0.5, 25
+    )
 
 
 async def test_a_draft_portrait_has_no_face_to_lip_sync_so_it_is_shown_moving() -> None:
@@ -174,7 +179,7 @@ async def test_parts_tile_the_film_and_are_joined_in_order(animation: str) -> No
         assert part.pictures_only.end_seconds == pytest.approx(getattr(own, own.WhichOneof("visual")).duration_seconds)
         before = scenes[index - 1].transition.duration_seconds if index else 0.0
         assert part.pictures_only.start_seconds == pytest.approx(before)
-        if own.transition.duration_seconds > 0:  # the next scene's head is in this part
+        if own.transition.duration_seconds > 0 and index + 1 < len(parts):  # the next scene's head is in this part
             head = part.timeline.scenes[1]
             assert head.narration == scenes[index + 1].narration
             assert getattr(head, head.WhichOneof("visual")) == getattr(scenes[index + 1], head.WhichOneof("visual"))

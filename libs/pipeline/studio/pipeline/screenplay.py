@@ -122,7 +122,10 @@ class Scene(_Model):
         description="A character (key or name) who says the narration on screen as a talking head; "
         "empty = the narrator speaks it as a voice-over.",
     )
-    transition: Transition = Field(default="crossfade", description="Transition into the next scene.")
+    transition: Transition = Field(
+        default="crossfade",
+        description="Transition into the next scene; on the last scene, how the film ends (a fade unless `cut`).",
+    )
     transition_duration: float = Field(default=0.5, ge=0, le=3)
 
     @model_validator(mode="after")

@@ -88,7 +88,7 @@ def build_part(resolved: ResolvedScreenplay, results: Mapping[str, Any], index: 
     own = scene_timing(screenplay, speech, index)
     timeline = Timeline(title=screenplay.title, output=output_spec(screenplay))
     timeline.scenes.append(_scene(resolved, results, index, own))
-    if own.transition > 0:
+    if own.transition > 0 and index + 1 < len(screenplay.scenes):
         # Only the next scene's head is rendered: its own outgoing transition does not matter here.
         timeline.scenes.append(
             _scene(resolved, results, index + 1, scene_timing(screenplay, speech, index + 1, cut=True))

@@ -30,7 +30,7 @@ class SceneTiming:
     length: float
     #: Seconds from the scene's start to its narration.
     narration_offset: float
-    #: Seconds of overlap with the next scene (0 for the last scene or a cut).
+    #: Seconds of overlap with the next scene (0 for a cut); for the last scene, the closing fade.
     transition: float
 
 
@@ -39,7 +39,8 @@ def _transition_in(screenplay: Screenplay, index: int) -> float:
 
 
 def _transition_out(screenplay: Screenplay, index: int) -> float:
-    return transition_seconds(screenplay.scenes[index]) if index < len(screenplay.scenes) - 1 else 0.0
+    """Seconds of the transition after a scene; after the last one, the film's closing fade."""
+    return transition_seconds(screenplay.scenes[index])
 
 
 def frames_up(seconds: float, fps: int) -> float:
@@ -87,7 +88,8 @@ def scene_timing(
     length = scene_length(screenplay, index, narration_seconds.get(index))
     transition = 0.0 if cut else _transition_out(screenplay, index)
     if transition:
-        after = scene_length(screenplay, index + 1, narration_seconds.get(index + 1))
+        last = index == len(screenplay.scenes) - 1
+        after = length if last else scene_length(screenplay, index + 1, narration_seconds.get(index + 1))
         transition = min(transition, length * MAX_TRANSITION_SHARE, after * MAX_TRANSITION_SHARE)
     offset = frames_up(narration_offset(screenplay, index), fps)
     return SceneTiming(length, offset, frames_down(transition, fps))
