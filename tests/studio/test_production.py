@@ -158,11 +158,14 @@ async def test_a_draft_portrait_has_no_face_to_lip_sync_so_it_is_shown_moving() 
     assert talk.rpc == "CreateAvatarVideo" and talk.request.face.width == 40  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("animation", ["", "composer"])
-async def test_parts_tile_the_film_and_are_joined_in_order(animation: str) -> None:
+@pytest.mark.parametrize(("animation", "cut_after_talk"), [("", False), ("composer", False), ("composer", True)])
+async def test_parts_tile_the_film_and_are_joined_in_order(animation: str, cut_after_talk: bool) -> None:
     """Each part is built from its neighbours' narration only, yet agrees with the whole film's timeline."""
     executor = FakeExecutor(delay=0.002, draft=True)
-    result = await produce(story(backends={"animation": animation}), executor)
+    scenes = [dict(s) for s in STORY["scenes"]]
+    if cut_after_talk:  # the part after it then needs nothing of the talking head's scene
+        scenes[1]["transition"] = "cut"
+    result = await produce(story(backends={"animation": animation}, scenes=scenes), executor)
     steps = {s.id.split("@")[0]: s for s in executor.ran}
     film: Any = steps["compose"].request
     parts: list[Any] = [steps[f"pictures:{i + 1}"].request for i in range(len(film.timeline.scenes))]

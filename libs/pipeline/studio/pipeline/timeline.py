@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from studio.pipeline.media import ResolvedScreenplay
-from studio.pipeline.screenplay import COMPOSER_MOTION, Screenplay
+from studio.pipeline.screenplay import COMPOSER_MOTION, Screenplay, transition_seconds
 from studio.pipeline.timing import SceneTiming, scene_timing, scene_timings
 from studio.v1.composer_pb2 import (
     CONTAINER_FORMAT_MP4,
@@ -93,7 +93,8 @@ def build_part(resolved: ResolvedScreenplay, results: Mapping[str, Any], index: 
         timeline.scenes.append(
             _scene(resolved, results, index + 1, scene_timing(screenplay, speech, index + 1, cut=True))
         )
-    start = scene_timing(screenplay, speech, index - 1).transition if index > 0 else 0.0
+    joined_before = index > 0 and transition_seconds(screenplay.scenes[index - 1]) > 0
+    start = scene_timing(screenplay, speech, index - 1).transition if joined_before else 0.0
     return timeline, PictureRange(start_seconds=start, end_seconds=own.length)
 
 
