@@ -51,13 +51,17 @@ def part_frames(wanted: pb.PictureRange, plan: Plan) -> tuple[int, int]:
     return first, last
 
 
-def part_slots(parts: list[ArtifactRef]) -> dict[str, tuple[str, ArtifactRef]]:
-    """Input slots (see plan.input_slots) for the parts of `pictures`."""
+def part_slots(request: pb.ComposeRequest) -> dict[str, tuple[str, ArtifactRef]]:
+    """Input slots (see plan.input_slots) for the parts a request gives: `pictures` and `sound`."""
     slots = {}
-    for k, ref in enumerate(parts):
+    for k, ref in enumerate(request.pictures):
         if not ref.key:
             raise InvalidInput(f"pictures[{k}]: an artifact reference is required")
         slots[f"picture{k}"] = (f"pictures[{k}]", ref)
+    if request.HasField("sound"):
+        if not request.sound.key:
+            raise InvalidInput("sound: an artifact reference is required")
+        slots["sound"] = ("sound", request.sound)
     return slots
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from studio.composer.output import plan_output
 from studio.composer.parts import check_parts, check_request, check_sound, part_frames, part_slots
-from studio.composer.plan import Inputs, Needs, build_plan, input_slots
+from studio.composer.plan import Inputs, Needs, Plan, build_plan, input_slots
 from studio.composer.probe import MediaInfo, probe
 from studio.composer.render import Rendered, Renderer
 from studio.composer.settings import ComposerSettings
@@ -69,6 +69,26 @@ async def _upload(ctx: OperationContext, rendered: Rendered, suffix: str, conten
     return pb.ComposeResult(video=video, srt=srt, vtt=vtt, poster=poster)
 
 
+async def _part(ctx: OperationContext, renderer: Renderer, plan: Plan, frames: tuple[int, int]) -> pb.ComposeResult:
+    """A `pictures_only` request: that stretch of the pictures, video only."""
+    out = plan.output
+    picture = await renderer.picture(plan, frames)
+    ctx.raise_if_cancelled()
+    video = await ctx.artifacts.put_file(ctx.output_key(f"pictures{out.suffix}"), picture, out.content_type)
+    return pb.ComposeResult(video=video, duration_seconds=(frames[1] - frames[0]) / out.fps)
+
+
+async def _sound(ctx: OperationContext, renderer: Renderer, plan: Plan) -> pb.ComposeResult:
+    """A `sound_only` request: the film's sound track, encoded."""
+    out = plan.output
+    track, level = await renderer.sound(plan)
+    ctx.raise_if_cancelled()
+    sound = await ctx.artifacts.put_file(ctx.output_key(f"sound{out.suffix}"), track, f"audio/{out.container}")
+    return pb.ComposeResult(
+        sound=sound, duration_seconds=plan.duration, integrated_lufs=level.integrated, true_peak_dbtp=level.true_peak
+    )
+
+
 async def compose(request: pb.ComposeRequest, ctx: OperationContext) -> pb.ComposeResult:
     """Check and probe everything first, then render in a scratch directory removed on success and failure.
 
@@ -87,17 +107,14 @@ async def compose(request: pb.ComposeRequest, ctx: OperationContext) -> pb.Compo
         raise InvalidInput(f"timeline has {len(timeline.scenes)} scenes; accepted 1 to {settings.max_scenes}")
     output = plan_output(timeline.output)
     slots = input_slots(timeline, needs)
-    parts = part_slots(list(request.pictures))
-    given = {"sound": ("sound", request.sound)} if request.HasField("sound") else {}
-    if given and not request.sound.key:
-        raise InvalidInput("sound: an artifact reference is required")
+    parts = part_slots(request)
     if settings.work_dir is not None:
         settings.work_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="studio-compose-", dir=settings.work_dir) as scratch:
         work = Path(scratch)
         await ctx.progress(0.0, "probing", force=True)
-        files = await _fetch(ctx.artifacts, slots | parts | given, work)
-        infos = await _probe_all(settings, slots | parts | given, files)
+        files = await _fetch(ctx.artifacts, slots | parts, work)
+        infos = await _probe_all(settings, slots | parts, files)
         plan = build_plan(
             timeline,
             Inputs(files, infos),
@@ -106,9 +123,10 @@ async def compose(request: pb.ComposeRequest, ctx: OperationContext) -> pb.Compo
             max_seconds=settings.max_duration_seconds,
             needs=needs,
         )
-        if parts:
-            check_parts(plan, [infos[slot] for slot in parts])
-        if given:
+        pictures = [files[f"picture{k}"] for k in range(len(request.pictures))]
+        if pictures:
+            check_parts(plan, [infos[f"picture{k}"] for k in range(len(pictures))])
+        if "sound" in parts:
             check_sound(plan, infos["sound"])
         ctx.raise_if_cancelled()
 
@@ -116,24 +134,12 @@ async def compose(request: pb.ComposeRequest, ctx: OperationContext) -> pb.Compo
             await ctx.progress(fraction, stage)
 
         renderer = Renderer(settings, work, report, ctx.is_cancelled)
-        result = pb.ComposeResult()
         if stretch is not None:
-            first, end = part_frames(stretch, plan)
-            picture = await renderer.picture(plan, (first, end))
-            ctx.raise_if_cancelled()
-            key = ctx.output_key(f"pictures{output.suffix}")
-            result.video.CopyFrom(await ctx.artifacts.put_file(key, picture, output.content_type))
-            result.duration_seconds = (end - first) / output.fps
+            result = await _part(ctx, renderer, plan, part_frames(stretch, plan))
         elif request.sound_only:
-            sound, level = await renderer.sound(plan)
-            ctx.raise_if_cancelled()
-            key = ctx.output_key(f"sound{output.suffix}")
-            result.sound.CopyFrom(await ctx.artifacts.put_file(key, sound, f"audio/{output.container}"))
-            result.duration_seconds = plan.duration
-            result.integrated_lufs, result.true_peak_dbtp = level.integrated, level.true_peak
+            result = await _sound(ctx, renderer, plan)
         else:
-            sound_file = files["sound"] if given else None
-            rendered = await renderer.render(plan, [files[slot] for slot in parts] or None, sound_file)
+            rendered = await renderer.render(plan, pictures or None, files.get("sound"))
             ctx.raise_if_cancelled()
             await ctx.progress(0.97, "uploading", force=True)
             result = await _upload(ctx, rendered, output.suffix, output.content_type)
