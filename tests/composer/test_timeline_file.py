@@ -93,3 +93,31 @@ def test_not_yaml(tmp_path: Path) -> None:
         read_timeline(path)
     with pytest.raises(InvalidInput, match="no such timeline file"):
         read_timeline(tmp_path / "absent.yaml")
+
+
+async def test_yaml_aliases_repeat_scenes(tmp_path: Path) -> None:
+    (tmp_path / "a.png").write_bytes(b"png")
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "scenes:\n"
+        "  - &still {still: {image: a.png, duration_seconds: 2}, transition: {kind: crossfade, duration_seconds: 1}}\n"
+        "  - *still\n"
+        "  - *still\n"
+    )
+    recorder = Recorder()
+    timeline = await load_timeline(path, recorder)
+    assert [s.still.image.key for s in timeline.scenes] == ["inputs/a.png"] * 3
+    assert recorder.paths == [tmp_path / "a.png"]  # uploaded once
+
+
+def test_yaml_alias_bombs_and_self_reference_are_refused(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]  # 10^9 values
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join([*lines, "scenes: *a8"]))
+    with pytest.raises(InvalidInput, match="expands to over 1000000 values"):
+        read_timeline(bomb)
+    loop = tmp_path / "loop.yaml"
+    loop.write_text("scenes: &s [*s]\n")
+    with pytest.raises(InvalidInput, match="refers to itself|not valid YAML"):
+        read_timeline(loop)

@@ -112,9 +112,11 @@ async def probe(ffprobe: str, path: Path, label: str) -> MediaInfo:
     try:
         stdout, stderr = await asyncio.wait_for(process.communicate(), PROBE_TIMEOUT)
     except TimeoutError:
-        process.kill()
-        await process.wait()
         raise InvalidInput(f"{label}: probing the file took over {PROBE_TIMEOUT:.0f} s; is it a media file?") from None
+    finally:
+        if process.returncode is None:  # timed out, or cancelled (another input failed first)
+            process.kill()
+            await process.wait()
     detail = stderr.decode(errors="replace").strip().splitlines()
     reason = detail[-1] if detail else "not a media file ffmpeg can read"
     # ffprobe prefixes its message with our scratch path, which means nothing to the caller.

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from studio.composer.ffmpeg import together
 from studio.composer.output import plan_output
 from studio.composer.parts import check_parts, check_request, check_sound, part_frames, part_slots
 from studio.composer.plan import Inputs, Needs, Plan, build_plan, input_slots
@@ -58,7 +59,8 @@ async def _probe_all(
         async with gate:
             return slot, await probe(settings.ffprobe, files[slot], slots[slot][0])
 
-    return dict(await asyncio.gather(*(one(slot) for slot in slots)))
+    # The first bad input stops the other probes (a process left behind would outlive the request).
+    return dict(await together(*(one(slot) for slot in slots)))
 
 
 async def _upload(ctx: OperationContext, rendered: Rendered, suffix: str, content_type: str) -> pb.ComposeResult:

@@ -23,6 +23,8 @@ from studio.v1.common_pb2 import ArtifactRef
 
 Upload = Callable[[Path], Awaitable[ArtifactRef]]
 MAX_FILE_BYTES = 5 * 1024 * 1024
+#: Values a timeline may hold once YAML aliases are expanded (a few aliases can otherwise stand for billions).
+MAX_VALUES = 1_000_000
 _ENUMS: dict[str, tuple[str, dict[str, str]]] = {
     "kind": ("TRANSITION_KIND_", {"fade_black": "FADE_BLACK"}),
     "format": ("CONTAINER_FORMAT_", {}),
@@ -43,15 +45,32 @@ def _where(path: Any) -> str:
     return "".join(parts).lstrip(".") or "(top level)"
 
 
+def _unshared(value: Any, budget: list[int], path: Path) -> Any:
+    """A copy in which no two places share an object: YAML aliases (`*scene`) repeat a value by reference,
+    and the loader fills in each place on its own. Refuses data that expands past MAX_VALUES."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise InvalidInput(f"{path}: the timeline expands to over {MAX_VALUES} values (through YAML aliases)")
+    if isinstance(value, dict):
+        return {key: _unshared(item, budget, path) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unshared(item, budget, path) for item in value]
+    return value
+
+
 def _read(path: Path) -> Any:
     if not path.is_file():
         raise InvalidInput(f"{path}: no such timeline file")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise InvalidInput(f"{path}: timeline files are limited to {MAX_FILE_BYTES // (1024 * 1024)} MiB")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as error:
         raise InvalidInput(f"{path}: not valid YAML/JSON ({str(error).splitlines()[0]})") from None
+    try:
+        return _unshared(data, [MAX_VALUES], path)
+    except RecursionError:
+        raise InvalidInput(f"{path}: the timeline is nested too deeply (or refers to itself)") from None
 
 
 def read_timeline(path: Path) -> dict[str, Any]:
