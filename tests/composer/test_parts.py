@@ -190,6 +190,10 @@ async def test_each_request_reads_only_the_inputs_it_needs(
     # Scene 4's clip has no length given: it is read for that.
     assert set(input_slots(t, Needs(pictures=False, sound=True))) == {"visual3", "narration0", "music"}
     assert set(input_slots(t, Needs(pictures=False, sound=False))) == {"visual3"}
+    del t.scenes[0].narration.words[:]  # text without timings is spread over the narration's length...
+    assert set(input_slots(t, Needs(pictures=False, sound=False))) == {"visual3", "narration0"}
+    assert set(input_slots(t, Needs(pictures=False, sound=False, subtitles=False))) == {"visual3"}  # ...if shown
+    t.scenes[0].narration.words.add(word="Hello", start_seconds=0.0, end_seconds=0.4)
     t.scenes[1].clip.use_audio = True  # a clip's file is also read for its sound
     assert set(input_slots(t, Needs(pictures=False, sound=True))) == {"visual1", "visual3", "narration0", "music"}
 
@@ -203,3 +207,10 @@ async def test_each_request_reads_only_the_inputs_it_needs(
     assert film.duration_seconds == whole.duration_seconds and film.cue_count == whole.cue_count
     with pytest.raises(NotFound, match=r"scene 3 \('pan'\) still.image: artifact 'inputs/gone.png' not found"):
         await _compose(artifacts, pb.ComposeRequest(timeline=t, pictures_only=pb.PictureRange(end_seconds=1)))
+    # Pictures without burned subtitles never open the narration, even one whose text needs its length.
+    t.scenes[2].still.image.CopyFrom(await upload(media.tall_still))
+    t.scenes[0].narration.audio.key = "inputs/gone.wav"
+    del t.scenes[0].narration.words[:]
+    t.output.burn_subtitles = False
+    part = await _compose(artifacts, pb.ComposeRequest(timeline=t, pictures_only=pb.PictureRange(end_seconds=1)))
+    assert part.duration_seconds == 1.0

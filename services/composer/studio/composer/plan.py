@@ -54,17 +54,19 @@ class Inputs:
 @dataclass(frozen=True)
 class Needs:
     """What a request makes: the pictures, the sound, or both (a film made from parts made before needs
-    neither). Only the inputs it reads are fetched and probed."""
+    neither), and whether it shows subtitles (sidecars, or burned into pictures). Only the inputs it
+    reads are fetched and probed."""
 
     pictures: bool = True
     sound: bool = True
+    subtitles: bool = True
 
 
 def input_slots(timeline: pb.Timeline, needs: Needs = Needs()) -> dict[str, tuple[str, ArtifactRef]]:
     """The artifacts the timeline reads for `needs`: slot -> (label for errors, ref). Checks every ref is present.
 
     A visual is read for its pictures, or for a clip's own length or sound; a narration for the sound,
-    or when its text is spread over its length (no word timings); the music for the sound.
+    or for subtitles whose text is spread over its length (no word timings); the music for the sound.
     """
     slots: dict[str, tuple[str, ArtifactRef]] = {}
     for i, scene in enumerate(timeline.scenes):
@@ -82,7 +84,7 @@ def input_slots(timeline: pb.Timeline, needs: Needs = Needs()) -> dict[str, tupl
         if scene.HasField("narration"):
             if not scene.narration.audio.key:
                 raise InvalidInput(f"{label}: narration.audio is required when a narration is given")
-            if needs.sound or not scene.narration.words:
+            if needs.sound or (needs.subtitles and not scene.narration.words):
                 slots[f"narration{i}"] = (f"{label} narration.audio", scene.narration.audio)
     if timeline.HasField("music"):
         if not timeline.music.audio.key:
@@ -319,7 +321,8 @@ def build_plan(
         audio_length = info.audio_duration if info is not None else math.inf
         if needs.sound:
             voices.append(PlacedAudio(inputs.files[f"narration{i}"], at, min(audio_length, film_end - at)))
-        cues += group_words(_words(label, scene.narration, audio_length, at))
+        if needs.subtitles:
+            cues += group_words(_words(label, scene.narration, audio_length, at))
     subtitles = clip_cues(sorted(cues, key=lambda c: c.start), film_end)
     return Plan(
         output=output,

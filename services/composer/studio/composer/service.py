@@ -104,6 +104,7 @@ async def compose(request: pb.ComposeRequest, ctx: OperationContext) -> pb.Compo
     needs = Needs(
         pictures=not request.pictures and not request.sound_only,
         sound=stretch is None and not request.HasField("sound"),
+        subtitles=stretch is None or timeline.output.burn_subtitles,
     )
     if not 1 <= len(timeline.scenes) <= settings.max_scenes:
         raise InvalidInput(f"timeline has {len(timeline.scenes)} scenes; accepted 1 to {settings.max_scenes}")
