@@ -19,7 +19,7 @@ from typing import Any
 from google.protobuf.message import Message
 
 from studio.pipeline.media import ResolvedScreenplay
-from studio.pipeline.screenplay import COMPOSER_MOTION, Character, Screenplay, Voice, transition_seconds
+from studio.pipeline.screenplay import COMPOSER_MOTION, Character, Scene, Screenplay, Voice, transition_seconds
 from studio.pipeline.timeline import build_part, build_timeline
 from studio.pipeline.timing import scene_length
 from studio.v1.audio_pb2 import (
@@ -308,10 +308,10 @@ class Planner:
             timeline, stretch = build_part(resolved, {name: results[name] for name in depends}, index)
             return ComposeRequest(timeline=timeline, pictures_only=stretch)
 
-        scenes = [[s.transition, s.transition_duration, s.narration, s.motion, s.duration] for s in sp.scenes]
         given = (sp.scenes[i].image for i in near)
         images = [_ref_json(resolved.artifact(image)) for image in given if image is not None]
-        inputs = [sp.output.model_dump(mode="json"), scenes[near[0] : near[-1] + 1], images, sp.backends.animation]
+        scenes = [_scene_inputs(sp.scenes[i]) for i in near]
+        inputs = [sp.output.model_dump(mode="json"), scenes, images, sp.backends.animation]
         name, label = f"pictures:{index + 1}", f"Scene {index + 1}: pictures"
         return self.add(name, "composer", "Compose", label, inputs, depends, build)
 
@@ -326,7 +326,7 @@ class Planner:
 
     def _film_inputs(self) -> list[Any]:
         sp, resolved = self.sp, self.resolved
-        scenes = [[s.transition, s.transition_duration, s.narration, s.motion, s.duration] for s in sp.scenes]
+        scenes = [_scene_inputs(s) for s in sp.scenes]
         images = [_ref_json(resolved.artifact(s.image)) for s in sp.scenes if s.image is not None]
         inputs = [sp.title, sp.output.model_dump(mode="json"), sp.music.volume_db if sp.music else None, scenes, images]
         return [*inputs, sp.backends.animation]
@@ -342,6 +342,11 @@ class Planner:
         return self.add(
             "compose", "composer", "Compose", "Final video", self._film_inputs(), (*depends, *parts, sound), build
         )
+
+
+def _scene_inputs(scene: Scene) -> list[Any]:
+    """What of a scene the composer's steps depend on, for their ids."""
+    return [scene.transition, scene.transition_duration, scene.narration, scene.motion, scene.duration]
 
 
 def _default_portrait(character: Character) -> str:

@@ -19,8 +19,9 @@ from studio.core.errors import InvalidInput
 from studio.v1 import composer_pb2 as pb
 from studio.v1.common_pb2 import ArtifactRef
 
-#: The video codec each container's parts must have (the output's own).
-CODECS = {"mp4": "h264", "webm": "vp9"}
+#: The video and sound codecs of each container's parts (the output's own).
+VIDEO_CODECS = {"mp4": "h264", "webm": "vp9"}
+SOUND_CODECS = {"mp4": "aac", "webm": "opus"}
 #: How far a sound track's length may be from the film's: encoders pad to whole frames (AAC: 1024 samples).
 SOUND_SLACK = 0.05
 
@@ -67,7 +68,7 @@ def part_slots(request: pb.ComposeRequest) -> dict[str, tuple[str, ArtifactRef]]
 
 def check_sound(plan: Plan, info: MediaInfo) -> None:
     """A sound track made by `sound_only` for this film: the output's codec, and the film's length."""
-    codec = "aac" if plan.output.container == "mp4" else "opus"
+    codec = SOUND_CODECS[plan.output.container]
     if not info.has_audio or info.has_video or info.audio_codec != codec:
         found = info.audio_codec or "no sound"
         video = " with video" if info.has_video else ""
@@ -81,10 +82,10 @@ def check_sound(plan: Plan, info: MediaInfo) -> None:
 def check_parts(plan: Plan, infos: list[MediaInfo]) -> None:
     """Parts must be the output's codec, size and frame rate, and together last exactly the film."""
     out: OutputPlan = plan.output
+    codec = VIDEO_CODECS[out.container]
     frames = 0
     for k, info in enumerate(infos):
         label = f"pictures[{k}]"
-        codec = CODECS[out.container]
         if not info.has_video or info.video_codec != codec or info.pix_fmt != "yuv420p":
             found = f"{info.video_codec or 'no video'} {info.pix_fmt}".strip()
             raise InvalidInput(f"{label}: is {found}; parts must be {codec} yuv420p, as pictures_only renders them")

@@ -45,6 +45,11 @@ def _eased(frame: str, frames: int) -> str:
     return f"(3*pow({frame}/{last},2)-2*pow({frame}/{last},3))"
 
 
+def _position(direction: int, p: str) -> str:
+    """Where along the free room the frame sits (0..1): moving towards `direction` with progress p."""
+    return {-1: f"(1-{p})", 0: "0.5", 1: p}[direction]
+
+
 def _window(motion: Motion, frames: int, out: OutputPlan) -> str:
     """A pan at constant zoom: an output-sized window sliding over a still already scaled to the zoomed size.
 
@@ -52,23 +57,16 @@ def _window(motion: Motion, frames: int, out: OutputPlan) -> str:
     moves in whole output pixels (exact=1 keeps odd offsets), finer than zoompan's steps at the same zoom.
     """
     p = _eased("n", frames)
-    x = {-1: f"(1-{p})", 0: "0.5", 1: p}[motion.pan_x]
-    y = {-1: f"(1-{p})", 0: "0.5", 1: p}[motion.pan_y]
+    x, y = _position(motion.pan_x, p), _position(motion.pan_y, p)
     return f"crop=w={out.width}:h={out.height}:x='(iw-ow)*{x}':y='(ih-oh)*{y}':exact=1"
 
 
 def _zoompan(motion: Motion, frames: int, out: OutputPlan) -> str:
-    """Ken Burns move over `frames` frames with an eased progress p in 0..1."""
+    """Ken Burns zoom (in or out, panning or not) over `frames` frames with an eased progress p in 0..1."""
     p = _eased("on", frames)
     top = motion.max_zoom
-    if motion.zoom > 0:
-        zoom = f"1+{top - 1:.4f}*{p}"
-    elif motion.zoom < 0:
-        zoom = f"{top:.4f}-{top - 1:.4f}*{p}"
-    else:
-        zoom = f"{top:.4f}"
-    x = {-1: f"(1-{p})", 0: "0.5", 1: p}[motion.pan_x]
-    y = {-1: f"(1-{p})", 0: "0.5", 1: p}[motion.pan_y]
+    zoom = f"1+{top - 1:.4f}*{p}" if motion.zoom > 0 else f"{top:.4f}-{top - 1:.4f}*{p}"
+    x, y = _position(motion.pan_x, p), _position(motion.pan_y, p)
     return (
         f"zoompan=z='{zoom}':x='(iw-iw/zoom)*{x}':y='(ih-ih/zoom)*{y}'"
         f":d={frames}:s={out.width}x{out.height}:fps={rate(out.fps)}"
