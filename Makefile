@@ -2,30 +2,43 @@
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PIP := $(PY) -m pip
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 COMPONENTS := libs/core libs/pipeline cli services/audio services/image services/video services/composer gateway
-# Extras installed in the dev environment (heavy real-model extras with conflicting pins stay out).
-EDITABLES := ./libs/core ./libs/pipeline ./cli ./services/audio[music] ./services/image[diffusers] ./services/video[neural] ./services/composer ./gateway
+# uv resolves the locks and installs them. It lives in .tools (ignored by git), at this exact version.
+UV_VERSION := 0.13.9
+UV := .tools/uv/bin/uv
+export UV
+# uv uses the machine's Python 3.11 and never downloads one.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 PYTEST_ARGS ?=
+LOCK_ARGS ?=
 
-.PHONY: install test lint typecheck protolint pytest demo up down clean
+.PHONY: install lock lockcheck test lint typecheck protolint pytest demo up down clean
 
-$(PY):
-	python3 -m venv $(VENV)
+$(UV):
+	python3 -m venv .tools/uv
+	.tools/uv/bin/python -m pip install -q uv==$(UV_VERSION)
 
-$(STAMP): $(PY) constraints.txt requirements-dev.txt package.json scripts/bootstrap-system.sh \
+# Installs exactly uv.lock: uv sync adds what is missing and removes what the lock does not name.
+$(STAMP): $(UV) uv.lock pyproject.toml package.json package-lock.json scripts/bootstrap-system.sh \
           $(addsuffix /pyproject.toml,$(COMPONENTS)) $(wildcard protos/studio/v1/*.proto) libs/core/setup.py
 	bash scripts/bootstrap-system.sh
-	$(PIP) install -q --upgrade pip setuptools wheel
-	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -c constraints.txt -r requirements-dev.txt \
-	  $(foreach c,$(EDITABLES),-e "$(c)") --config-settings editable_mode=compat
-	npm install --silent --no-audit --no-fund
+	@bash scripts/lock.sh check
+	$(UV) sync --frozen --quiet --python 3.11 --reinstall-package studio-core
+	npm ci --silent --no-audit --no-fund
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-resolve every lock from the pyproject.toml files; `make lock LOCK_ARGS=--upgrade` moves
+# every dependency to its newest allowed release (then run the whole suite).
+lock: $(UV)
+	bash scripts/lock.sh lock $(LOCK_ARGS)
+
+lockcheck: $(UV)
+	@bash scripts/lock.sh check
 
 lint: install
 	$(BIN)/ruff check .
@@ -40,7 +53,7 @@ protolint: install
 pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint typecheck protolint pytest
+test: lockcheck lint typecheck protolint pytest
 
 demo: install
 	$(BIN)/studio render examples/luna.yaml -o out/demo.mp4
@@ -52,4 +65,4 @@ down:
 	bash scripts/stack.sh down
 
 clean:
-	rm -rf $(VENV) node_modules .run .studio .mypy_cache .ruff_cache .pytest_cache libs/core/studio/v1
+	rm -rf $(VENV) .tools node_modules .run .studio .mypy_cache .ruff_cache .pytest_cache libs/core/studio/v1

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from google.protobuf.message import Message
 
@@ -62,6 +62,16 @@ class OperationContext:
 Handler = Callable[[RequestT, OperationContext], Coroutine[Any, Any, ResultT]]
 
 
+class StreamedResponseType(Protocol):
+    """The class of a streamed `XResponse`: its `progress` / `result` oneof, set by keyword.
+
+    protobuf's stubs type a generic `type[Message]` constructor without fields; every
+    streamed response in protos/studio/v1 has exactly these two.
+    """
+
+    def __call__(self, *, progress: Progress = ..., result: Message = ...) -> Message: ...
+
+
 def snake_case(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
@@ -96,11 +106,16 @@ class Operation(Generic[RequestT, ResultT]):
         assert result_desc is not None, f"{self.response_type.__name__}.result is not a message"
         return message_factory.GetMessageClass(result_desc)  # type: ignore[arg-type]
 
+    @property
+    def _streamed_response(self) -> StreamedResponseType:
+        assert not self.unary, f"{self.rpc} is unary: its response has no progress/result oneof"
+        return cast(StreamedResponseType, self.response_type)
+
     def progress_response(self, progress: Progress) -> Message:
-        return self.response_type(progress=progress)
+        return self._streamed_response(progress=progress)
 
     def result_response(self, result: Message) -> Message:
-        return self.response_type(result=result)
+        return self._streamed_response(result=result)
 
 
 @dataclass

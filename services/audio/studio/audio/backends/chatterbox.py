@@ -1,7 +1,7 @@
 """The `chatterbox` speech backend: Resemble AI's chatterbox-tts, weights from the models dir.
 
-chatterbox-tts pins its own torch, so it is the `[chatterbox]` extra of the audio image only
-and is imported lazily here. The adapter owns what the model does not: splitting long text
+chatterbox-tts pins its own torch, so only the audio image has it (installed from its own lock,
+services/audio/chatterbox) and it is imported lazily here. The adapter owns what the model does not: splitting long text
 into ~300-character chunks (the service joins them with crossfades), the brief's default
 parameters, a per-voice cache of reference conditioning, and one generation at a time.
 """
@@ -54,7 +54,7 @@ def import_loader(path: Path) -> Loader:
         return ChatterboxTTS.from_local  # type: ignore[no-any-return]
     except ImportError as error:
         raise ConfigError(
-            f"the chatterbox backend needs chatterbox-tts (pip install 'studio-audio[chatterbox]'): {error}"
+            f"the chatterbox backend needs chatterbox-tts (the audio image installs it: services/audio/chatterbox): {error}"
         ) from None
 
 
