@@ -211,8 +211,9 @@ async def test_authentication_errors(stack: Stack, anonymous: httpx.AsyncClient)
         "invalid_api_key",
         "invalid_request_error",
     )
-    missing = await anonymous.post("/v1/images/generations", json={"prompt": "x"})
-    assert_openai_error(missing, 401, None, "invalid_api_key")
+    for path in ("/v1/audio/speech", "/v1/images/generations"):
+        missing = await anonymous.post(path, json={"prompt": "x"})
+        assert "API key" in assert_openai_error(missing, 401, None, "invalid_api_key")["message"]
     assert missing.headers["www-authenticate"].startswith("Bearer")
 
 
