@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-SpeechFormat = Literal["mp3", "opus", "aac", "flac", "wav", "pcm"]
+SpeechFormatName = Literal["mp3", "opus", "aac", "flac", "wav", "pcm"]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
 
@@ -27,7 +27,7 @@ class SpeechRequest(msgspec.Struct, kw_only=True):
     input: Annotated[str, msgspec.Meta(min_length=1, max_length=4096, pattern=r"\S")]
     #: OpenAI's voice names speak with the default voice; a studio voice id or name, or a backend preset, picks it.
     voice: Name | VoiceRef
-    response_format: SpeechFormat = "mp3"
+    response_format: SpeechFormatName = "mp3"
     speed: Annotated[float, msgspec.Meta(ge=0.25, le=4.0)] = 1.0
     #: Accepted and ignored: the studio's voices take no style instructions.
     instructions: Annotated[str, msgspec.Meta(max_length=4096)] | None = None
