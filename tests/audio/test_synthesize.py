@@ -6,9 +6,11 @@ import json
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 import soundfile as sf
 
+from studio.audio import media
 from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.clients import EmbeddedClient
 from studio.core.errors import InvalidInput, ModelNotInstalled, NotFound
@@ -47,6 +49,7 @@ async def test_default_output_is_24k_pcm_wav_with_timings(
         (pb.AUDIO_FORMAT_MP3, 44100, "mp3", 44100),
         (pb.AUDIO_FORMAT_OGG_OPUS, 24000, "opus", 48000),  # Ogg stores 48 kHz for opus (RFC 7845)
         (pb.AUDIO_FORMAT_FLAC, 16000, "flac", 16000),
+        (pb.AUDIO_FORMAT_AAC, 24000, "aac", 24000),
     ],
 )
 async def test_other_formats_and_rates(
@@ -70,7 +73,25 @@ async def test_other_formats_and_rates(
     stream = probe["streams"][0]
     assert stream["codec_name"] == codec
     assert int(stream["sample_rate"]) == stored_rate
-    assert float(probe["format"]["duration"]) == pytest.approx(result.duration_seconds, abs=0.1)
+    # Decoded, not read from the header: an ADTS (AAC) stream has none, ffprobe would only estimate it.
+    assert len(media.decode(path, 8000)) / 8000 == pytest.approx(result.duration_seconds, abs=0.1)
+
+
+async def test_pcm_is_headerless_16_bit_samples(client: EmbeddedClient, artifacts: LocalArtifactStore) -> None:
+    result = await speak(client, text="Raw samples, no header.", format=pb.AUDIO_FORMAT_PCM, sample_rate=24000)
+    assert result.audio.key.endswith("speech.pcm") and result.audio.content_type == "audio/pcm"
+    raw = await artifacts.get_bytes(result.audio)
+    assert result.sample_rate == 24000 and raw[:4] not in (b"RIFF", b"fLaC", b"OggS")
+    assert len(raw) == round(result.duration_seconds * 24000) * 2
+
+
+def test_pcm_bytes_are_the_wav_samples(tmp_path: Path) -> None:
+    """PCM is exactly the 16-bit samples a WAV of the same audio holds, without the header."""
+    samples = np.sin(np.linspace(0, 440 * 2 * np.pi, 24000)).astype(np.float32) * 0.5
+    media.encode(samples, 24000, media.output_format(pb.AUDIO_FORMAT_PCM), tmp_path / "a.pcm")
+    media.encode(samples, 24000, media.output_format(pb.AUDIO_FORMAT_WAV), tmp_path / "a.wav")
+    from_wav, rate = sf.read(tmp_path / "a.wav", dtype="int16")
+    assert rate == 24000 and (tmp_path / "a.pcm").read_bytes() == from_wav.astype("<i2").tobytes()
 
 
 async def test_voice_samples_at_different_pitches_give_different_voices(

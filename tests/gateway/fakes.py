@@ -1,7 +1,8 @@
 """Instant model servers for gateway tests: the real proto operations, trivial real outputs.
 
 Each handler writes a genuine (tiny) WAV, PNG or MP4 into the artifact store, so the
-gateway's asset bookkeeping and downloads are exercised for real. Markers in the
+gateway's asset bookkeeping and downloads are exercised for real; speech comes in the
+requested format, encoded by the audio service's own encoder. Markers in the
 request text steer behaviour: "[slow]" reports progress over about a second,
 "[fail]" raises InvalidInput, "[crash]" raises an unexpected error.
 """
@@ -20,11 +21,14 @@ import wave
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+
+from studio.audio import media
 from studio.core.artifacts.base import ArtifactStore
 from studio.core.errors import InvalidInput
 from studio.core.operations import Operation, OperationContext, ServiceDefinition
 from studio.v1 import audio_pb2, composer_pb2, image_pb2, video_pb2
-from studio.v1.common_pb2 import ModelInfo, PhonemeTiming, WordTiming
+from studio.v1.common_pb2 import ArtifactRef, ModelInfo, PhonemeTiming, WordTiming
 
 
 def wav_bytes(seconds: float = 0.5, rate: int = 16000) -> bytes:
@@ -105,6 +109,19 @@ def _timings(text: str, seconds: float) -> tuple[list[WordTiming], list[PhonemeT
     return word_timings, phonemes
 
 
+async def _speech(
+    ctx: OperationContext, request: audio_pb2.SynthesizeRequest, seconds: float
+) -> tuple[ArtifactRef, int]:
+    """A tone in the requested format, encoded by the audio service's own encoder (so formats are real)."""
+    fmt = media.output_format(request.format)
+    rate = request.sample_rate or 16000
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"speech.{fmt.extension}"
+        tone = 0.25 * np.sin(2 * np.pi * 220 * np.arange(int(seconds * rate)) / rate).astype(np.float32)
+        stored_rate = await asyncio.to_thread(media.encode, tone, rate, fmt, path)
+        return await ctx.artifacts.put_file(ctx.output_key(path.name), path, fmt.content_type), stored_rate
+
+
 def audio_service(artifacts: ArtifactStore) -> ServiceDefinition:
     async def register_voice(
         request: audio_pb2.RegisterVoiceRequest, ctx: OperationContext
@@ -126,10 +143,10 @@ def audio_service(artifacts: ArtifactStore) -> ServiceDefinition:
         if request.voice.HasField("profile"):
             await ctx.artifacts.stat(request.voice.profile.key)
         seconds = 0.5
-        audio = await ctx.artifacts.put_bytes(ctx.output_key("speech.wav"), wav_bytes(seconds), "audio/wav")
+        audio, rate = await _speech(ctx, request, seconds)
         words, phonemes = _timings(request.text, seconds)
         return audio_pb2.SynthesizeResult(
-            audio=audio, duration_seconds=seconds, sample_rate=16000, words=words, phonemes=phonemes, backend="fake"
+            audio=audio, duration_seconds=seconds, sample_rate=rate, words=words, phonemes=phonemes, backend="fake"
         )
 
     async def music(request: audio_pb2.GenerateMusicRequest, ctx: OperationContext) -> audio_pb2.GenerateMusicResult:

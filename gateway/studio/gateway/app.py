@@ -16,6 +16,8 @@ from studio.gateway.domain.image.controllers import ImageController
 from studio.gateway.domain.jobs.controllers import JobController
 from studio.gateway.domain.models.controllers import ModelController
 from studio.gateway.domain.openai.controllers import OpenAIController
+from studio.gateway.domain.openai.errors import PREFIX as OPENAI_PREFIX
+from studio.gateway.domain.openai.errors import render_openai_error
 from studio.gateway.domain.studio.controllers import StudioController
 from studio.gateway.domain.system.controllers import AuthController, SystemController
 from studio.gateway.domain.video.controllers import VideoController
@@ -70,7 +72,7 @@ def create_app(gateway: Gateway | None) -> Litestar:
             BodyPolicyMiddleware(),
             IdempotencyMiddleware(),
         ],
-        exception_handlers=exception_handlers(),
+        exception_handlers=exception_handlers({OPENAI_PREFIX: render_openai_error}),
         openapi_config=openapi_config(VERSION),
         state=State({"gateway": gateway}),
         cors_config=_cors(gateway),

@@ -2,14 +2,18 @@
 
 Studio errors carry their own status and message; Litestar's HTTP exceptions
 (routing, validation, body size) keep theirs; anything else becomes a 500 that
-names the request id and never a stack trace.
+names the request id and never a stack trace. A path prefix may have an error shape of
+its own (the OpenAI-compatible /v1 routes answer as OpenAI does): the app's assembly
+registers an `ErrorRenderer` for it, and only the shape changes, never the status,
+message or headers decided here.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -30,23 +34,66 @@ def problem(
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if instance:
         body["instance"] = instance
-    if instance.startswith("/v1/"):  # OpenAI clients read error.message
-        kind = "invalid_request_error" if status < 500 else "api_error"
-        body["error"] = {"message": detail, "type": kind, "code": status}
     body.update(extra)
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _studio_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    assert isinstance(exc, StudioError)
-    headers: dict[str, str] = {}
-    if isinstance(exc, RateLimited):
-        headers["Retry-After"] = str(exc.retry_after)
-    if isinstance(exc, Unauthorized):
-        headers["WWW-Authenticate"] = 'Bearer realm="studio"'
-    if exc.http_status >= 500:
-        log.warning("%s %s -> %d: %s", request.method, request.url.path, exc.http_status, exc.message)
-    return problem(exc.http_status, exc.message, request.url.path, headers or None)
+class ErrorRenderer(Protocol):
+    """Renders an error already decided (status, message, headers) in a path's own shape."""
+
+    def __call__(self, exc: Exception, status: int, detail: str, headers: dict[str, str] | None) -> Response[Any]: ...
+
+
+class _Errors:
+    """The handlers, with the renderers registered by path prefix."""
+
+    def __init__(self, renderers: Mapping[str, ErrorRenderer]) -> None:
+        self.renderers = dict(renderers)
+
+    def render(
+        self,
+        request: Request[Any, Any, Any],
+        exc: Exception,
+        status: int,
+        detail: str,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> Response[Any]:
+        path = request.url.path
+        for prefix, renderer in self.renderers.items():
+            if path.startswith(prefix):
+                return renderer(exc, status, detail, headers)
+        return problem(status, detail, path, headers, **extra)
+
+    def studio_error(self, request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+        assert isinstance(exc, StudioError)
+        headers: dict[str, str] = {}
+        if isinstance(exc, RateLimited):
+            headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, Unauthorized):
+            headers["WWW-Authenticate"] = 'Bearer realm="studio"'
+        if exc.http_status >= 500:
+            log.warning("%s %s -> %d: %s", request.method, request.url.path, exc.http_status, exc.message)
+        return self.render(request, exc, exc.http_status, exc.message, headers or None)
+
+    def http_exception(self, request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code >= 500:
+            return self.unexpected(request, exc)
+        headers = dict(exc.headers or {}) or None
+        if isinstance(exc, ValidationException) or exc.status_code == 400:
+            detail, errors = _validation_detail(exc) if isinstance(exc, ValidationException) else (str(exc.detail), [])
+            return self.render(request, exc, 400, detail, headers, **({"errors": errors} if errors else {}))
+        detail = str(exc.detail)
+        if exc.status_code == 413:
+            detail = f"request body too large: {detail}" if "large" not in detail.lower() else detail
+        return self.render(request, exc, exc.status_code, detail, headers)
+
+    def unexpected(self, request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+        request_id = request.scope.get("state", {}).get("request_id", "")
+        log.error("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+        detail = f"internal error (request {request_id}); the gateway logs have the details"
+        return self.render(request, exc, 500, detail)
 
 
 def _validation_detail(exc: ValidationException) -> tuple[str, list[Any]]:
@@ -60,27 +107,7 @@ def _validation_detail(exc: ValidationException) -> tuple[str, list[Any]]:
     return f"invalid request: {detail}", errors
 
 
-def _http_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    assert isinstance(exc, HTTPException)
-    if exc.status_code >= 500:
-        return _unexpected(request, exc)
-    headers = dict(exc.headers or {})
-    if isinstance(exc, ValidationException) or exc.status_code == 400:
-        detail, errors = _validation_detail(exc) if isinstance(exc, ValidationException) else (str(exc.detail), [])
-        if errors:
-            return problem(400, detail, request.url.path, headers or None, errors=errors)
-        return problem(400, detail, request.url.path, headers or None)
-    detail = str(exc.detail)
-    if exc.status_code == 413:
-        detail = f"request body too large: {detail}" if "large" not in detail.lower() else detail
-    return problem(exc.status_code, detail, request.url.path, headers or None)
-
-
-def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    request_id = request.scope.get("state", {}).get("request_id", "")
-    log.error("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(500, f"internal error (request {request_id}); the gateway logs have the details", request.url.path)
-
-
-def exception_handlers() -> ExceptionHandlersMap:
-    return {StudioError: _studio_error, HTTPException: _http_exception, Exception: _unexpected}
+def exception_handlers(renderers: Mapping[str, ErrorRenderer] | None = None) -> ExceptionHandlersMap:
+    """problem+json everywhere, except under the path prefixes `renderers` name."""
+    errors = _Errors(renderers or {})
+    return {StudioError: errors.studio_error, HTTPException: errors.http_exception, Exception: errors.unexpected}

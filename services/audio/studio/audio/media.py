@@ -24,7 +24,7 @@ ACCEPTED_SAMPLES = "wav, mp3, flac, ogg, m4a or webm"
 
 @dataclass(frozen=True)
 class OutputFormat:
-    """How an AudioFormat is written: file extension, content type, ffmpeg codec arguments."""
+    """How an AudioFormat is written: file extension, content type, ffmpeg codec and muxer."""
 
     name: str
     extension: str
@@ -32,6 +32,8 @@ class OutputFormat:
     codec_args: tuple[str, ...]
     #: Sample rates the codec accepts (empty = any); others are resampled to the nearest.
     rates: tuple[int, ...] = ()
+    #: ffmpeg's name for the container (`-f`); empty = the extension.
+    muxer: str = ""
 
 
 FORMATS: dict[int, OutputFormat] = {
@@ -41,15 +43,18 @@ FORMATS: dict[int, OutputFormat] = {
         "ogg", "ogg", "audio/ogg", ("-c:a", "libopus", "-b:a", "96k"), rates=(8000, 12000, 16000, 24000, 48000)
     ),
     audio_pb2.AUDIO_FORMAT_FLAC: OutputFormat("flac", "flac", "audio/flac", ("-c:a", "flac")),
+    audio_pb2.AUDIO_FORMAT_AAC: OutputFormat("aac", "aac", "audio/aac", ("-c:a", "aac", "-b:a", "128k"), muxer="adts"),
+    audio_pb2.AUDIO_FORMAT_PCM: OutputFormat("pcm", "pcm", "audio/pcm", ()),  # written without ffmpeg
 }
 FORMATS[audio_pb2.AUDIO_FORMAT_UNSPECIFIED] = FORMATS[audio_pb2.AUDIO_FORMAT_WAV]
+ACCEPTED_FORMATS = "wav, mp3, ogg (opus), flac, aac (ADTS) or pcm (raw s16le)"
 
 
 def output_format(value: int) -> OutputFormat:
     try:
         return FORMATS[value]
     except KeyError:
-        raise InvalidInput(f"format: unknown audio format {value}; accepted: wav, mp3, ogg (opus), flac") from None
+        raise InvalidInput(f"format: unknown audio format {value}; accepted: {ACCEPTED_FORMATS}") from None
 
 
 def codec_rate(fmt: OutputFormat, rate: int) -> int:
@@ -106,18 +111,21 @@ def to_int16(samples: np.ndarray) -> np.ndarray:
 def encode(samples: np.ndarray, sample_rate: int, fmt: OutputFormat, dest: Path) -> int:
     """Write `samples` to `dest` in `fmt`; return the sample rate the file holds.
 
-    WAV and FLAC are written directly; lossy formats go through ffmpeg from a temporary WAV.
+    WAV, FLAC and raw PCM are written directly; lossy formats go through ffmpeg from a temporary WAV.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
     if fmt.name in ("wav", "flac"):  # the same int16 conversion as streamed PCM chunks
         sf.write(dest, to_int16(samples), sample_rate, subtype="PCM_16", format=fmt.name.upper())
+        return sample_rate
+    if fmt.name == "pcm":  # exactly the bytes of the streamed PCM chunks, interleaved frame by frame
+        dest.write_bytes(to_int16(samples).tobytes())
         return sample_rate
     rate = codec_rate(fmt, sample_rate)
     source = dest.with_name(f".{dest.name}.src.wav")
     try:
         sf.write(source, samples, sample_rate, subtype="FLOAT", format="WAV")
         command = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-ar", str(rate)]
-        command += [*fmt.codec_args, "-f", fmt.extension if fmt.name != "ogg" else "ogg", str(dest)]
+        command += [*fmt.codec_args, "-f", fmt.muxer or fmt.extension, str(dest)]
         result = subprocess.run(command, capture_output=True, check=False, timeout=600)
         if result.returncode != 0:
             raise RuntimeError(f"ffmpeg could not encode {fmt.name}: {result.stderr.decode(errors='replace')[-400:]}")
