@@ -15,6 +15,7 @@ from studio.gateway.context import Gateway
 from studio.gateway.domain.assets.services import ref_of
 from studio.gateway.domain.jobs.services import fetch_job, job_error, submit_job, wait_for_job
 from studio.gateway.domain.openai.schemas import ImageData, ImageRequest, ImagesResponse, SpeechRequest
+from studio.gateway.signed_links import download_url
 from studio.v1 import audio_pb2, common_pb2, image_pb2
 
 OPENAI_VOICES = {"alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse"}
@@ -123,9 +124,6 @@ async def images_response(
                 ImageData(b64_json=base64.b64encode(await gateway.artifacts.get_bytes(ref_of(asset))).decode())
             )
             continue
-        url = await gateway.artifacts.presigned_get_url(asset["key"], 3600)
-        if not url.startswith(("http://", "https://")):
-            base = gateway.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
-            url = f"{base}/api/v1/assets/{asset['id']}/download"
-        items.append(ImageData(url=url))
+        base = gateway.settings.public_url or str(request.base_url)
+        items.append(ImageData(url=await download_url(gateway, asset["key"], owner_id, 3600, base)))
     return ImagesResponse(created=int(row["created_at"].timestamp() or time.time()), data=items)
