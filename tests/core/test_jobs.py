@@ -218,7 +218,7 @@ async def test_invalid_job_id_is_rejected(transport: JobTransport) -> None:
 
 
 async def test_pending_counts_waiting_jobs(transport: JobTransport) -> None:
-    await transport.ensure_consumer("fake", 1)
+    await transport.ensure_consumer("fake")
     for _ in range(3):
         await submit(transport, "queued")
     assert await transport.pending("fake") == 3
@@ -316,3 +316,20 @@ async def test_a_dead_workers_job_comes_back_within_seconds_with_the_shipped_ack
     assert started[1].worker != started[0].worker  # the survivor finished it
     # A generous bound (the job itself takes 4 s): with the old 30 s ack wait this took over 30 s.
     assert recovered < 20, f"the job came back {recovered:.1f}s after its worker died"
+
+
+async def test_replicas_of_a_service_run_jobs_side_by_side(
+    transport: JobTransport, calls_dir: Path, tmp_path: Path
+) -> None:
+    """One replica's concurrency must not cap the whole service: a job held by a dead replica
+    would otherwise stop every other replica until its ack wait ran out."""
+    artifacts = LocalArtifactStore(tmp_path / "a")
+    async with running_worker(transport, calls_dir, artifacts), running_worker(transport, calls_dir, artifacts):
+        first, _ = await submit(transport, "sleep:2")
+        second, _ = await submit(transport, "sleep:2")
+        await transport.wait(first, timeout=60)
+        await transport.wait(second, timeout=60)
+        events = [e for job in (first, second) for e in await events_until_quiet(transport, job, quiet=0)]
+    starts = sorted(e.time.ToNanoseconds() for e in events if event_kind(e) == "started")
+    ends = sorted(e.time.ToNanoseconds() for e in events if event_kind(e) == "completed")
+    assert len(starts) == 2 and starts[1] < ends[0], "the second replica waited for the first job"

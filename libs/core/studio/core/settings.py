@@ -65,7 +65,7 @@ class StudioSettings(BaseSettings):
     # Model servers
     #: Pull jobs from JetStream besides answering gRPC (off: gRPC only, no NATS needed).
     worker_enabled: bool = True
-    #: Jobs one replica runs at once (the consumer's max_ack_pending).
+    #: Jobs one replica runs at once (it fetches no more than that from the shared consumer).
     worker_concurrency: int = Field(default=1, ge=1, le=1024)
     #: Seconds in-flight calls and jobs get to finish on shutdown.
     shutdown_grace: float = Field(default=30.0, ge=0)

@@ -44,6 +44,8 @@ from studio.v1.common_pb2 import JobEvent
 
 _JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 EVENT_KINDS = ("started", "progress", "completed", "failed")
+#: Jobs a service's replicas may hold unacknowledged, all together (each takes what it has room for).
+MAX_UNACKNOWLEDGED_JOBS = 10_000
 TERMINAL_KINDS = ("completed", "failed")
 
 
@@ -213,14 +215,19 @@ class JobTransport:
         except NotFoundError:
             await self.js.add_stream(config)
 
-    async def ensure_consumer(self, service: str, concurrency: int) -> str:
-        """The durable pull consumer every replica of `service` shares."""
+    async def ensure_consumer(self, service: str) -> str:
+        """The durable pull consumer every replica of `service` shares.
+
+        Each replica fetches only as many jobs as it has free slots, so the consumer's own cap on
+        unacknowledged jobs is set far above any fleet: were it one replica's concurrency, a job
+        held by a dead worker would stop every other replica until its ack wait ran out.
+        """
         durable = self.names.consumer(service)
         config = ConsumerConfig(
             durable_name=durable,
             filter_subject=self.names.service_jobs(service),
             ack_policy=AckPolicy.EXPLICIT,
-            max_ack_pending=concurrency,
+            max_ack_pending=MAX_UNACKNOWLEDGED_JOBS,
             ack_wait=self.settings.job_ack_wait,
             max_deliver=self.settings.job_max_deliver,
         )

@@ -65,7 +65,7 @@ class JobWorker:
     async def run(self, stop: asyncio.Event) -> None:
         """Pull and run jobs until `stop` is set, then finish (or hand back) in-flight jobs."""
         t = self.transport
-        durable = await t.ensure_consumer(self.service.name, self.concurrency)
+        durable = await t.ensure_consumer(self.service.name)
         sub = await t.js.pull_subscribe_bind(durable, stream=t.names.jobs_stream)
         log.info("worker pulling %s jobs (concurrency %d)", self.service.name, self.concurrency)
         try:
