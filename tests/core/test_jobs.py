@@ -224,18 +224,31 @@ async def test_pending_counts_waiting_jobs(transport: JobTransport) -> None:
     assert await transport.pending("fake") == 3
 
 
+async def job_whose_worker_dies(
+    transport: JobTransport, nats_prefix: str, calls_dir: Path, artifacts_dir: Path, die_at: str
+) -> str:
+    """Submit an "output" job to a worker process that kills itself at `die_at`; return the job id."""
+    proc = start_worker_process(nats_prefix, calls_dir, artifacts_dir, die_at=die_at)
+    try:
+        job_id, _ = await submit(transport, "output")
+        for _ in range(600):
+            if proc.poll() is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert proc.returncode == -signal.SIGKILL, f"the worker was meant to kill itself at {die_at!r}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    return job_id
+
+
 async def test_worker_killed_between_completion_and_ack_does_not_run_the_job_again(
     transport: JobTransport, nats_prefix: str, calls_dir: Path, tmp_path: Path
 ) -> None:
     artifacts = LocalArtifactStore(tmp_path / "a")
-    proc = start_worker_process(nats_prefix, calls_dir, tmp_path / "a", die_at="ack")
-    try:
-        job_id, _ = await submit(transport, "output")
-        first = await transport.wait(job_id, timeout=60)
-        assert proc.wait(30) == -signal.SIGKILL, "the worker was meant to die at the ack"
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    job_id = await job_whose_worker_dies(transport, nats_prefix, calls_dir, tmp_path / "a", die_at="ack")
+    first = await transport.wait(job_id, timeout=60)
     recorded = result_of(first).audio
     assert recorded.key == f"runs/{job_id}/1/out.bin"
 
@@ -256,13 +269,7 @@ async def test_worker_killed_before_recording_leaves_its_outputs_and_the_next_at
     transport: JobTransport, nats_prefix: str, calls_dir: Path, tmp_path: Path
 ) -> None:
     artifacts = LocalArtifactStore(tmp_path / "a")
-    proc = start_worker_process(nats_prefix, calls_dir, tmp_path / "a", die_at="record")
-    try:
-        job_id, _ = await submit(transport, "output")
-        assert proc.wait(60) == -signal.SIGKILL, "the worker was meant to die before recording"
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    job_id = await job_whose_worker_dies(transport, nats_prefix, calls_dir, tmp_path / "a", die_at="record")
     orphan = await artifacts.stat(f"runs/{job_id}/1/out.bin")  # written, never recorded
 
     async with running_worker(transport, calls_dir, artifacts):
