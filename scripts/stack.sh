@@ -27,6 +27,12 @@ start() {  # name, command...: in its own session so `down` can stop its whole p
   echo "$name $!" >>"$PIDS"
 }
 
+running() {  # whether any process group in $PIDS is alive (after a reboot none is)
+  local pid
+  while read -r _ pid; do kill -0 -- "-$pid" 2>/dev/null && return 0; done <"$PIDS"
+  return 1
+}
+
 reachable_host() {  # where this machine reaches a server bound to $1
   case $1 in 0.0.0.0|127.0.0.1|localhost|'') echo 127.0.0.1 ;; *) echo "$1" ;; esac
 }
@@ -34,7 +40,7 @@ reachable_host() {  # where this machine reaches a server bound to $1
 up() {
   umask 077  # logs, secrets and stored files are this user's only
   mkdir -p "$RUN"
-  if [ -s "$PIDS" ]; then
+  if [ -s "$PIDS" ] && running; then
     echo "already up (see $PIDS); run 'make down' first" >&2
     exit 1
   fi
@@ -103,9 +109,7 @@ down() {
     kill -TERM -- "-$pid" 2>/dev/null && echo "stopping $name ($pid)"
   done <"$PIDS"
   for _ in $(seq 60); do
-    alive=0
-    while read -r _ pid; do kill -0 -- "-$pid" 2>/dev/null && alive=1; done <"$PIDS"
-    [ $alive = 0 ] && break
+    running || break
     sleep 0.5
   done
   while read -r _ pid; do kill -KILL -- "-$pid" 2>/dev/null || true; done <"$PIDS"

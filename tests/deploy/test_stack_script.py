@@ -206,6 +206,9 @@ def test_files_and_voices_survive_a_restart_and_nothing_is_exposed(script_stack:
 
     stack.script("down")
     assert not (stack.run_dir / "pids").exists()
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    (stack.run_dir / "pids").write_text(f"audio {gone.pid}\n")  # left by a machine that rebooted
     stack.script("up")
 
     assert sorted(stack.names()) == sorted([*SERVICES, "gateway"])  # and no S3 server of any kind
