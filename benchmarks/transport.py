@@ -89,7 +89,7 @@ async def jetstream(concurrency: int, jobs: int) -> str:
         stop.set()
         await worker_task
     n = transport.names
-    for stream in (n.jobs_stream, n.events_stream, f"KV_{n.cancels_bucket}"):
+    for stream in n.streams:
         await transport.js.delete_stream(stream)
     await transport.close()
     return summary("nats-jetstream", concurrency, latencies, elapsed)

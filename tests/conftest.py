@@ -76,7 +76,7 @@ async def transport(nats_settings: StudioSettings) -> AsyncIterator[object]:
 
     t = await JobTransport.connect(nats_settings)
     yield t
-    for stream in (t.names.jobs_stream, t.names.events_stream, f"KV_{t.names.cancels_bucket}"):
+    for stream in t.names.streams:
         try:
             await t.js.delete_stream(stream)
         except Exception:  # noqa: BLE001 - already gone

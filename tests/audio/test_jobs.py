@@ -38,7 +38,7 @@ async def test_synthesize_and_music_jobs_complete(transport: JobTransport, artif
     speech = pb.SynthesizeResult()
     assert speech_event.completed.result.Unpack(speech)
     assert [w.word for w in speech.words] == ["A", "durable", "job"]
-    assert speech.audio.key == f"runs/{speech_id}/speech.wav" and await artifacts.exists(speech.audio.key)
+    assert speech.audio.key == f"runs/{speech_id}/1/speech.wav" and await artifacts.exists(speech.audio.key)
     music_event = await transport.wait(music_id, timeout=60)
     music = pb.GenerateMusicResult()
     assert music_event.completed.result.Unpack(music) and music.channels == 2

@@ -7,6 +7,7 @@ processes (a worker killed with SIGKILL) are counted too.
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from pathlib import Path
 
@@ -38,6 +39,9 @@ def build_fake_service(calls_dir: Path) -> ServiceDefinition:
             for step in range(steps):
                 await asyncio.sleep(seconds / steps)
                 await ctx.progress((step + 1) / steps, "sleeping", force=True)
+        if text.startswith("output"):  # fresh random bytes per run: a second run's output differs
+            audio = await ctx.artifacts.put_bytes(ctx.output_key("out.bin"), os.urandom(4096), "audio/wav")
+            return SynthesizeResult(backend=f"fake:{text}", duration_seconds=1.0, audio=audio)
         return SynthesizeResult(backend=f"fake:{text}", duration_seconds=1.0)
 
     return ServiceDefinition(

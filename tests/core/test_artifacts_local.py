@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from pathlib import Path
 
 import pytest
 
 from studio.core.artifacts.local import LocalArtifactStore
-from studio.core.errors import InvalidInput, NotFound
+from studio.core.errors import FailedPrecondition, InvalidInput, NotFound
 
 
 async def test_round_trip_with_checksum(artifacts: LocalArtifactStore, tmp_path: Path) -> None:
@@ -46,3 +47,25 @@ async def test_failed_upload_leaves_nothing(artifacts: LocalArtifactStore, tmp_p
     assert not await artifacts.exists("k/missing.bin")
     leftovers = [p for p in artifacts.root.rglob("*") if p.is_file() and ".probe" not in p.name]
     assert leftovers == []
+
+
+async def test_a_stored_key_is_never_overwritten(artifacts: LocalArtifactStore) -> None:
+    first = await artifacts.put_bytes("runs/job/1/out.wav", b"first take")
+    assert await artifacts.put_bytes("runs/job/1/out.wav", b"first take") == first  # the same bytes: a no-op
+    with pytest.raises(FailedPrecondition, match="write-once"):
+        await artifacts.put_bytes("runs/job/1/out.wav", b"another take")
+    assert await artifacts.get_bytes(first) == b"first take"
+    assert await artifacts.stat(first.key) == first
+    leftovers = [p.name for p in (artifacts.root / "studio/runs/job/1").iterdir()]
+    assert leftovers == ["out.wav"]  # the refused write left no temporary file
+
+
+async def test_of_concurrent_writers_of_one_key_exactly_one_wins(artifacts: LocalArtifactStore) -> None:
+    takes = [bytes([n]) * 200_000 for n in range(8)]
+    outcomes = await asyncio.gather(
+        *(artifacts.put_bytes("runs/raced/1/out.bin", take) for take in takes), return_exceptions=True
+    )
+    won = [o for o in outcomes if not isinstance(o, BaseException)]
+    assert len(won) == 1 and all(isinstance(o, FailedPrecondition) for o in outcomes if o is not won[0])
+    stored = await artifacts.get_bytes("runs/raced/1/out.bin")
+    assert stored in takes and hashlib.sha256(stored).hexdigest() == won[0].sha256

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from studio.core.artifacts.s3 import S3ArtifactStore
-from studio.core.errors import ConfigError, NotFound
+from studio.core.errors import ConfigError, FailedPrecondition, NotFound
 
 
 def free_port() -> int:
@@ -87,6 +87,14 @@ async def test_missing_object_is_not_found(store: S3ArtifactStore) -> None:
         await store.get_bytes("runs/none/x.wav")
     with pytest.raises(NotFound):
         await store.presigned_get_url("runs/none/x.wav")
+
+
+async def test_a_stored_key_is_never_overwritten(store: S3ArtifactStore) -> None:
+    first = await store.put_bytes("runs/r4/1/out.wav", b"first take")
+    assert await store.put_bytes("runs/r4/1/out.wav", b"first take") == first  # the same bytes: a no-op
+    with pytest.raises(FailedPrecondition, match="write-once"):
+        await store.put_bytes("runs/r4/1/out.wav", b"another take")
+    assert await store.get_bytes(first) == b"first take"
 
 
 async def test_delete(store: S3ArtifactStore) -> None:

@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from google.protobuf.any_pb2 import Any as AnyMessage
 
 from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.jobs import JobTransport, JobWorker
 from studio.core.jobs.transport import event_kind
 from studio.v1.audio_pb2 import SynthesizeRequest, SynthesizeResult
-from studio.v1.common_pb2 import ERROR_CODE_CANCELLED, ERROR_CODE_INTERNAL, ERROR_CODE_INVALID_ARGUMENT, JobEvent
+from studio.v1.common_pb2 import (
+    ERROR_CODE_CANCELLED,
+    ERROR_CODE_INTERNAL,
+    ERROR_CODE_INVALID_ARGUMENT,
+    ArtifactRef,
+    JobCompleted,
+    JobEvent,
+)
 from tests.core.fake_service import build_fake_service, calls
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,6 +69,45 @@ async def events_until_quiet(transport: JobTransport, job_id: str, quiet: float)
 
 def kinds(events: list[JobEvent]) -> list[str]:
     return [event_kind(e) for e in events]
+
+
+def start_worker_process(
+    nats_prefix: str, calls_dir: Path, artifacts_dir: Path, die_at: str = "", ack_wait: str = "2"
+) -> subprocess.Popen[bytes]:
+    script = str(REPO / "tests/core/worker_process.py")
+    return subprocess.Popen(
+        [sys.executable, script, nats_prefix, str(calls_dir), str(artifacts_dir), die_at, ack_wait],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_worker(
+    transport: JobTransport, calls_dir: Path, artifacts: LocalArtifactStore
+) -> AsyncIterator[None]:
+    w = JobWorker(transport, build_fake_service(calls_dir), artifacts)
+    stop = asyncio.Event()
+    task = asyncio.create_task(w.run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+async def settled(transport: JobTransport, service: str = "fake", timeout: float = 60) -> None:
+    """Wait until no job of `service` is waiting or unacknowledged."""
+    for _ in range(int(timeout * 10)):
+        if await transport.pending(service) == 0:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{service} jobs still pending after {timeout}s")
+
+
+def result_of(event: JobEvent) -> SynthesizeResult:
+    result = SynthesizeResult()
+    assert event.completed.result.Unpack(result)
+    return result
 
 
 @pytest.mark.usefixtures("worker")
@@ -140,10 +189,7 @@ async def test_cancelling_a_running_job(transport: JobTransport) -> None:
 async def test_killed_worker_leaves_its_job_to_another(
     transport: JobTransport, nats_prefix: str, calls_dir: Path, tmp_path: Path
 ) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, str(REPO / "tests/core/worker_process.py"), nats_prefix, str(calls_dir), str(tmp_path / "a")],
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    proc = start_worker_process(nats_prefix, calls_dir, tmp_path / "a")
     try:
         job_id, _ = await submit(transport, "sleep:3")
         for _ in range(300):
@@ -156,14 +202,8 @@ async def test_killed_worker_leaves_its_job_to_another(
     finally:
         if proc.poll() is None:
             proc.kill()
-    w = JobWorker(transport, build_fake_service(calls_dir), LocalArtifactStore(tmp_path / "a"))
-    stop = asyncio.Event()
-    task = asyncio.create_task(w.run(stop))
-    try:
+    async with running_worker(transport, calls_dir, LocalArtifactStore(tmp_path / "a")):
         events = await events_until_quiet(transport, job_id, quiet=0.5)
-    finally:
-        stop.set()
-        await task
     assert kinds(events).count("completed") == 1
     attempts = [e.started.attempt for e in events if event_kind(e) == "started"]
     assert attempts == [1, 2]
@@ -178,7 +218,125 @@ async def test_invalid_job_id_is_rejected(transport: JobTransport) -> None:
 
 
 async def test_pending_counts_waiting_jobs(transport: JobTransport) -> None:
-    await transport.ensure_consumer("fake", 1)
+    await transport.ensure_consumer("fake")
     for _ in range(3):
         await submit(transport, "queued")
     assert await transport.pending("fake") == 3
+
+
+async def job_whose_worker_dies(
+    transport: JobTransport, nats_prefix: str, calls_dir: Path, artifacts_dir: Path, die_at: str
+) -> str:
+    """Submit an "output" job to a worker process that kills itself at `die_at`; return the job id."""
+    proc = start_worker_process(nats_prefix, calls_dir, artifacts_dir, die_at=die_at)
+    try:
+        job_id, _ = await submit(transport, "output")
+        for _ in range(600):
+            if proc.poll() is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert proc.returncode == -signal.SIGKILL, f"the worker was meant to kill itself at {die_at!r}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    return job_id
+
+
+async def test_worker_killed_between_completion_and_ack_does_not_run_the_job_again(
+    transport: JobTransport, nats_prefix: str, calls_dir: Path, tmp_path: Path
+) -> None:
+    artifacts = LocalArtifactStore(tmp_path / "a")
+    job_id = await job_whose_worker_dies(transport, nats_prefix, calls_dir, tmp_path / "a", die_at="ack")
+    first = await transport.wait(job_id, timeout=60)
+    recorded = result_of(first).audio
+    assert recorded.key == f"runs/{job_id}/1/out.bin"
+
+    async with running_worker(transport, calls_dir, artifacts):
+        await settled(transport)  # the redelivery (after ack_wait) was answered and acknowledged
+        events = await events_until_quiet(transport, job_id, quiet=0.5)
+
+    assert calls(calls_dir, "output") == 1, "the redelivered job ran again"
+    assert [e.started.attempt for e in events if event_kind(e) == "started"] == [1]
+    completions = [e for e in events if event_kind(e) == "completed"]
+    assert len(completions) == 2 and all(c == first for c in completions)  # republished, unchanged
+    stored = await artifacts.stat(recorded.key)
+    assert (stored.size, stored.sha256) == (recorded.size, recorded.sha256)
+    assert [p.name for p in (tmp_path / "a" / "studio" / "runs" / job_id).iterdir()] == ["1"]
+
+
+async def test_worker_killed_before_recording_leaves_its_outputs_and_the_next_attempt_writes_its_own(
+    transport: JobTransport, nats_prefix: str, calls_dir: Path, tmp_path: Path
+) -> None:
+    artifacts = LocalArtifactStore(tmp_path / "a")
+    job_id = await job_whose_worker_dies(transport, nats_prefix, calls_dir, tmp_path / "a", die_at="record")
+    orphan = await artifacts.stat(f"runs/{job_id}/1/out.bin")  # written, never recorded
+
+    async with running_worker(transport, calls_dir, artifacts):
+        event = await transport.wait(job_id, timeout=60)
+        await settled(transport)
+
+    assert event_kind(event) == "completed" and calls(calls_dir, "output") == 2
+    assert result_of(event).audio.key == f"runs/{job_id}/2/out.bin"
+    assert await artifacts.stat(orphan.key) == orphan  # the first attempt's bytes were not touched
+    assert await transport.recorded_outcome(job_id) == event
+
+
+async def test_the_first_recorded_outcome_of_a_job_is_the_one_that_counts(transport: JobTransport) -> None:
+    def completed(key: str) -> JobEvent:
+        packed = AnyMessage()
+        packed.Pack(SynthesizeResult(audio=ArtifactRef(key=key)))
+        return JobEvent(job_id="job-raced", completed=JobCompleted(result=packed))
+
+    assert await transport.recorded_outcome("job-raced") is None
+    first = await transport.record_outcome(completed("runs/job-raced/1/out.bin"))
+    late = await transport.record_outcome(completed("runs/job-raced/2/out.bin"))
+    assert late == first and result_of(late).audio.key == "runs/job-raced/1/out.bin"
+
+
+async def test_a_dead_workers_job_comes_back_within_seconds_with_the_shipped_ack_wait(
+    transport: JobTransport, nats_prefix: str, calls_dir: Path, tmp_path: Path
+) -> None:
+    """Item 7 of issue 15: one kill -9 used to stall the queue for the 30 s ack wait."""
+    workers = [start_worker_process(nats_prefix, calls_dir, tmp_path / "a", ack_wait="default") for _ in range(2)]
+    try:
+        job_id, _ = await submit(transport, "sleep:4")
+        async for event in transport.events(job_id):
+            if event_kind(event) == "started":
+                holder = int(event.started.worker.rsplit(":", 1)[1])
+                break
+        victim = next(p for p in workers if p.pid == holder)
+        victim.send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
+        victim.wait(10)
+        finished = await transport.wait(job_id, timeout=60)
+        recovered = time.monotonic() - killed_at
+        events = await events_until_quiet(transport, job_id, quiet=0.2)
+    finally:
+        for proc in workers:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+    assert event_kind(finished) == "completed"
+    started = [e.started for e in events if event_kind(e) == "started"]
+    assert [s.attempt for s in started] == [1, 2]
+    assert started[1].worker != started[0].worker  # the survivor finished it
+    # A generous bound (the job itself takes 4 s): with the old 30 s ack wait this took over 30 s.
+    assert recovered < 20, f"the job came back {recovered:.1f}s after its worker died"
+
+
+async def test_replicas_of_a_service_run_jobs_side_by_side(
+    transport: JobTransport, calls_dir: Path, tmp_path: Path
+) -> None:
+    """One replica's concurrency must not cap the whole service: a job held by a dead replica
+    would otherwise stop every other replica until its ack wait ran out."""
+    artifacts = LocalArtifactStore(tmp_path / "a")
+    async with running_worker(transport, calls_dir, artifacts), running_worker(transport, calls_dir, artifacts):
+        first, _ = await submit(transport, "sleep:2")
+        second, _ = await submit(transport, "sleep:2")
+        await transport.wait(first, timeout=60)
+        await transport.wait(second, timeout=60)
+        events = [e for job in (first, second) for e in await events_until_quiet(transport, job, quiet=0)]
+    starts = sorted(e.time.ToNanoseconds() for e in events if event_kind(e) == "started")
+    ends = sorted(e.time.ToNanoseconds() for e in events if event_kind(e) == "completed")
+    assert len(starts) == 2 and starts[1] < ends[0], "the second replica waited for the first job"

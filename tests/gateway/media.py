@@ -45,3 +45,16 @@ def assert_video_with_audio(data: bytes) -> None:
     info = probe(data)
     kinds = {stream["codec_type"] for stream in info["streams"]}  # type: ignore[attr-defined, index]
     assert {"video", "audio"} <= kinds, kinds
+
+
+def spoken_sample(tmp_path: Path) -> bytes:
+    espeak = shutil.which("espeak-ng")
+    assert espeak, "espeak-ng is needed (scripts/bootstrap-system.sh installs it)"
+    path = tmp_path / "sample.wav"
+    text = (
+        "Olá! Esta é uma gravação de teste da minha voz. Eu falo devagar e com clareza, "
+        "frase por frase, para que o estúdio possa aprender o meu timbre, o meu ritmo e a minha entonação. "
+        "Depois disso, ele vai ler qualquer texto com uma voz parecida com a minha."
+    )
+    subprocess.run([espeak, "-v", "pt-br", "-s", "140", "-w", str(path), text], check=True)
+    return path.read_bytes()

@@ -165,7 +165,7 @@ class Stack:
             for server in servers:
                 await server.stop(1.0)
             names = transport.names
-            for stream in (names.jobs_stream, names.events_stream, f"KV_{names.cancels_bucket}"):
+            for stream in names.streams:
                 with contextlib.suppress(Exception):
                     await transport.js.delete_stream(stream)
             await transport.close()

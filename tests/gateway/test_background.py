@@ -58,7 +58,7 @@ async def bare(bare_database: str, tmp_path: Path) -> AsyncIterator[tuple[Gatewa
     owner = (await create_key(pool, "bare")).id
     yield gateway, owner
     names = transport.names
-    for stream in (names.jobs_stream, names.events_stream, f"KV_{names.cancels_bucket}"):
+    for stream in names.streams:
         await transport.js.delete_stream(stream)
     await transport.close()
     await pool.close()

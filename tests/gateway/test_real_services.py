@@ -4,8 +4,6 @@ real gRPC server and JetStream worker behind the gateway."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import pytest
 from studio.core.registry import service_spec
 from tests.conftest import NATS_URL
 from tests.gateway.conftest import TEST_OVERRIDES, new_key
-from tests.gateway.media import assert_image, assert_video_with_audio, assert_wav, probe
+from tests.gateway.media import assert_image, assert_video_with_audio, assert_wav, probe, spoken_sample
 from tests.gateway.stack import Stack
 
 pytestmark = pytest.mark.slow
@@ -42,19 +40,6 @@ async def real_client(real_stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     key = await new_key(real_stack, "real")
     async with httpx.AsyncClient(base_url=real_stack.base_url, headers={"X-API-Key": key}, timeout=90) as http:
         yield http
-
-
-def spoken_sample(tmp_path: Path) -> bytes:
-    espeak = shutil.which("espeak-ng")
-    assert espeak, "espeak-ng is needed (scripts/bootstrap-system.sh installs it)"
-    path = tmp_path / "sample.wav"
-    text = (
-        "Olá! Esta é uma gravação de teste da minha voz. Eu falo devagar e com clareza, "
-        "frase por frase, para que o estúdio possa aprender o meu timbre, o meu ritmo e a minha entonação. "
-        "Depois disso, ele vai ler qualquer texto com uma voz parecida com a minha."
-    )
-    subprocess.run([espeak, "-v", "pt-br", "-s", "140", "-w", str(path), text], check=True)
-    return path.read_bytes()
 
 
 async def fetch(client: httpx.AsyncClient, asset: dict) -> bytes:

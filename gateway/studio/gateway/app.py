@@ -27,6 +27,7 @@ from studio.gateway.http.limits import BodyPolicyMiddleware
 from studio.gateway.http.observability import ObservabilityMiddleware
 from studio.gateway.openapi import SECURITY, openapi_config
 from studio.gateway.problems import exception_handlers
+from studio.gateway.signed_links import SignedLinkController
 
 VERSION = "0.1.0"
 
@@ -63,7 +64,7 @@ def create_app(gateway: Gateway | None) -> Litestar:
         security=SECURITY,
     )
     return Litestar(
-        route_handlers=[SystemController, api],
+        route_handlers=[SystemController, SignedLinkController, api],
         dependencies=DEPENDENCIES,
         middleware=[
             ObservabilityMiddleware(),

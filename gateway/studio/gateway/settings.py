@@ -25,7 +25,6 @@ class GatewaySettings(StudioSettings):
     database_url: str = "postgresql://postgres@127.0.0.1:5432/studio"
     db_pool_size: int = Field(default=10, ge=1, le=200)
 
-    host: str = "0.0.0.0"
     #: Base URL put in links handed to clients ("https://studio.example.com"); empty = relative links.
     public_url: str = ""
     #: Browser origins allowed to call the API (the web UI's, e.g. ["http://localhost:3000"]).

@@ -138,7 +138,8 @@ def _stream_behavior(op: Operation[Any, Any], artifacts: ArtifactStore) -> Any:
         async def on_progress(progress: Any) -> None:
             await updates.put(op.progress_response(progress))
 
-        ctx = OperationContext(artifacts=artifacts, run_id=_request_id(context), on_progress=on_progress)
+        # A fresh run id, never the caller's request id: two calls must not share output keys.
+        ctx = OperationContext(artifacts=artifacts, on_progress=on_progress)
         work = asyncio.create_task(op.handler(request, ctx))
         try:
             while True:

@@ -19,7 +19,8 @@ GRPC_IN_FLIGHT = Gauge("studio_grpc_in_flight", "gRPC calls in progress.", ["ser
 
 JOBS = Counter(
     "studio_jobs_total",
-    "Jobs finished by a worker, by outcome (completed, failed, retried, cancelled).",
+    "Jobs finished by a worker, by outcome (completed, failed, retried, cancelled; duplicate: a redelivery "
+    "answered with the outcome an earlier delivery recorded).",
     ["service", "operation", "outcome"],
 )
 JOB_LATENCY = Histogram(

@@ -36,15 +36,17 @@ class OperationContext:
     """What an operation may use besides its request: storage, progress, identity."""
 
     artifacts: ArtifactStore
-    #: The job id, or a fresh request id for direct calls; output keys derive from it
-    #: so a redelivered job overwrites its own outputs instead of leaving duplicates.
+    #: The job id, or a fresh id for direct calls; output keys derive from it.
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: The job's delivery number: each attempt writes keys of its own, so an attempt re-run after
+    #: a crash never overwrites what an earlier attempt wrote (and a job may have recorded).
+    attempt: int = 1
     on_progress: ProgressSink = _discard
     is_cancelled: Callable[[], bool] = lambda: False
     _last_progress: float = 0.0
 
     def output_key(self, name: str) -> str:
-        return f"runs/{self.run_id}/{name}"
+        return f"runs/{self.run_id}/{self.attempt}/{name}"
 
     async def progress(self, fraction: float, stage: str = "", message: str = "", *, force: bool = False) -> None:
         """Report progress (throttled to ~10 per second unless forced or final)."""

@@ -57,15 +57,15 @@ async def serve_service(
         )
     definition: ServiceDefinition = spec.load_factory()(artifacts)
 
-    server = ModelServer(definition, artifacts, port if port is not None else spec.port)
+    server = ModelServer(definition, artifacts, port if port is not None else spec.port, host=settings.host)
+    metrics_host = settings.metrics_host or settings.host
+    metrics_port = metrics_port if metrics_port is not None else spec.metrics_port
     try:
-        serve_metrics(metrics_port if metrics_port is not None else spec.metrics_port)
+        serve_metrics(metrics_port, metrics_host)
     except OSError as error:
-        raise ConfigError(
-            f"cannot serve metrics on port {metrics_port or spec.metrics_port}: {error.strerror}"
-        ) from None
+        raise ConfigError(f"cannot serve metrics on {metrics_host}:{metrics_port}: {error.strerror}") from None
     await server.start()
-    log.info("%s listening on :%d", name, server.port)
+    log.info("%s listening on %s:%d (metrics on %s:%d)", name, settings.host, server.port, metrics_host, metrics_port)
     worker_task: asyncio.Task[None] | None = None
     try:
         await server.load_backends()

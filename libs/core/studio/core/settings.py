@@ -45,8 +45,9 @@ class StudioSettings(BaseSettings):
     nats_url: str = "nats://127.0.0.1:4222"
     #: Prepended to every subject and stream name; lets test runs and tenants share one server.
     nats_prefix: str = ""
-    #: Seconds a job may go without a heartbeat before JetStream redelivers it.
-    job_ack_wait: float = Field(default=30.0, gt=0)
+    #: Seconds a job may go without a heartbeat before JetStream hands it to another worker. Workers
+    #: send one every quarter of it while a job runs, so this is how long a dead worker's jobs wait.
+    job_ack_wait: float = Field(default=5.0, gt=0)
     #: Deliveries before a transiently failing job is failed for good.
     job_max_deliver: int = Field(default=5, ge=1)
     #: First retry delay in seconds; doubles with each attempt.
@@ -54,10 +55,17 @@ class StudioSettings(BaseSettings):
     #: Window in which a re-submitted job id is recognised as a duplicate.
     job_duplicate_window: float = Field(default=3600.0, gt=0)
 
+    # Listening
+    #: Address the gRPC server (and the gateway's HTTP server) binds: 0.0.0.0 in containers;
+    #: `make up` sets 127.0.0.1 so nothing is reachable from other machines unless asked.
+    host: str = "0.0.0.0"
+    #: Address a model server's /metrics port binds; empty = the same as `host`.
+    metrics_host: str = ""
+
     # Model servers
     #: Pull jobs from JetStream besides answering gRPC (off: gRPC only, no NATS needed).
     worker_enabled: bool = True
-    #: Jobs one replica runs at once (the consumer's max_ack_pending).
+    #: Jobs one replica runs at once (it fetches no more than that from the shared consumer).
     worker_concurrency: int = Field(default=1, ge=1, le=1024)
     #: Seconds in-flight calls and jobs get to finish on shutdown.
     shutdown_grace: float = Field(default=30.0, ge=0)

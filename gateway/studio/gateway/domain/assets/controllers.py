@@ -19,6 +19,7 @@ from studio.gateway.domain.assets.validation import MediaInfo, validate_media
 from studio.gateway.domain.jobs.schemas import Asset
 from studio.gateway.domain.jobs.services import check_project, parse_uuid
 from studio.gateway.openapi import UPLOAD, UPLOAD_RESPONSES
+from studio.gateway.signed_links import download_url
 
 AssetType = Literal["audio", "image", "video", "subtitles", "voice_profile", "data"]
 
@@ -88,7 +89,7 @@ class AssetController(Controller):
     @get(
         "/{asset_id:str}/download",
         operation_id="download_asset",
-        summary="The asset's bytes (a redirect to a presigned URL on S3, else streamed)",
+        summary="The asset's bytes, streamed, or a redirect to an expiring link (S3 presigned or gateway-signed)",
     )
     async def download(
         self,
@@ -102,9 +103,8 @@ class AssetController(Controller):
         if chosen == "auto":
             chosen = "redirect" if gateway.settings.artifacts == "s3" else "stream"
         if chosen == "redirect":
-            url = await gateway.artifacts.presigned_get_url(row["key"], 3600)
-            if url.startswith(("http://", "https://")):
-                return Redirect(path=url, status_code=307)
+            url = await download_url(gateway, row["key"], owner, 3600, gateway.settings.public_url)
+            return Redirect(path=url, status_code=307)
         await gateway.artifacts.stat(row["key"])  # 404 before streaming starts, if the object is gone
         suffix = Path(row["key"]).suffix
         return Stream(

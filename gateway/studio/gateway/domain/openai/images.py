@@ -15,6 +15,7 @@ from studio.gateway.domain.jobs.services import submit_job
 from studio.gateway.domain.openai.errors import OpenAIError
 from studio.gateway.domain.openai.jobs import output_assets
 from studio.gateway.domain.openai.schemas import ImageData, ImageRequest, ImagesResponse
+from studio.gateway.signed_links import download_url
 from studio.v1 import image_pb2
 
 OPENAI_IMAGE_MODELS = ("dall-e", "gpt-image")
@@ -69,13 +70,10 @@ async def image_job(gateway: Gateway, owner_id: uuid.UUID, data: ImageRequest) -
     return await submit_job(gateway, owner_id, "image", "Generate", request)
 
 
-async def _url(gateway: Gateway, request: Request[Any, Any, Any], asset: Any) -> str:
-    """A URL a client can fetch: presigned on S3, else the asset's download route (with the same key)."""
-    url = await gateway.artifacts.presigned_get_url(asset["key"], URL_SECONDS)
-    if url.startswith(("http://", "https://")):
-        return url
-    base = gateway.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
-    return f"{base}/api/v1/assets/{asset['id']}/download"
+async def _url(gateway: Gateway, request: Request[Any, Any, Any], job: Any, asset: Any) -> str:
+    """A URL a client can fetch without credentials, as OpenAI's: presigned on S3, else a signed link."""
+    base = gateway.settings.public_url or str(request.base_url)
+    return await download_url(gateway, asset["key"], job["owner_id"], URL_SECONDS, base)
 
 
 async def images_response(
@@ -88,5 +86,5 @@ async def images_response(
             encoded = base64.b64encode(await gateway.artifacts.get_bytes(ref_of(asset))).decode()
             items.append(ImageData(b64_json=encoded))
         else:
-            items.append(ImageData(url=await _url(gateway, request, asset)))
+            items.append(ImageData(url=await _url(gateway, request, job, asset)))
     return ImagesResponse(created=int(job["created_at"].timestamp()), data=items)

@@ -2,6 +2,9 @@
 
 Services exchange artifacts by `studio.v1.ArtifactRef`; this is the only way
 code reads or writes them. Writes are atomic: a failed upload leaves nothing.
+Artifacts are write-once: once a key holds bytes that a job or an asset may have
+recorded (with their size and sha256), nothing replaces them. Writing the same bytes
+again is a no-op; writing other bytes is refused.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from studio.core.errors import InvalidInput
+from studio.core.errors import FailedPrecondition, InvalidInput
 from studio.v1.common_pb2 import ArtifactRef
 
 CHUNK = 1024 * 1024
@@ -49,6 +52,15 @@ def check_key(key: str) -> str:
     return key
 
 
+def unchanged(existing: ArtifactRef, written: ArtifactRef) -> ArtifactRef:
+    """The stored artifact when a write repeats its bytes; FailedPrecondition when it would replace them."""
+    if existing.sha256 and existing.sha256 == written.sha256:
+        return existing
+    raise FailedPrecondition(
+        f"artifact {written.key!r} already exists with other content; artifacts are write-once (use a new key)"
+    )
+
+
 class ArtifactStore(ABC):
     """Where samples, images, clips and videos live."""
 
@@ -60,7 +72,7 @@ class ArtifactStore(ABC):
 
     @abstractmethod
     async def put_file(self, key: str, path: Path, content_type: str = "") -> ArtifactRef:
-        """Upload a file (streamed, never fully in memory)."""
+        """Upload a file (streamed, never fully in memory); an existing key is never replaced (see `unchanged`)."""
 
     async def put_bytes(self, key: str, data: bytes, content_type: str = "") -> ArtifactRef:
         with tempfile.NamedTemporaryFile(prefix="studio-put-") as tmp:

@@ -10,11 +10,17 @@ import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from studio.core.artifacts.base import CHUNK, ArtifactStore, check_key, guess_content_type, sha256_file
+from studio.core.artifacts.base import CHUNK, ArtifactStore, check_key, guess_content_type, sha256_file, unchanged
 from studio.core.errors import ConfigError, NotFound
 from studio.v1.common_pb2 import ArtifactRef
 
 _META = ".meta"
+
+
+def _temporary_beside(path: Path) -> Path:
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(fd)
+    return Path(name)
 
 
 class LocalArtifactStore(ArtifactStore):
@@ -62,18 +68,29 @@ class LocalArtifactStore(ArtifactStore):
             size=source.stat().st_size,
             sha256=sha256_file(source),
         )
-        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
-        os.close(fd)
-        tmp = Path(tmp_name)
+        tmp = _temporary_beside(dest)
         try:
             shutil.copyfile(source, tmp)
-            meta_path.write_text(json.dumps({"content_type": ref.content_type, "sha256": ref.sha256}))
-            tmp.replace(dest)
-        except BaseException:
+            try:
+                # A hard link appears complete or not at all and, unlike a rename, never replaces a file:
+                # of two writers of one key exactly one wins, and readers never see a file change.
+                os.link(tmp, dest)
+            except FileExistsError:
+                return unchanged(self._stat(key), ref)
+            self._write_meta(meta_path, ref)
+        finally:
             tmp.unlink(missing_ok=True)
-            meta_path.unlink(missing_ok=True)
-            raise
         return ref
+
+    @staticmethod
+    def _write_meta(meta_path: Path, ref: ArtifactRef) -> None:
+        """Until the metadata lands, `stat` hashes the file itself: a crash here loses nothing."""
+        tmp = _temporary_beside(meta_path)
+        try:
+            tmp.write_text(json.dumps({"content_type": ref.content_type, "sha256": ref.sha256}))
+            tmp.replace(meta_path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     async def stat(self, key: str) -> ArtifactRef:
         return await asyncio.to_thread(self._stat, key)

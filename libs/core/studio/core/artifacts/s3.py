@@ -12,7 +12,7 @@ import urllib3
 from minio import Minio
 from minio.error import S3Error
 
-from studio.core.artifacts.base import CHUNK, ArtifactStore, check_key, guess_content_type, sha256_file
+from studio.core.artifacts.base import CHUNK, ArtifactStore, check_key, guess_content_type, sha256_file, unchanged
 from studio.core.errors import ConfigError, NotFound, Unavailable
 from studio.v1.common_pb2 import ArtifactRef
 
@@ -99,6 +99,12 @@ class S3ArtifactStore(ArtifactStore):
             size=path.stat().st_size,
             sha256=await asyncio.to_thread(sha256_file, path),
         )
+        # The minio client offers no conditional put (If-None-Match), so this check is not atomic;
+        # writers of one key do not race in practice (each job attempt writes keys of its own).
+        try:
+            return unchanged(await self.stat(key), ref)
+        except NotFound:
+            pass
         await self._call(
             self._client.fput_object,
             self.bucket,

@@ -5,6 +5,9 @@
 - EVENTS (limits):     `events.job.<id>.<started|progress|completed|failed>`,
          payload = serialized `studio.v1.JobEvent`.
 - KV `JOB_CANCELS`:    job id -> cancelled; workers check it before and while running.
+- KV `JOB_OUTCOMES`:   job id -> its terminal event, written once before the job's ack, so a
+                       job redelivered after its worker died between finishing and acking is
+                       answered with the recorded outcome instead of being run again.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from nats.js.api import (
     StorageType,
     StreamConfig,
 )
-from nats.js.errors import KeyNotFoundError, NotFoundError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NotFoundError
 from nats.js.kv import KeyValue
 
 from studio.core.errors import ConfigError, InvalidInput
@@ -41,6 +44,8 @@ from studio.v1.common_pb2 import JobEvent
 
 _JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 EVENT_KINDS = ("started", "progress", "completed", "failed")
+#: Jobs a service's replicas may hold unacknowledged, all together (each takes what it has room for).
+MAX_UNACKNOWLEDGED_JOBS = 10_000
 TERMINAL_KINDS = ("completed", "failed")
 
 
@@ -56,6 +61,19 @@ def check_job_id(job_id: str) -> str:
 
 def event_kind(event: JobEvent) -> str:
     return event.WhichOneof("event") or "progress"
+
+
+def _stamp(event: JobEvent) -> None:
+    if not event.HasField("time"):
+        stamp = Timestamp()
+        stamp.GetCurrentTime()
+        event.time.CopyFrom(stamp)
+
+
+def _declared(bucket: KeyValue | None) -> KeyValue:
+    if bucket is None:
+        raise RuntimeError("JobTransport.ensure_streams() was not called")
+    return bucket
 
 
 @dataclass(frozen=True)
@@ -81,6 +99,15 @@ class Names:
     @property
     def cancels_bucket(self) -> str:
         return self._name("JOB_CANCELS")
+
+    @property
+    def outcomes_bucket(self) -> str:
+        return self._name("JOB_OUTCOMES")
+
+    @property
+    def streams(self) -> tuple[str, ...]:
+        """Every stream these names own (key-value buckets are streams too): what a cleanup deletes."""
+        return (self.jobs_stream, self.events_stream, f"KV_{self.cancels_bucket}", f"KV_{self.outcomes_bucket}")
 
     def job_subject(self, service: str, operation: str) -> str:
         return self._subject(f"jobs.{service}.{operation}")
@@ -119,6 +146,7 @@ class JobTransport:
         self.settings = settings
         self.names = Names(settings.nats_prefix)
         self._cancels: KeyValue | None = None
+        self._outcomes: KeyValue | None = None
 
     @classmethod
     async def connect(cls, settings: StudioSettings, *, ensure: bool = True) -> JobTransport:
@@ -176,6 +204,9 @@ class JobTransport:
         self._cancels = await self.js.create_key_value(
             KeyValueConfig(bucket=n.cancels_bucket, ttl=7 * 24 * 3600, storage=StorageType.FILE)
         )
+        self._outcomes = await self.js.create_key_value(
+            KeyValueConfig(bucket=n.outcomes_bucket, ttl=7 * 24 * 3600, storage=StorageType.FILE)
+        )
 
     async def _ensure_stream(self, config: StreamConfig) -> None:
         try:
@@ -184,14 +215,19 @@ class JobTransport:
         except NotFoundError:
             await self.js.add_stream(config)
 
-    async def ensure_consumer(self, service: str, concurrency: int) -> str:
-        """The durable pull consumer every replica of `service` shares."""
+    async def ensure_consumer(self, service: str) -> str:
+        """The durable pull consumer every replica of `service` shares.
+
+        Each replica fetches only as many jobs as it has free slots, so the consumer's own cap on
+        unacknowledged jobs is set far above any fleet: were it one replica's concurrency, a job
+        held by a dead worker would stop every other replica until its ack wait ran out.
+        """
         durable = self.names.consumer(service)
         config = ConsumerConfig(
             durable_name=durable,
             filter_subject=self.names.service_jobs(service),
             ack_policy=AckPolicy.EXPLICIT,
-            max_ack_pending=concurrency,
+            max_ack_pending=MAX_UNACKNOWLEDGED_JOBS,
             ack_wait=self.settings.job_ack_wait,
             max_deliver=self.settings.job_max_deliver,
         )
@@ -212,10 +248,7 @@ class JobTransport:
         return job_id, bool(ack.duplicate)
 
     async def publish_event(self, event: JobEvent) -> None:
-        if not event.HasField("time"):
-            stamp = Timestamp()
-            stamp.GetCurrentTime()
-            event.time.CopyFrom(stamp)
+        _stamp(event)
         await self.js.publish(self.names.event_subject(event.job_id, event_kind(event)), event.SerializeToString())
 
     async def events(self, job_id: str = "*", *, from_start: bool = True) -> AsyncIterator[JobEvent]:
@@ -256,9 +289,31 @@ class JobTransport:
         return True
 
     def _cancel_bucket(self) -> KeyValue:
-        if self._cancels is None:
-            raise RuntimeError("JobTransport.ensure_streams() was not called")
-        return self._cancels
+        return _declared(self._cancels)
+
+    async def record_outcome(self, event: JobEvent) -> JobEvent:
+        """Record a job's terminal event once; return the one that counts (an earlier record wins).
+
+        Written before the job is acknowledged: whichever worker records first (a worker that
+        lost its job to a redelivery may still finish) decides the outputs the job names.
+        """
+        _stamp(event)
+        try:
+            await _declared(self._outcomes).create(check_job_id(event.job_id), event.SerializeToString())
+        except KeyWrongLastSequenceError:
+            recorded = await self.recorded_outcome(event.job_id)
+            if recorded is None:  # created and purged in between: nothing sensible left but ours
+                raise
+            return recorded
+        return event
+
+    async def recorded_outcome(self, job_id: str) -> JobEvent | None:
+        """The terminal event recorded for a job, if any worker finished it."""
+        try:
+            entry = await _declared(self._outcomes).get(check_job_id(job_id))
+        except KeyNotFoundError:
+            return None
+        return JobEvent.FromString(entry.value) if entry.value else None
 
     async def pending(self, service: str) -> int:
         """Jobs waiting for `service` (consumer lag): what autoscaling and /metrics watch."""

@@ -6,8 +6,15 @@ Outcomes map onto JetStream acknowledgements:
 - transient error / crash          -> nak with exponential delay, until max_deliver,
                                       then one `failed` event and term
 - process killed                   -> no ack; JetStream redelivers after ack_wait
-While a job runs, heartbeats (`in_progress`) keep it from being redelivered, and
-the cancel bucket is polled so a cancelled job stops.
+While a job runs, heartbeats (`in_progress`, every quarter of ack_wait) keep it from
+being redelivered, and the cancel bucket is polled so a cancelled job stops.
+
+A terminal event is recorded in the outcomes bucket before it is published and the job
+acknowledged. A delivery whose job already has a recorded outcome (its worker died
+before the ack) republishes that outcome and is acknowledged without running: the
+outputs the job names are never produced twice. Each attempt writes its outputs under
+keys of its own (`runs/<job>/<attempt>/...`), and stores refuse to overwrite a key, so
+an attempt that loses the race to record never touches the recorded outputs.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 
 from studio.core.artifacts.base import ArtifactStore
 from studio.core.errors import Cancelled, InvalidInput, NotFound, StudioError
-from studio.core.jobs.transport import JobTransport
+from studio.core.jobs.transport import JobTransport, check_job_id, event_kind
 from studio.core.logging import log_context
 from studio.core.metrics import JOB_LATENCY, JOBS, JOBS_IN_PROGRESS
 from studio.core.operations import Operation, OperationContext, ServiceDefinition
@@ -58,7 +65,7 @@ class JobWorker:
     async def run(self, stop: asyncio.Event) -> None:
         """Pull and run jobs until `stop` is set, then finish (or hand back) in-flight jobs."""
         t = self.transport
-        durable = await t.ensure_consumer(self.service.name, self.concurrency)
+        durable = await t.ensure_consumer(self.service.name)
         sub = await t.js.pull_subscribe_bind(durable, stream=t.names.jobs_stream)
         log.info("worker pulling %s jobs (concurrency %d)", self.service.name, self.concurrency)
         try:
@@ -101,14 +108,24 @@ class JobWorker:
         t = self.transport
         _, op_name = t.names.operation_of(msg.subject)
         headers = msg.headers or {}
-        job_id = headers.get("Studio-Job-Id") or headers.get("Nats-Msg-Id") or "unknown"
+        job_id = headers.get("Studio-Job-Id") or headers.get("Nats-Msg-Id") or f"seq-{msg.metadata.sequence.stream}"
         attempt = int(msg.metadata.num_delivered or 1)
         qualified = f"{self.service.name}.{op_name}"
         started = time.perf_counter()
         JOBS_IN_PROGRESS.labels(self.service.name).inc()
         with log_context(job_id=job_id):
             try:
+                check_job_id(job_id)
                 outcome = await self._run(msg, job_id, op_name, qualified, attempt)
+            except InvalidInput as error:  # not submitted through JobTransport: nothing to answer
+                log.warning("dropping a %s job: %s", qualified, error.message)
+                await msg.term()
+                outcome = "failed"
+            except Exception as error:  # noqa: BLE001 - NATS unreachable mid-job: another delivery finishes it
+                log.warning("job %s attempt %d interrupted (%s); it will be redelivered", job_id, attempt, error)
+                with contextlib.suppress(Exception):
+                    await msg.nak(delay=self.transport.settings.job_retry_delay)
+                outcome = "retried"
             finally:
                 JOBS_IN_PROGRESS.labels(self.service.name).dec()
             JOBS.labels(self.service.name, op_name, outcome).inc()
@@ -116,6 +133,11 @@ class JobWorker:
 
     async def _run(self, msg: Msg, job_id: str, op_name: str, qualified: str, attempt: int) -> str:
         t = self.transport
+        recorded = await t.recorded_outcome(job_id)
+        if recorded is not None:
+            log.info("job %s already finished (attempt %d found its outcome); not running it again", job_id, attempt)
+            await self._settle(msg, recorded)
+            return "duplicate"
         try:
             op = self.service.operation(op_name)
             if op.unary:
@@ -134,7 +156,7 @@ class JobWorker:
             JobEvent(job_id=job_id, operation=qualified, started=JobStarted(worker=self.worker_name, attempt=attempt))
         )
         try:
-            result = await self._run_with_heartbeat(msg, op, request, job_id, qualified)
+            result = await self._run_with_heartbeat(msg, op, request, job_id, qualified, attempt)
         except StudioError as error:
             if error.retryable and attempt < t.settings.job_max_deliver:
                 return await self._retry(msg, attempt, error.message)
@@ -150,13 +172,23 @@ class JobWorker:
             return "failed"
         packed = AnyMessage()
         packed.Pack(result)
-        await t.publish_event(JobEvent(job_id=job_id, operation=qualified, completed=JobCompleted(result=packed)))
-        await msg.ack()
+        await self._finish(msg, JobEvent(job_id=job_id, operation=qualified, completed=JobCompleted(result=packed)))
         log.info("job %s completed", qualified)
         return "completed"
 
+    async def _finish(self, msg: Msg, event: JobEvent) -> None:
+        """Record the terminal event (an earlier record wins), publish the recorded one, settle the job."""
+        await self._settle(msg, await self.transport.record_outcome(event))
+
+    async def _settle(self, msg: Msg, outcome: JobEvent) -> None:
+        await self.transport.publish_event(outcome)
+        if event_kind(outcome) == "completed":
+            await msg.ack()
+        else:
+            await msg.term()
+
     async def _run_with_heartbeat(
-        self, msg: Msg, op: Operation[Any, Any], request: Any, job_id: str, qualified: str
+        self, msg: Msg, op: Operation[Any, Any], request: Any, job_id: str, qualified: str, attempt: int
     ) -> Any:
         t = self.transport
         cancelled = False
@@ -165,10 +197,14 @@ class JobWorker:
             await t.publish_event(JobEvent(job_id=job_id, operation=qualified, progress=progress))
 
         ctx = OperationContext(
-            artifacts=self.artifacts, run_id=job_id, on_progress=on_progress, is_cancelled=lambda: cancelled
+            artifacts=self.artifacts,
+            run_id=job_id,
+            attempt=attempt,
+            on_progress=on_progress,
+            is_cancelled=lambda: cancelled,
         )
         work = asyncio.create_task(op.handler(request, ctx))
-        interval = max(0.2, t.settings.job_ack_wait / 3)
+        interval = max(0.2, t.settings.job_ack_wait / 4)
         while True:
             done, _ = await asyncio.wait({work}, timeout=interval)
             if done:
@@ -191,11 +227,11 @@ class JobWorker:
 
     async def _fail(self, msg: Msg, job_id: str, qualified: str, error: StudioError, attempt: int) -> None:
         log.warning("job %s failed: %s", qualified, error.message)
-        await self.transport.publish_event(
+        await self._finish(
+            msg,
             JobEvent(
                 job_id=job_id,
                 operation=qualified,
                 failed=JobFailed(code=error.error_code, message=error.message, attempts=attempt),  # type: ignore[arg-type]
-            )
+            ),
         )
-        await msg.term()
