@@ -1,0 +1,166 @@
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
+
+import type { Job } from '../../shared/api';
+import type { Resource, Show } from '../descriptions';
+import { jobOptions, mediaInput, modelLocator } from '../descriptions';
+import { additionalFields, locatorValue } from '../fields';
+import { inputAssetId } from '../files';
+import { jobFields, jobItem, projectOption, submitJob, waitSettings } from '../jobs';
+
+const avatar: Show = { resource: ['video'], operation: ['createAvatar'] };
+const animate: Show = { resource: ['video'], operation: ['animate'] };
+const all: Show = { resource: ['video'], operation: ['createAvatar', 'animate'] };
+
+const size = (displayName: string, name: string): INodeProperties => ({
+	displayName,
+	name,
+	type: 'number',
+	typeOptions: { minValue: 0, maxValue: 1920 },
+	default: 0,
+	description: "An even number of pixels; 0: the backend's default",
+});
+const common: INodeProperties[] = [
+	{
+		displayName: 'Backend',
+		name: 'backend',
+		type: 'string',
+		default: '',
+		description: 'Empty: the server default',
+	},
+	{
+		displayName: 'FPS',
+		name: 'fps',
+		type: 'number',
+		typeOptions: { minValue: 0, maxValue: 60 },
+		default: 0,
+		description: "0: the backend's default",
+	},
+	size('Height', 'height'),
+	size('Width', 'width'),
+];
+const COMMON_NAMES = { backend: 'backend', fps: 'fps', height: 'height', width: 'width' };
+
+const fields: INodeProperties[] = [
+	...mediaInput('portrait', 'Portrait', 'an image with one face', avatar),
+	...mediaInput(
+		'audio',
+		'Audio',
+		'speech; generated speech brings word timings for the lips',
+		avatar,
+	),
+	...mediaInput('image', 'Image', 'PNG, JPEG or WebP', animate),
+	{
+		displayName: 'Motion',
+		name: 'motion',
+		type: 'string',
+		default: '',
+		placeholder: 'slow zoom in',
+		displayOptions: { show: animate },
+	},
+	{
+		displayName: 'Duration (Seconds)',
+		name: 'duration',
+		type: 'number',
+		typeOptions: { minValue: 0.5, maxValue: 60, numberPrecision: 1 },
+		default: 5,
+		displayOptions: { show: animate },
+	},
+	{ ...modelLocator('searchVideoModels'), displayOptions: { show: animate } },
+	{
+		displayName: 'Additional Fields',
+		name: 'additionalFields',
+		type: 'collection',
+		placeholder: 'Add Field',
+		default: {},
+		displayOptions: { show: avatar },
+		options: common,
+	},
+	{
+		displayName: 'Additional Fields',
+		name: 'additionalFields',
+		type: 'collection',
+		placeholder: 'Add Field',
+		default: {},
+		displayOptions: { show: animate },
+		options: [
+			...common,
+			{
+				displayName: 'Seed',
+				name: 'seed',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+			},
+		],
+	},
+	...jobOptions(all),
+];
+
+export const video: Resource = {
+	value: 'video',
+	name: 'Video',
+	operations: {
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['video'] } },
+		options: [
+			{
+				name: 'Animate',
+				value: 'animate',
+				action: 'Animate an image',
+				description: 'Animate a still image',
+			},
+			{
+				name: 'Create Avatar',
+				value: 'createAvatar',
+				action: 'Create an avatar video',
+				description: 'A lip-synced talking head from a portrait and speech',
+			},
+		],
+		default: 'animate',
+	},
+	fields,
+	handlers: {
+		async createAvatar(ctx, i) {
+			const project = projectOption(ctx, i);
+			const body: IDataObject = {
+				portrait_asset_id: await inputAssetId(ctx, i, 'portrait', project),
+				audio_asset_id: await inputAssetId(ctx, i, 'audio', project),
+				...additionalFields(ctx, i, COMMON_NAMES),
+				...jobFields(ctx, i),
+			};
+			const settings = waitSettings(ctx, i);
+			const { job } = await submitJob<Job>(
+				ctx,
+				i,
+				{ path: '/api/v1/video/create-avatar', body },
+				settings,
+				(answer) => answer,
+			);
+			return [await jobItem(ctx, i, job)];
+		},
+
+		async animate(ctx, i) {
+			const body: IDataObject = {
+				image_asset_id: await inputAssetId(ctx, i, 'image', projectOption(ctx, i)),
+				motion: ctx.getNodeParameter('motion', i, '') as string,
+				duration_seconds: ctx.getNodeParameter('duration', i, 5) as number,
+				...additionalFields(ctx, i, { ...COMMON_NAMES, seed: 'seed' }),
+				...jobFields(ctx, i),
+			};
+			const model = locatorValue(ctx, 'model', i);
+			if (model) body.model = model;
+			const settings = waitSettings(ctx, i);
+			const { job } = await submitJob<Job>(
+				ctx,
+				i,
+				{ path: '/api/v1/video/animate', body },
+				settings,
+				(answer) => answer,
+			);
+			return [await jobItem(ctx, i, job)];
+		},
+	},
+};

@@ -1,0 +1,63 @@
+"""A studio for the n8n nodes: the real gateway over Postgres/NATS with instant fake model
+servers, one of which can be told to stall (so timeouts and cancels are deterministic)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from studio.core.artifacts.base import ArtifactStore
+from studio.core.operations import OperationContext, ServiceDefinition
+from tests.conftest import NATS_URL
+from tests.gateway.conftest import TEST_OVERRIDES, database_factory  # noqa: F401 - a fixture used here
+from tests.gateway.fakes import FAKE_SERVICES
+from tests.gateway.stack import Stack
+from tests.n8n.toolchain import build_package
+
+STALL = "[stall]"
+STALL_SECONDS = 60.0
+
+
+def stalling(factory: Callable[[ArtifactStore], ServiceDefinition]) -> Callable[[ArtifactStore], ServiceDefinition]:
+    """The fake service, except that a request mentioning "[stall]" runs until it is cancelled."""
+
+    def make(artifacts: ArtifactStore) -> ServiceDefinition:
+        definition = factory(artifacts)
+
+        def wrap(handler: Any) -> Any:
+            async def handle(request: Any, ctx: OperationContext) -> Any:
+                if STALL in str(request):
+                    for _ in range(int(STALL_SECONDS / 0.1)):
+                        ctx.raise_if_cancelled()
+                        await asyncio.sleep(0.1)
+                return await handler(request, ctx)
+
+            return handle
+
+        operations = [dataclasses.replace(op, handler=wrap(op.handler)) for op in definition.operations]
+        return dataclasses.replace(definition, operations=operations)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def n8n_stack(database_factory: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:  # noqa: F811
+    running = Stack(
+        database_url=database_factory(),
+        nats_url=NATS_URL,
+        artifacts_dir=tmp_path_factory.mktemp("n8n-artifacts"),
+        services={name: stalling(factory) for name, factory in FAKE_SERVICES.items()},
+        gateway_overrides=TEST_OVERRIDES,
+    ).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def package_dist() -> Path:
+    return build_package()
