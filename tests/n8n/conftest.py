@@ -1,5 +1,6 @@
-"""A studio for the n8n nodes: the real gateway over Postgres/NATS with instant fake model
-servers, one of which can be told to stall (so timeouts and cancels are deterministic)."""
+"""A studio for the n8n nodes: the real gateway over Postgres/NATS with the instant fake model
+servers, which here also list models (for the dropdowns) and stall on request (so timeouts
+and cancels are deterministic)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from typing import Any
 import pytest
 
 from studio.core.artifacts.base import ArtifactStore
-from studio.core.operations import OperationContext, ServiceDefinition
+from studio.core.operations import Operation, OperationContext, ServiceDefinition
+from studio.v1 import image_pb2
+from studio.v1.common_pb2 import ModelInfo
 from tests.conftest import NATS_URL
 from tests.gateway.conftest import TEST_OVERRIDES, database_factory  # noqa: F401 - a fixture used here
 from tests.gateway.fakes import FAKE_SERVICES
@@ -22,9 +25,32 @@ from tests.n8n.toolchain import build_package
 STALL = "[stall]"
 STALL_SECONDS = 60.0
 
+#: A model listing the image fake lacks: (rpc, request, response, model). The video fake
+#: keeps lacking one, so a dropdown meets a model server that cannot list its models.
+LISTINGS: dict[str, tuple[str, Any, Any, ModelInfo]] = {
+    "image": (
+        "ListImageModels",
+        image_pb2.ListImageModelsRequest,
+        image_pb2.ListImageModelsResponse,
+        ModelInfo(name="fake-image", backend="fake", task="text-to-image", installed=True, description="instant"),
+    ),
+}
+
+
+def listing(name: str) -> list[Operation[Any, Any]]:
+    if name not in LISTINGS:
+        return []
+    rpc, request_type, response_type, model = LISTINGS[name]
+
+    async def list_models(request: Any, ctx: OperationContext) -> Any:
+        return response_type(models=[model])
+
+    return [Operation(rpc, request_type, response_type, list_models, unary=True)]
+
 
 def stalling(factory: Callable[[ArtifactStore], ServiceDefinition]) -> Callable[[ArtifactStore], ServiceDefinition]:
-    """The fake service, except that a request mentioning "[stall]" runs until it is cancelled."""
+    """The fake service, listing its models, except that a request mentioning "[stall]" runs
+    until it is cancelled."""
 
     def make(artifacts: ArtifactStore) -> ServiceDefinition:
         definition = factory(artifacts)
@@ -40,6 +66,7 @@ def stalling(factory: Callable[[ArtifactStore], ServiceDefinition]) -> Callable[
             return handle
 
         operations = [dataclasses.replace(op, handler=wrap(op.handler)) for op in definition.operations]
+        operations += listing(definition.name)
         return dataclasses.replace(definition, operations=operations)
 
     return make
@@ -52,7 +79,8 @@ def n8n_stack(database_factory: Any, tmp_path_factory: pytest.TempPathFactory) -
         nats_url=NATS_URL,
         artifacts_dir=tmp_path_factory.mktemp("n8n-artifacts"),
         services={name: stalling(factory) for name, factory in FAKE_SERVICES.items()},
-        gateway_overrides=TEST_OVERRIDES,
+        # The gateway tests' tight create_project limit would throttle the node tests' projects.
+        gateway_overrides={**TEST_OVERRIDES, "rate_limits": {}},
     ).start()
     yield running
     running.stop()

@@ -67,6 +67,7 @@ export async function submitJob<T>(
 	settings: WaitSettings,
 	jobOf: (answer: T) => Job,
 ): Promise<{ answer: T; job: Job }> {
+	const deadline = Date.now() + settings.maxWaitSeconds * 1000;
 	const prefer = settings.wait
 		? { Prefer: `wait=${Math.min(MAX_PREFER_WAIT_SECONDS, Math.ceil(settings.maxWaitSeconds))}` }
 		: {};
@@ -92,7 +93,7 @@ export async function submitJob<T>(
 	const job = jobOf(response.body);
 	return {
 		answer: response.body,
-		job: settings.wait ? await waitForJob(ctx, itemIndex, job, settings) : job,
+		job: settings.wait ? await waitForJob(ctx, itemIndex, job, settings, deadline) : job,
 	};
 }
 
@@ -115,8 +116,8 @@ export async function waitForJob(
 	itemIndex: number,
 	job: Job,
 	settings: WaitSettings,
+	deadline = Date.now() + settings.maxWaitSeconds * 1000,
 ): Promise<Job> {
-	const deadline = Date.now() + settings.maxWaitSeconds * 1000;
 	let current = job;
 	while (!TERMINAL_JOB_STATUSES.includes(current.status)) {
 		await pause(

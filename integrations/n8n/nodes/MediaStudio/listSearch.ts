@@ -7,7 +7,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { Project, Voice } from '../shared/api';
 import { fetchPage, MAX_PAGE } from '../shared/lists';
-import { studioRequest } from '../shared/transport';
+import { routeMissing, studioRequest } from '../shared/transport';
 
 interface Model {
 	service: string;
@@ -167,7 +167,7 @@ export async function searchTemplates(
 			path: '/api/v1/studio/templates',
 			accept: [404, 405],
 		});
-		if (response.status >= 400) {
+		if (routeMissing(response)) {
 			throw new NodeOperationError(
 				this.getNode(),
 				'this studio has no template list (GET /api/v1/studio/templates); update the studio, or choose the template by ID',

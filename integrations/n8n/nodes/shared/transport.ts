@@ -132,3 +132,13 @@ export function studioError(
 		},
 	);
 }
+
+/**
+ * Whether an answer means "this studio has no such route" (an older gateway) rather than
+ * "no such thing": Litestar answers 405 for a known path with another method, and a
+ * 404 whose detail is its bare "Not Found" for an unknown path.
+ */
+export function routeMissing(response: StudioResponse<unknown>): boolean {
+	if (response.status === 405) return true;
+	return response.status === 404 && (response.body as Problem | undefined)?.detail === 'Not Found';
+}

@@ -9,7 +9,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { Asset, Project, ProjectDetail } from '../../shared/api';
 import { TERMINAL_PROJECT_STATUSES } from '../../shared/api';
 import { fetchList } from '../../shared/lists';
-import { studioRequest } from '../../shared/transport';
+import { routeMissing, studioError, studioRequest } from '../../shared/transport';
 import type { Resource, Show } from '../descriptions';
 import { jobOptions, listOptions, projectParameter } from '../descriptions';
 import { locatorValue } from '../fields';
@@ -433,16 +433,19 @@ export const project: Resource = {
 				accept: [404, 405],
 				itemIndex: i,
 			});
-			if (response.status >= 400) {
+			if (routeMissing(response)) {
 				throw new NodeOperationError(
 					ctx.getNode(),
 					'This studio cannot estimate costs yet (POST /api/v1/studio/estimate is missing)',
 					{
 						itemIndex: i,
-						description:
-							'Cost estimates come with the hosted-provider backends; update the studio.',
+						description: 'Cost estimates come with the hosted-provider backends; update the studio.',
 					},
 				);
+			}
+			if (response.status >= 400) {
+				const request = { method: 'POST' as const, path: '/api/v1/studio/estimate', itemIndex: i };
+				throw studioError(ctx.getNode(), response.status, response.body, request);
 			}
 			return [{ json: response.body }];
 		},
