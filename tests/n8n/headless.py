@@ -78,8 +78,13 @@ class N8n:
         """`n8n start` in its own process group, stopped (the whole group) afterwards."""
         log = (self.home / "start.log").open("w")
         process = subprocess.Popen(
-            [str(N8N_BIN), "start"], env=self.env, cwd=self.home, stdout=log, stderr=subprocess.STDOUT,
-            text=True, start_new_session=True,
+            [str(N8N_BIN), "start"],
+            env=self.env,
+            cwd=self.home,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
         )
         try:
             yield process

@@ -18,7 +18,12 @@ export function additionalFields(
 	return out;
 }
 
-/** A resource locator's value ("" when empty). */
+/**
+ * A resource locator's value ("" when empty), read without `extractValue` so it works the
+ * same for top-level locators and for those inside a collection (`options.project`).
+ */
 export function locatorValue(ctx: IExecuteFunctions, name: string, itemIndex: number): string {
-	return String(ctx.getNodeParameter(name, itemIndex, '', { extractValue: true }) ?? '').trim();
+	const raw = ctx.getNodeParameter(name, itemIndex, '') as unknown;
+	const value = typeof raw === 'object' && raw !== null && 'value' in raw ? raw.value : raw;
+	return String(value ?? '').trim();
 }

@@ -4,6 +4,7 @@ import { NodeOperationError, sleep } from 'n8n-workflow';
 import type { Job } from '../shared/api';
 import { TERMINAL_JOB_STATUSES } from '../shared/api';
 import { studioError, studioRequest } from '../shared/transport';
+import { locatorValue } from './fields';
 import { assetBinaries, downloadOptions } from './files';
 
 /** The gateway holds a request at most this long for `Prefer: wait` (docs/gateway.md, Jobs). */
@@ -39,10 +40,9 @@ export function waitSettings(
 	};
 }
 
-/** The project chosen in Options (a dropdown, a URL-less id), or "" for none. */
+/** The project chosen in Options, or "" for none. */
 export function projectOption(ctx: IExecuteFunctions, itemIndex: number): string {
-	const value = ctx.getNodeParameter('options.project', itemIndex, '', { extractValue: true });
-	return String(value ?? '').trim();
+	return locatorValue(ctx, 'options.project', itemIndex);
 }
 
 /** Fields every generation request takes: the project to file it under and a per-job webhook. */

@@ -43,14 +43,21 @@ const NODE: INode = {
 /** `={{$credentials.apiKey}}`-style values of the credential's `authenticate`, resolved. */
 export function resolve(template: string, credentials: Credentials): string {
 	const body = template.startsWith('=') ? template.slice(1) : template;
-	return body.replace(/\{\{\s*\$credentials\??\.(\w+)\s*\}\}/g, (_, name: keyof Credentials) => credentials[name]);
+	return body.replace(
+		/\{\{\s*\$credentials\??\.(\w+)\s*\}\}/g,
+		(_, name: keyof Credentials) => credentials[name],
+	);
 }
 
 /** Applies the credential class's own `authenticate` block, as n8n's credentials helper does. */
-export function authenticate(options: IHttpRequestOptions, credentials: Credentials): IHttpRequestOptions {
+export function authenticate(
+	options: IHttpRequestOptions,
+	credentials: Credentials,
+): IHttpRequestOptions {
 	const definition = new MediaStudioApi().authenticate.properties;
 	const headers: IDataObject = { ...options.headers };
-	for (const [name, value] of Object.entries(definition.headers ?? {})) headers[name] = resolve(String(value), credentials);
+	for (const [name, value] of Object.entries(definition.headers ?? {}))
+		headers[name] = resolve(String(value), credentials);
 	return { ...options, headers };
 }
 
@@ -61,7 +68,8 @@ export async function httpRequest(options: IHttpRequestOptions, log: Recorded[])
 		if (value !== undefined && value !== null) url.searchParams.set(key, String(value));
 	}
 	const headers: Record<string, string> = {};
-	for (const [key, value] of Object.entries(options.headers ?? {})) headers[key.toLowerCase()] = String(value);
+	for (const [key, value] of Object.entries(options.headers ?? {}))
+		headers[key.toLowerCase()] = String(value);
 	let body: Uint8Array | string | undefined;
 	if (Buffer.isBuffer(options.body)) {
 		body = new Uint8Array(options.body);
@@ -94,12 +102,22 @@ export async function httpRequest(options: IHttpRequestOptions, log: Recorded[])
 	const responseHeaders: IDataObject = {};
 	response.headers.forEach((value, key) => (responseHeaders[key] = value));
 	return options.returnFullResponse
-		? { body: parsed, headers: responseHeaders, statusCode: response.status, statusMessage: response.statusText }
+		? {
+				body: parsed,
+				headers: responseHeaders,
+				statusCode: response.status,
+				statusMessage: response.statusText,
+			}
 		: parsed;
 }
 
 /** A dotted-path parameter lookup with n8n's fallback and resource-locator semantics. */
-function parameter(parameters: IDataObject, name: string, fallback: unknown, extractValue?: boolean): unknown {
+function parameter(
+	parameters: IDataObject,
+	name: string,
+	fallback: unknown,
+	extractValue?: boolean,
+): unknown {
 	let value: unknown = parameters;
 	for (const part of name.split('.')) {
 		value = typeof value === 'object' && value !== null ? (value as IDataObject)[part] : undefined;
@@ -132,27 +150,42 @@ export interface ExecuteOptions {
 	continueOnFail?: boolean;
 }
 
-export function executeContext(options: ExecuteOptions): { ctx: IExecuteFunctions; requests: Recorded[] } {
+export function executeContext(options: ExecuteOptions): {
+	ctx: IExecuteFunctions;
+	requests: Recorded[];
+} {
 	const requests: Recorded[] = [];
 	const items: INodeExecutionData[] = options.items ?? [{ json: {} }];
 	const binaryOf = (itemIndex: number, property: string): IBinaryData => {
 		const binary = items[itemIndex]?.binary?.[property];
-		if (!binary) throw new Error(`This operation expects the node's input data to contain a binary file '${property}', but none was found [item ${itemIndex}]`);
+		if (!binary)
+			throw new Error(
+				`This operation expects the node's input data to contain a binary file '${property}', but none was found [item ${itemIndex}]`,
+			);
 		return binary;
 	};
 	const ctx = {
 		getInputData: () => items,
 		getNode: () => ({ ...NODE, parameters: options.parameters }),
-		getNodeParameter: (name: string, _itemIndex: number, fallback?: unknown, extra?: { extractValue?: boolean }) =>
-			parameter(options.parameters, name, fallback, extra?.extractValue),
+		getNodeParameter: (
+			name: string,
+			_itemIndex: number,
+			fallback?: unknown,
+			extra?: { extractValue?: boolean },
+		) => parameter(options.parameters, name, fallback, extra?.extractValue),
 		getCredentials: async () => options.credentials,
 		continueOnFail: () => options.continueOnFail ?? false,
 		getExecutionCancelSignal: () => undefined,
 		helpers: {
 			...requestHelpers(options.credentials, requests),
 			assertBinaryData: binaryOf,
-			getBinaryDataBuffer: async (itemIndex: number, property: string) => Buffer.from(binaryOf(itemIndex, property).data, 'base64'),
-			prepareBinaryData: async (data: Buffer, fileName?: string, mimeType?: string): Promise<IBinaryData> => ({
+			getBinaryDataBuffer: async (itemIndex: number, property: string) =>
+				Buffer.from(binaryOf(itemIndex, property).data, 'base64'),
+			prepareBinaryData: async (
+				data: Buffer,
+				fileName?: string,
+				mimeType?: string,
+			): Promise<IBinaryData> => ({
 				data: data.toString('base64'),
 				mimeType: mimeType ?? 'application/octet-stream',
 				fileName,
@@ -165,7 +198,10 @@ export function executeContext(options: ExecuteOptions): { ctx: IExecuteFunction
 	return { ctx: ctx as unknown as IExecuteFunctions, requests };
 }
 
-export function loadOptionsContext(credentials: Credentials): { ctx: ILoadOptionsFunctions; requests: Recorded[] } {
+export function loadOptionsContext(credentials: Credentials): {
+	ctx: ILoadOptionsFunctions;
+	requests: Recorded[];
+} {
 	const requests: Recorded[] = [];
 	const ctx = {
 		getNode: () => NODE,
@@ -186,7 +222,8 @@ export function hookContext(options: HookOptions): { ctx: IHookFunctions; reques
 	const requests: Recorded[] = [];
 	const ctx = {
 		getNode: () => ({ ...NODE, name: 'Media Studio Trigger', parameters: options.parameters }),
-		getNodeParameter: (name: string, fallback?: unknown) => parameter(options.parameters, name, fallback),
+		getNodeParameter: (name: string, fallback?: unknown) =>
+			parameter(options.parameters, name, fallback),
 		getWorkflowStaticData: (kind: string) => {
 			if (kind !== 'node') throw new Error(`unexpected static data kind ${kind}`);
 			return options.staticData;
@@ -212,9 +249,14 @@ export interface WebhookOptions {
 	rawBody: Buffer;
 }
 
-export function webhookContext(options: WebhookOptions): { ctx: IWebhookFunctions; answer: Answer } {
+export function webhookContext(options: WebhookOptions): {
+	ctx: IWebhookFunctions;
+	answer: Answer;
+} {
 	const answer: Answer = {};
-	const headers = Object.fromEntries(Object.entries(options.headers).map(([k, v]) => [k.toLowerCase(), v]));
+	const headers = Object.fromEntries(
+		Object.entries(options.headers).map(([k, v]) => [k.toLowerCase(), v]),
+	);
 	const response = {
 		status(code: number) {
 			answer.status = code;
@@ -234,9 +276,14 @@ export function webhookContext(options: WebhookOptions): { ctx: IWebhookFunction
 	};
 	const ctx = {
 		getNode: () => ({ ...NODE, name: 'Media Studio Trigger', parameters: options.parameters }),
-		getNodeParameter: (name: string, fallback?: unknown) => parameter(options.parameters, name, fallback),
+		getNodeParameter: (name: string, fallback?: unknown) =>
+			parameter(options.parameters, name, fallback),
 		getWorkflowStaticData: () => options.staticData,
-		getRequestObject: () => ({ rawBody: options.rawBody, headers, body: JSON.parse(options.rawBody.toString('utf8')) }),
+		getRequestObject: () => ({
+			rawBody: options.rawBody,
+			headers,
+			body: JSON.parse(options.rawBody.toString('utf8')),
+		}),
 		getHeaderData: () => headers,
 		getBodyData: () => JSON.parse(options.rawBody.toString('utf8')) as IDataObject,
 		getResponseObject: () => response,

@@ -13,7 +13,11 @@ export interface Run {
 
 export async function runNode(
 	parameters: IDataObject,
-	{ items, credentials = studio, continueOnFail = false }: { items?: INodeExecutionData[]; credentials?: Credentials; continueOnFail?: boolean } = {},
+	{
+		items,
+		credentials = studio,
+		continueOnFail = false,
+	}: { items?: INodeExecutionData[]; credentials?: Credentials; continueOnFail?: boolean } = {},
 ): Promise<Run> {
 	const { ctx, requests } = executeContext({ credentials, parameters, items, continueOnFail });
 	const [out] = await new MediaStudio().execute.call(ctx);
@@ -21,8 +25,15 @@ export async function runNode(
 }
 
 /** The error a run throws (the test fails if it does not throw). */
-export async function runError(parameters: IDataObject, options: { items?: INodeExecutionData[] } = {}): Promise<{ error: Error & { description?: string; httpCode?: string }; requests: Recorded[] }> {
-	const { ctx, requests } = executeContext({ credentials: studio, parameters, items: options.items });
+export async function runError(
+	parameters: IDataObject,
+	options: { items?: INodeExecutionData[] } = {},
+): Promise<{ error: Error & { description?: string; httpCode?: string }; requests: Recorded[] }> {
+	const { ctx, requests } = executeContext({
+		credentials: studio,
+		parameters,
+		items: options.items,
+	});
 	try {
 		await new MediaStudio().execute.call(ctx);
 	} catch (error) {

@@ -12,21 +12,38 @@ import type { Credentials } from './context.mts';
 
 function required(name: string): string {
 	const value = process.env[name];
-	if (!value) throw new Error(`${name} is not set: run the unit tier through pytest (tests/n8n/test_unit_tier.py)`);
+	if (!value)
+		throw new Error(
+			`${name} is not set: run the unit tier through pytest (tests/n8n/test_unit_tier.py)`,
+		);
 	return value;
 }
 
-export const studio: Credentials = { baseUrl: required('STUDIO_URL'), apiKey: required('STUDIO_API_KEY') };
+export const studio: Credentials = {
+	baseUrl: required('STUDIO_URL'),
+	apiKey: required('STUDIO_API_KEY'),
+};
 /** Another tenant: its ids must look like missing ones to `studio`. */
-export const otherTenant: Credentials = { baseUrl: studio.baseUrl, apiKey: required('STUDIO_OTHER_API_KEY') };
+export const otherTenant: Credentials = {
+	baseUrl: studio.baseUrl,
+	apiKey: required('STUDIO_OTHER_API_KEY'),
+};
 export const sampleWav = (): Buffer => readFileSync(required('STUDIO_SAMPLE_WAV'));
 export const portraitPng = (): Buffer => readFileSync(required('STUDIO_PORTRAIT_PNG'));
 
 /** A call to the REST API outside the nodes (to set up or check what they did). */
-export async function api<T = any>(method: string, path: string, body?: unknown, as: Credentials = studio): Promise<{ status: number; body: T }> {
+export async function api<T = any>(
+	method: string,
+	path: string,
+	body?: unknown,
+	as: Credentials = studio,
+): Promise<{ status: number; body: T }> {
 	const response = await fetch(`${as.baseUrl}${path}`, {
 		method,
-		headers: { Authorization: `Bearer ${as.apiKey}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+		headers: {
+			Authorization: `Bearer ${as.apiKey}`,
+			...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+		},
 		body: body === undefined ? undefined : JSON.stringify(body),
 	});
 	const text = await response.text();
@@ -37,7 +54,9 @@ let openapi: Promise<any> | undefined;
 
 /** The gateway's OpenAPI document: what it offers decides which waiting tests run. */
 export async function spec(): Promise<any> {
-	openapi ??= fetch(`${studio.baseUrl}/docs/openapi.json`).then(async (response) => await response.json());
+	openapi ??= fetch(`${studio.baseUrl}/docs/openapi.json`).then(
+		async (response) => await response.json(),
+	);
 	return await openapi;
 }
 
@@ -52,7 +71,9 @@ export async function schemaHas(schema: string, property: string): Promise<boole
 
 /** Whether the webhook event list the gateway accepts names an event. */
 export async function acceptsEvent(event: string): Promise<boolean> {
-	return JSON.stringify((await spec()).components?.schemas?.WebhookCreate ?? {}).includes(`"${event}"`);
+	return JSON.stringify((await spec()).components?.schemas?.WebhookCreate ?? {}).includes(
+		`"${event}"`,
+	);
 }
 
 /** A skip reason naming the gateway addition a test waits for (GATEWAY_NEEDS.md), or false to run. */
@@ -92,7 +113,8 @@ export class Receiver {
 	async waitFor(count: number, timeoutMs = 20_000): Promise<Delivery[]> {
 		const deadline = Date.now() + timeoutMs;
 		while (this.deliveries.length < count) {
-			if (Date.now() > deadline) throw new Error(`${this.deliveries.length} deliveries, expected ${count}`);
+			if (Date.now() > deadline)
+				throw new Error(`${this.deliveries.length} deliveries, expected ${count}`);
 			await new Promise((done) => setTimeout(done, 50));
 		}
 		return this.deliveries;
@@ -104,7 +126,11 @@ export class Receiver {
 }
 
 /** A signature header made the way the gateway makes it (to forge stale or foreign deliveries). */
-export function sign(secret: string, body: Buffer, timestamp = Math.floor(Date.now() / 1000)): string {
+export function sign(
+	secret: string,
+	body: Buffer,
+	timestamp = Math.floor(Date.now() / 1000),
+): string {
 	const digest = createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
 	return `t=${timestamp},v1=${digest}`;
 }
@@ -118,7 +144,10 @@ export const bytesOf = (binary: IBinaryData | undefined): Buffer => {
 
 /** Magic numbers: the bytes really are the medium they claim to be. */
 export const looksLike = {
-	wav: (data: Buffer) => data.subarray(0, 4).toString('latin1') === 'RIFF' && data.subarray(8, 12).toString('latin1') === 'WAVE',
-	png: (data: Buffer) => data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+	wav: (data: Buffer) =>
+		data.subarray(0, 4).toString('latin1') === 'RIFF' &&
+		data.subarray(8, 12).toString('latin1') === 'WAVE',
+	png: (data: Buffer) =>
+		data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
 	mp4: (data: Buffer) => data.subarray(4, 8).toString('latin1') === 'ftyp',
 };

@@ -6,6 +6,7 @@ import { fetchList } from '../../shared/lists';
 import { studioRequest } from '../../shared/transport';
 import type { Resource, Show } from '../descriptions';
 import { jobOptions, listOptions, projectParameter } from '../descriptions';
+import { locatorValue } from '../fields';
 import { getJob, jobItem, waitForJob, waitSettings } from '../jobs';
 
 const byId: Show = { resource: ['job'], operation: ['get', 'cancel', 'wait'] };
@@ -129,9 +130,7 @@ export const job: Resource = {
 			const qs: IDataObject = {};
 			if (filters.status) qs.status = filters.status;
 			if (filters.type) qs.type = filters.type;
-			const project = String(
-				ctx.getNodeParameter('filters.project', i, '', { extractValue: true }) ?? '',
-			).trim();
+			const project = locatorValue(ctx, 'filters.project', i);
 			if (project) qs.project_id = project;
 			const limit = ctx.getNodeParameter('returnAll', i, false)
 				? Infinity

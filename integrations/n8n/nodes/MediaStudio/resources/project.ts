@@ -439,7 +439,8 @@ export const project: Resource = {
 					'This studio cannot estimate costs yet (POST /api/v1/studio/estimate is missing)',
 					{
 						itemIndex: i,
-						description: 'Cost estimates come with the hosted-provider backends; update the studio.',
+						description:
+							'Cost estimates come with the hosted-provider backends; update the studio.',
 					},
 				);
 			}

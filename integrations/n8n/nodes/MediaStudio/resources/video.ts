@@ -73,7 +73,53 @@ const fields: INodeProperties[] = [
 		placeholder: 'Add Field',
 		default: {},
 		displayOptions: { show: avatar },
-		options: common,
+		options: [
+			...common,
+			{
+				displayName: 'Face Box',
+				name: 'face',
+				type: 'fixedCollection',
+				default: {},
+				description:
+					'Where the face is, in portrait pixels: skips face detection (needed for portraits without a detectable face, such as draft images)',
+				options: [
+					{
+						displayName: 'Box',
+						name: 'box',
+						values: [
+							{
+								displayName: 'X',
+								name: 'x',
+								type: 'number',
+								typeOptions: { minValue: 0 },
+								default: 0,
+							},
+							{
+								displayName: 'Y',
+								name: 'y',
+								type: 'number',
+								typeOptions: { minValue: 0 },
+								default: 0,
+							},
+							{
+								displayName: 'Width',
+								name: 'width',
+								type: 'number',
+								typeOptions: { minValue: 1 },
+								default: 256,
+							},
+							{
+								displayName: 'Height',
+								name: 'height',
+								type: 'number',
+								typeOptions: { minValue: 1 },
+								default: 256,
+							},
+						],
+					},
+				],
+			},
+		],
 	},
 	{
 		displayName: 'Additional Fields',
@@ -131,6 +177,9 @@ export const video: Resource = {
 				...additionalFields(ctx, i, COMMON_NAMES),
 				...jobFields(ctx, i),
 			};
+			const face = (additionalFields(ctx, i, { face: 'face' }).face as IDataObject | undefined)
+				?.box;
+			if (face) body.face = face;
 			const settings = waitSettings(ctx, i);
 			const { job } = await submitJob<Job>(
 				ctx,
