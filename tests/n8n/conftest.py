@@ -22,6 +22,15 @@ from tests.gateway.fakes import FAKE_SERVICES
 from tests.gateway.stack import Stack
 from tests.n8n.toolchain import build_package
 
+#: All node test files share one key, and one of them pages through 220 jobs: rate limits
+#: (tested in tests/gateway) would only make them wait.
+NODE_TEST_OVERRIDES = {
+    **TEST_OVERRIDES,
+    "rate_limits": {},
+    "rate_limit_read_per_minute": 100_000,
+    "rate_limit_write_per_minute": 100_000,
+}
+
 STALL = "[stall]"
 STALL_SECONDS = 60.0
 
@@ -79,8 +88,7 @@ def n8n_stack(database_factory: Any, tmp_path_factory: pytest.TempPathFactory) -
         nats_url=NATS_URL,
         artifacts_dir=tmp_path_factory.mktemp("n8n-artifacts"),
         services={name: stalling(factory) for name, factory in FAKE_SERVICES.items()},
-        # The gateway tests' tight create_project limit would throttle the node tests' projects.
-        gateway_overrides={**TEST_OVERRIDES, "rate_limits": {}},
+        gateway_overrides=NODE_TEST_OVERRIDES,
     ).start()
     yield running
     running.stop()

@@ -23,9 +23,10 @@ import pytest
 
 from studio.core.registry import service_spec
 from tests.conftest import NATS_URL
-from tests.gateway.conftest import TEST_OVERRIDES, new_key
+from tests.gateway.conftest import new_key
 from tests.gateway.fakes import FAKE_SERVICES, png_bytes
 from tests.gateway.stack import ServiceFactory, Stack
+from tests.n8n.conftest import NODE_TEST_OVERRIDES
 from tests.n8n.examples import readme_example
 from tests.n8n.headless import N8n, run_items
 from tests.n8n.sink import Sink
@@ -43,7 +44,7 @@ def studio(database_factory: Any, tmp_path_factory: pytest.TempPathFactory) -> I
         nats_url=NATS_URL,
         artifacts_dir=tmp_path_factory.mktemp("real-n8n-artifacts"),
         services=services,
-        gateway_overrides={**TEST_OVERRIDES, "rate_limits": {}, "ready_requires_services": False},
+        gateway_overrides={**NODE_TEST_OVERRIDES, "ready_requires_services": False},
         worker_concurrency=2,
     ).start(timeout=120)
     yield running

@@ -67,10 +67,35 @@ test('job get, wait (with results as binary) and list with filters', async () =>
 	);
 });
 
-test('return all pages through the list with offsets', async () => {
-	const all = await runNode({ resource: 'job', operation: 'list', filters: {}, returnAll: true });
-	const direct = (await api('GET', '/api/v1/jobs?limit=200')).body.items;
-	assert.ok(all.items.length >= direct.length);
+test('Return All pages through more than one page by offset', async () => {
+	const tag = `page ${Date.now()}`;
+	for (let batch = 0; batch < 11; batch++) {
+		const submitted = await Promise.all(
+			Array.from({ length: 20 }, (_, n) =>
+				api('POST', '/api/v1/audio/generate-speech', { text: `${tag} ${batch * 20 + n}` }),
+			),
+		);
+		assert.ok(submitted.every((answer) => answer.status === 202));
+	}
+	const all = await runNode({
+		resource: 'job',
+		operation: 'list',
+		filters: { type: 'audio.synthesize' },
+		returnAll: true,
+	});
+	assert.deepEqual(
+		all.requests.slice(0, 2).map((request) => [request.query.limit, request.query.offset]),
+		[
+			['200', '0'],
+			['200', '200'],
+		],
+	);
+	const ids = all.items.map((item) => item.json.id);
+	assert.equal(new Set(ids).size, ids.length, 'no job twice');
+	const tagged = all.items.filter((item) =>
+		String((item.json.parameters as any).text).startsWith(tag),
+	);
+	assert.equal(tagged.length, 220, 'every job of the batch, across pages');
 });
 
 test('cancel a running job; cancelling a finished one is a clear 409', async () => {
