@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +24,7 @@ from tests.conftest import NATS_URL
 from tests.gateway.conftest import new_key
 from tests.gateway.fakes import FAKE_SERVICES, png_bytes
 from tests.gateway.stack import ServiceFactory, Stack
+from tests.gateway.test_real_services import spoken_sample
 from tests.n8n.conftest import NODE_TEST_OVERRIDES
 from tests.n8n.examples import readme_example
 from tests.n8n.headless import N8n, run_items
@@ -60,19 +59,6 @@ def key(studio: Stack) -> str:
 def api(studio: Stack, key: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=studio.base_url, headers={"Authorization": f"Bearer {key}"}, timeout=60) as client:
         yield client
-
-
-def spoken_sample(tmp_path: Path) -> bytes:
-    espeak = shutil.which("espeak-ng")
-    assert espeak, "espeak-ng is needed (scripts/bootstrap-system.sh installs it)"
-    path = tmp_path / "sample.wav"
-    text = (
-        "Olá! Esta é uma gravação de teste da minha voz. Eu falo devagar e com clareza, "
-        "frase por frase, para que o estúdio possa aprender o meu timbre, o meu ritmo e a minha entonação. "
-        "Depois disso, ele vai ler qualquer texto com uma voz parecida com a minha."
-    )
-    subprocess.run([espeak, "-v", "pt-br", "-s", "140", "-w", str(path), text], check=True)
-    return path.read_bytes()
 
 
 @pytest.fixture(scope="module")

@@ -194,6 +194,38 @@ export function modelLocator(searchListMethod: string): INodeProperties {
 	};
 }
 
+/** The "Additional Fields" collection of an operation (optional request fields). */
+export function additionalFieldsFor(show: Show, options: INodeProperties[]): INodeProperties {
+	return {
+		displayName: 'Additional Fields',
+		name: 'additionalFields',
+		type: 'collection',
+		placeholder: 'Add Field',
+		default: {},
+		displayOptions: { show },
+		options,
+	};
+}
+
+/** Every generation request may name a backend of the model server. */
+export function backendField(examples: string): INodeProperties {
+	return {
+		displayName: 'Backend',
+		name: 'backend',
+		type: 'string',
+		default: '',
+		description: `E.g. ${examples}; empty: the server default`,
+	};
+}
+
+export const seedField: INodeProperties = {
+	displayName: 'Seed',
+	name: 'seed',
+	type: 'number',
+	typeOptions: { minValue: 0 },
+	default: 0,
+};
+
 /** Offset pagination of a list endpoint: Return All, or a Limit. */
 export function listOptions(show: Show): INodeProperties[] {
 	return [

@@ -56,6 +56,19 @@ export function jobFields(ctx: IExecuteFunctions, itemIndex: number): IDataObjec
 	return fields;
 }
 
+/** POST a generation request with the shared Options (project, callback) and return its item. */
+export async function runJob(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	path: string,
+	body: IDataObject,
+): Promise<INodeExecutionData[]> {
+	const settings = waitSettings(ctx, itemIndex);
+	const request = { path, body: { ...body, ...jobFields(ctx, itemIndex) } };
+	const { job } = await submitJob<Job>(ctx, itemIndex, request, settings, (answer) => answer);
+	return [await jobItem(ctx, itemIndex, job)];
+}
+
 /**
  * POST a generation request. When waiting, the gateway itself holds the answer for
  * up to a minute (`Prefer: wait`), so short jobs need no polling at all.

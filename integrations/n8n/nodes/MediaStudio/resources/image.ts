@@ -1,11 +1,17 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import type { Job } from '../../shared/api';
 import type { Resource, Show } from '../descriptions';
-import { jobOptions, mediaInput, modelLocator } from '../descriptions';
+import {
+	additionalFieldsFor,
+	backendField,
+	jobOptions,
+	mediaInput,
+	modelLocator,
+	seedField,
+} from '../descriptions';
 import { additionalFields, locatorValue } from '../fields';
 import { inputAssetId } from '../files';
-import { jobFields, jobItem, projectOption, submitJob, waitSettings } from '../jobs';
+import { projectOption, runJob } from '../jobs';
 
 const generate: Show = { resource: ['image'], operation: ['generate'] };
 const edit: Show = { resource: ['image'], operation: ['edit'] };
@@ -24,20 +30,7 @@ const imageFormat: INodeProperties = {
 	],
 	default: 'png',
 };
-const backend: INodeProperties = {
-	displayName: 'Backend',
-	name: 'backend',
-	type: 'string',
-	default: '',
-	description: 'E.g. diffusers or draft; empty: the server default.',
-};
-const seed: INodeProperties = {
-	displayName: 'Seed',
-	name: 'seed',
-	type: 'number',
-	typeOptions: { minValue: 0 },
-	default: 0,
-};
+const backend = backendField('diffusers or draft');
 const steps: INodeProperties = {
 	displayName: 'Steps',
 	name: 'steps',
@@ -96,79 +89,46 @@ const fields: INodeProperties[] = [
 		displayOptions: { show: upscale },
 	},
 	{ ...modelLocator('searchImageModels'), displayOptions: { show: all } },
-	{
-		displayName: 'Additional Fields',
-		name: 'additionalFields',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
-		displayOptions: { show: generate },
-		options: [
-			backend,
-			{
-				displayName: 'Count',
-				name: 'count',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 4 },
-				default: 1,
-				description: 'Images to make (each a binary field)',
-			},
-			imageFormat,
-			guidance,
-			dimension('Height', 'height'),
-			{ displayName: 'Negative Prompt', name: 'negativePrompt', type: 'string', default: '' },
-			seed,
-			steps,
-			dimension('Width', 'width'),
-		],
-	},
-	{
-		displayName: 'Additional Fields',
-		name: 'additionalFields',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
-		displayOptions: { show: edit },
-		options: [
-			backend,
-			imageFormat,
-			guidance,
-			{
-				displayName: 'Mask Asset ID',
-				name: 'maskAssetId',
-				type: 'string',
-				default: '',
-				description:
-					'White areas are repainted; without a mask the instruction edits the whole image',
-			},
-			seed,
-			steps,
-		],
-	},
-	{
-		displayName: 'Additional Fields',
-		name: 'additionalFields',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
-		displayOptions: { show: upscale },
-		options: [backend, imageFormat],
-	},
+	additionalFieldsFor(generate, [
+		backend,
+		{
+			displayName: 'Count',
+			name: 'count',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 4 },
+			default: 1,
+			description: 'Images to make (each a binary field)',
+		},
+		imageFormat,
+		guidance,
+		dimension('Height', 'height'),
+		{ displayName: 'Negative Prompt', name: 'negativePrompt', type: 'string', default: '' },
+		seedField,
+		steps,
+		dimension('Width', 'width'),
+	]),
+	additionalFieldsFor(edit, [
+		backend,
+		imageFormat,
+		guidance,
+		{
+			displayName: 'Mask Asset ID',
+			name: 'maskAssetId',
+			type: 'string',
+			default: '',
+			description:
+				'White areas are repainted; without a mask the instruction edits the whole image',
+		},
+		seedField,
+		steps,
+	]),
+	additionalFieldsFor(upscale, [backend, imageFormat]),
 	...jobOptions(all),
 ];
 
 async function run(ctx: IExecuteFunctions, i: number, path: string, body: IDataObject) {
 	const model = locatorValue(ctx, 'model', i);
-	if (model) body.model = model;
-	const settings = waitSettings(ctx, i);
-	const { job } = await submitJob<Job>(
-		ctx,
-		i,
-		{ path, body: { ...body, ...jobFields(ctx, i) } },
-		settings,
-		(answer) => answer,
-	);
-	return [await jobItem(ctx, i, job)];
+	return await runJob(ctx, i, path, model ? { ...body, model } : body);
 }
 
 export const image: Resource = {

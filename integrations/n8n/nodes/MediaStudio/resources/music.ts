@@ -1,10 +1,9 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
-import type { Job } from '../../shared/api';
 import type { Resource, Show } from '../descriptions';
-import { jobOptions } from '../descriptions';
+import { additionalFieldsFor, backendField, jobOptions, seedField } from '../descriptions';
 import { additionalFields } from '../fields';
-import { jobFields, jobItem, submitJob, waitSettings } from '../jobs';
+import { runJob } from '../jobs';
 import { audioFormat } from './speech';
 
 const generate: Show = { resource: ['music'], operation: ['generate'] };
@@ -29,31 +28,7 @@ const fields: INodeProperties[] = [
 		default: 30,
 		displayOptions: { show: generate },
 	},
-	{
-		displayName: 'Additional Fields',
-		name: 'additionalFields',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
-		displayOptions: { show: generate },
-		options: [
-			{
-				displayName: 'Backend',
-				name: 'backend',
-				type: 'string',
-				default: '',
-				description: 'E.g. musicgen or synth; empty: the server default.',
-			},
-			audioFormat,
-			{
-				displayName: 'Seed',
-				name: 'seed',
-				type: 'number',
-				typeOptions: { minValue: 0 },
-				default: 0,
-			},
-		],
-	},
+	additionalFieldsFor(generate, [backendField('musicgen or synth'), audioFormat, seedField]),
 	...jobOptions(generate),
 ];
 
@@ -82,18 +57,9 @@ export const music: Resource = {
 			const body: IDataObject = {
 				description: ctx.getNodeParameter('description', i) as string,
 				duration_seconds: ctx.getNodeParameter('duration', i, 30) as number,
-				...jobFields(ctx, i),
 				...additionalFields(ctx, i, { backend: 'backend', format: 'format', seed: 'seed' }),
 			};
-			const settings = waitSettings(ctx, i);
-			const { job } = await submitJob<Job>(
-				ctx,
-				i,
-				{ path: '/api/v1/audio/generate-music', body },
-				settings,
-				(answer) => answer,
-			);
-			return [await jobItem(ctx, i, job)];
+			return await runJob(ctx, i, '/api/v1/audio/generate-music', body);
 		},
 	},
 };

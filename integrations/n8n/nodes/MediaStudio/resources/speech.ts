@@ -4,10 +4,16 @@ import type { Job, Voice } from '../../shared/api';
 import { fetchList } from '../../shared/lists';
 import { studioRequest } from '../../shared/transport';
 import type { Resource, Show } from '../descriptions';
-import { jobOptions, listOptions } from '../descriptions';
+import {
+	additionalFieldsFor,
+	backendField,
+	jobOptions,
+	listOptions,
+	seedField,
+} from '../descriptions';
 import { additionalFields, locatorValue } from '../fields';
 import { inputFile, multipart } from '../files';
-import { jobFields, jobItem, submitJob, waitSettings } from '../jobs';
+import { runJob, submitJob, waitSettings } from '../jobs';
 
 const generate: Show = { resource: ['speech'], operation: ['generate'] };
 const clone: Show = { resource: ['speech'], operation: ['cloneVoice'] };
@@ -56,52 +62,32 @@ const fields: INodeProperties[] = [
 			{ displayName: 'ID', name: 'id', type: 'string', placeholder: 'e.g. 3f2a…' },
 		],
 	},
-	{
-		displayName: 'Additional Fields',
-		name: 'additionalFields',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
-		displayOptions: { show: generate },
-		options: [
-			{
-				displayName: 'Backend',
-				name: 'backend',
-				type: 'string',
-				default: '',
-				description: 'E.g. chatterbox or espeak; empty: the server default.',
-			},
-			audioFormat,
-			{
-				displayName: 'Language',
-				name: 'language',
-				type: 'string',
-				default: '',
-				placeholder: 'pt-br',
-			},
-			{
-				displayName: 'Preset',
-				name: 'preset',
-				type: 'string',
-				default: '',
-				description: "A backend's own voice, e.g. espeak's pt-br+f3",
-			},
-			{
-				displayName: 'Seed',
-				name: 'seed',
-				type: 'number',
-				typeOptions: { minValue: 0 },
-				default: 0,
-			},
-			{
-				displayName: 'Speed',
-				name: 'speed',
-				type: 'number',
-				typeOptions: { minValue: 0.25, maxValue: 4, numberPrecision: 2 },
-				default: 1,
-			},
-		],
-	},
+	additionalFieldsFor(generate, [
+		backendField('chatterbox or espeak'),
+		audioFormat,
+		{
+			displayName: 'Language',
+			name: 'language',
+			type: 'string',
+			default: '',
+			placeholder: 'pt-br',
+		},
+		{
+			displayName: 'Preset',
+			name: 'preset',
+			type: 'string',
+			default: '',
+			description: "A backend's own voice, e.g. espeak's pt-br+f3",
+		},
+		seedField,
+		{
+			displayName: 'Speed',
+			name: 'speed',
+			type: 'number',
+			typeOptions: { minValue: 0.25, maxValue: 4, numberPrecision: 2 },
+			default: 1,
+		},
+	]),
 	...jobOptions(generate),
 	{
 		displayName: 'Input Binary Field',
@@ -170,7 +156,6 @@ export const speech: Resource = {
 		async generate(ctx, i) {
 			const body: IDataObject = {
 				text: ctx.getNodeParameter('text', i) as string,
-				...jobFields(ctx, i),
 				...additionalFields(ctx, i, {
 					backend: 'backend',
 					format: 'format',
@@ -182,15 +167,7 @@ export const speech: Resource = {
 			};
 			const voice = locatorValue(ctx, 'voice', i);
 			if (voice) body.voice_id = voice;
-			const settings = waitSettings(ctx, i);
-			const { job } = await submitJob<Job>(
-				ctx,
-				i,
-				{ path: '/api/v1/audio/generate-speech', body },
-				settings,
-				(answer) => answer,
-			);
-			return [await jobItem(ctx, i, job)];
+			return await runJob(ctx, i, '/api/v1/audio/generate-speech', body);
 		},
 
 		async cloneVoice(ctx, i) {

@@ -1,11 +1,17 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
-import type { Job } from '../../shared/api';
 import type { Resource, Show } from '../descriptions';
-import { jobOptions, mediaInput, modelLocator } from '../descriptions';
+import {
+	additionalFieldsFor,
+	backendField,
+	jobOptions,
+	mediaInput,
+	modelLocator,
+	seedField,
+} from '../descriptions';
 import { additionalFields, locatorValue } from '../fields';
 import { inputAssetId } from '../files';
-import { jobFields, jobItem, projectOption, submitJob, waitSettings } from '../jobs';
+import { projectOption, runJob } from '../jobs';
 
 const avatar: Show = { resource: ['video'], operation: ['createAvatar'] };
 const animate: Show = { resource: ['video'], operation: ['animate'] };
@@ -20,13 +26,7 @@ const size = (displayName: string, name: string): INodeProperties => ({
 	description: "An even number of pixels; 0: the backend's default",
 });
 const common: INodeProperties[] = [
-	{
-		displayName: 'Backend',
-		name: 'backend',
-		type: 'string',
-		default: '',
-		description: 'Empty: the server default',
-	},
+	backendField('puppet or the neural talking head'),
 	{
 		displayName: 'FPS',
 		name: 'fps',
@@ -66,79 +66,54 @@ const fields: INodeProperties[] = [
 		displayOptions: { show: animate },
 	},
 	{ ...modelLocator('searchVideoModels'), displayOptions: { show: animate } },
-	{
-		displayName: 'Additional Fields',
-		name: 'additionalFields',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
-		displayOptions: { show: avatar },
-		options: [
-			...common,
-			{
-				displayName: 'Face Box',
-				name: 'face',
-				type: 'fixedCollection',
-				default: {},
-				description:
-					'Where the face is, in portrait pixels: skips face detection (needed for portraits without a detectable face, such as draft images)',
-				options: [
-					{
-						displayName: 'Box',
-						name: 'box',
-						values: [
-							{
-								displayName: 'X',
-								name: 'x',
-								type: 'number',
-								typeOptions: { minValue: 0 },
-								default: 0,
-							},
-							{
-								displayName: 'Y',
-								name: 'y',
-								type: 'number',
-								typeOptions: { minValue: 0 },
-								default: 0,
-							},
-							{
-								displayName: 'Width',
-								name: 'width',
-								type: 'number',
-								typeOptions: { minValue: 1 },
-								default: 256,
-							},
-							{
-								displayName: 'Height',
-								name: 'height',
-								type: 'number',
-								typeOptions: { minValue: 1 },
-								default: 256,
-							},
-						],
-					},
-				],
-			},
-		],
-	},
-	{
-		displayName: 'Additional Fields',
-		name: 'additionalFields',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
-		displayOptions: { show: animate },
-		options: [
-			...common,
-			{
-				displayName: 'Seed',
-				name: 'seed',
-				type: 'number',
-				typeOptions: { minValue: 0 },
-				default: 0,
-			},
-		],
-	},
+	additionalFieldsFor(avatar, [
+		...common,
+		{
+			displayName: 'Face Box',
+			name: 'face',
+			type: 'fixedCollection',
+			default: {},
+			description:
+				'Where the face is, in portrait pixels: skips face detection (needed for portraits without a detectable face, such as draft images)',
+			options: [
+				{
+					displayName: 'Box',
+					name: 'box',
+					values: [
+						{
+							displayName: 'X',
+							name: 'x',
+							type: 'number',
+							typeOptions: { minValue: 0 },
+							default: 0,
+						},
+						{
+							displayName: 'Y',
+							name: 'y',
+							type: 'number',
+							typeOptions: { minValue: 0 },
+							default: 0,
+						},
+						{
+							displayName: 'Width',
+							name: 'width',
+							type: 'number',
+							typeOptions: { minValue: 1 },
+							default: 256,
+						},
+						{
+							displayName: 'Height',
+							name: 'height',
+							type: 'number',
+							typeOptions: { minValue: 1 },
+							default: 256,
+						},
+					],
+				},
+			],
+		},
+	]),
+	additionalFieldsFor(animate, [...common, seedField]),
 	...jobOptions(all),
 ];
 
@@ -175,20 +150,11 @@ export const video: Resource = {
 				portrait_asset_id: await inputAssetId(ctx, i, 'portrait', project),
 				audio_asset_id: await inputAssetId(ctx, i, 'audio', project),
 				...additionalFields(ctx, i, COMMON_NAMES),
-				...jobFields(ctx, i),
 			};
 			const face = (additionalFields(ctx, i, { face: 'face' }).face as IDataObject | undefined)
 				?.box;
 			if (face) body.face = face;
-			const settings = waitSettings(ctx, i);
-			const { job } = await submitJob<Job>(
-				ctx,
-				i,
-				{ path: '/api/v1/video/create-avatar', body },
-				settings,
-				(answer) => answer,
-			);
-			return [await jobItem(ctx, i, job)];
+			return await runJob(ctx, i, '/api/v1/video/create-avatar', body);
 		},
 
 		async animate(ctx, i) {
@@ -197,19 +163,10 @@ export const video: Resource = {
 				motion: ctx.getNodeParameter('motion', i, '') as string,
 				duration_seconds: ctx.getNodeParameter('duration', i, 5) as number,
 				...additionalFields(ctx, i, { ...COMMON_NAMES, seed: 'seed' }),
-				...jobFields(ctx, i),
 			};
 			const model = locatorValue(ctx, 'model', i);
 			if (model) body.model = model;
-			const settings = waitSettings(ctx, i);
-			const { job } = await submitJob<Job>(
-				ctx,
-				i,
-				{ path: '/api/v1/video/animate', body },
-				settings,
-				(answer) => answer,
-			);
-			return [await jobItem(ctx, i, job)];
+			return await runJob(ctx, i, '/api/v1/video/animate', body);
 		},
 	},
 };
