@@ -214,7 +214,7 @@ export function backendField(examples: string): INodeProperties {
 		name: 'backend',
 		type: 'string',
 		default: '',
-		description: `E.g. ${examples}; empty: the server default`,
+		description: `E.g. ${examples}; empty: the server default.`,
 	};
 }
 
