@@ -64,10 +64,11 @@ class N8n:
         self._import("workflow", workflow)
 
     def execute(self, workflow_id: str) -> dict[str, Any]:
-        """Run a workflow once; its run data (n8n prints log lines before the JSON)."""
+        """Run a workflow once; its run data (n8n prints log lines before and after the JSON)."""
         out = self.cli("execute", f"--id={workflow_id}", "--rawOutput")
         start = out.find("\n{\n") + 1 if not out.startswith("{") else 0
-        result: dict[str, Any] = json.loads(out[start:])
+        result, _ = json.JSONDecoder().raw_decode(out, start)
+        assert isinstance(result, dict), f"n8n execute printed no run data: {out[-2000:]}"
         return result
 
     def publish(self, workflow_id: str) -> None:
