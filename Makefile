@@ -15,7 +15,14 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 PYTEST_ARGS ?=
 LOCK_ARGS ?=
 
-.PHONY: install lock lockcheck test lint typecheck protolint pytest demo up down clean
+# The web studio (web/): its own npm lock; built into web/dist, which the gateway serves at /.
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts \
+               web/tsconfig.json web/package.json web/package-lock.json $(wildcard templates/*.json) \
+               libs/pipeline/studio/pipeline/screenplay.schema.json
+WEB_DEPS := web/node_modules/.installed
+WEB_DIST := web/dist/index.html
+
+.PHONY: install lock lockcheck test lint typecheck protolint webcheck web-api pytest demo up down clean
 
 $(UV):
 	python3 -m venv .tools/uv
@@ -30,7 +37,18 @@ $(STAMP): $(UV) uv.lock pyproject.toml package.json package-lock.json scripts/bo
 	npm ci --silent --no-audit --no-fund
 	touch $(STAMP)
 
-install: $(STAMP)
+$(WEB_DEPS): $(STAMP) web/package.json web/package-lock.json
+	npm ci --prefix web --silent --no-audit --no-fund
+	touch $@
+
+$(WEB_DIST): $(WEB_DEPS) $(WEB_SOURCES)
+	npm run --prefix web --silent build
+
+install: $(STAMP) $(WEB_DIST)
+
+# Regenerate the web studio's typed client from the gateway's OpenAPI document (commit the result).
+web-api: install
+	bash scripts/web-api.sh generate
 
 # Re-resolve every lock from the pyproject.toml files; `make lock LOCK_ARGS=--upgrade` moves
 # every dependency to its newest allowed release (then run the whole suite).
@@ -50,10 +68,16 @@ typecheck: install
 protolint: install
 	node_modules/.bin/buf lint
 
+# The typed client matches the gateway's API, the app type-checks, and its component tests pass.
+webcheck: install
+	bash scripts/web-api.sh check
+	npm run --prefix web --silent typecheck
+	npm run --prefix web --silent test
+
 pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lockcheck lint typecheck protolint pytest
+test: lockcheck lint typecheck protolint webcheck pytest
 
 demo: install
 	$(BIN)/studio render examples/luna.yaml -o out/demo.mp4
@@ -65,4 +89,4 @@ down:
 	bash scripts/stack.sh down
 
 clean:
-	rm -rf $(VENV) .tools node_modules .run .studio .mypy_cache .ruff_cache .pytest_cache libs/core/studio/v1
+	rm -rf $(VENV) .tools node_modules web/node_modules web/dist .run .studio .mypy_cache .ruff_cache .pytest_cache libs/core/studio/v1
