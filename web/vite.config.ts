@@ -23,7 +23,8 @@ export default defineConfig({
     outDir: "dist",
     assetsDir: "assets",
     sourcemap: false,
-    chunkSizeWarningLimit: 400,
+    // The first page must stay under 500 kB gzipped (docs/ui.md); warn well before, on the raw size.
+    chunkSizeWarningLimit: 600,
   },
   test: {
     environment: "jsdom",

@@ -16,7 +16,9 @@ from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
+from studio.core.artifacts.base import ArtifactStore
 from studio.core.artifacts.local import LocalArtifactStore
+from studio.core.artifacts.s3 import S3ArtifactStore
 from studio.core.grpc_server import ModelServer
 from studio.core.jobs import JobTransport, JobWorker
 from studio.core.operations import ServiceDefinition
@@ -25,7 +27,8 @@ from studio.gateway.context import Gateway
 from studio.gateway.server import run_gateway
 from studio.gateway.settings import GatewaySettings
 
-ServiceFactory = Callable[[LocalArtifactStore], ServiceDefinition]
+ServiceFactory = Callable[[ArtifactStore], ServiceDefinition]
+S3_CREDENTIALS = {"s3_access_key": "test-key", "s3_secret_key": "test-secret", "s3_bucket": "studio-stack"}
 
 
 def free_port() -> int:
@@ -44,7 +47,9 @@ class Stack:
         services: dict[str, ServiceFactory],
         gateway_overrides: dict[str, Any] | None = None,
         worker_concurrency: int = 8,
+        s3_endpoint: str | None = None,
     ) -> None:
+        """`s3_endpoint` (an S3 API on loopback, e.g. moto's server): artifacts live there, else in `artifacts_dir`."""
         self.prefix = f"gw{uuid.uuid4().hex[:10]}"
         self.worker_settings = StudioSettings(
             nats_url=nats_url,
@@ -58,15 +63,28 @@ class Stack:
         )
         self.services = services
         self.worker_concurrency = worker_concurrency
-        self.artifacts = LocalArtifactStore(artifacts_dir, self.worker_settings.s3_bucket)
+        self.artifacts: ArtifactStore = (
+            S3ArtifactStore(
+                s3_endpoint,
+                S3_CREDENTIALS["s3_access_key"],
+                S3_CREDENTIALS["s3_secret_key"],
+                S3_CREDENTIALS["s3_bucket"],
+            )
+            if s3_endpoint
+            else LocalArtifactStore(artifacts_dir, self.worker_settings.s3_bucket)
+        )
+        store_fields = (
+            {"artifacts": "s3", "s3_endpoint": s3_endpoint, **S3_CREDENTIALS}
+            if s3_endpoint
+            else {"artifacts": "local", "artifacts_dir": artifacts_dir}
+        )
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._gateway_fields = {
             "database_url": database_url,
             "nats_url": nats_url,
             "nats_prefix": self.prefix,
-            "artifacts": "local",
-            "artifacts_dir": artifacts_dir,
+            **store_fields,
             "host": "127.0.0.1",
             "log_format": "text",
             "shutdown_grace": 2.0,
@@ -137,6 +155,7 @@ class Stack:
     async def _main(self) -> None:
         self.loop = asyncio.get_running_loop()
         self._stop_all = asyncio.Event()
+        await self.artifacts.check()
         worker_stop = asyncio.Event()
         transport = await JobTransport.connect(self.worker_settings)
         servers: list[ModelServer] = []

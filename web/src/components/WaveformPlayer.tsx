@@ -75,12 +75,13 @@ export function WaveformPlayer({ downloadLink, words, label }: WaveformPlayerPro
       <div ref={container} data-testid="waveform" className="w-full" />
       {words.length > 0 && (
         <p className="leading-8" data-testid="spoken-words">
-          {words.map((word, index) => (
+          {words.map((word, index) => [
+            index > 0 && " ",
             <button
               type="button"
               key={`${index}-${word.start_seconds}`}
               data-active={index === current || undefined}
-              className={index === current ? "word-active mr-1 px-0.5" : "mr-1 px-0.5 hover:underline"}
+              className={index === current ? "word-active px-0.5" : "px-0.5 hover:underline"}
               onClick={() => {
                 player.current?.setTime(word.start_seconds);
                 void player.current?.play();
@@ -88,8 +89,8 @@ export function WaveformPlayer({ downloadLink, words, label }: WaveformPlayerPro
               aria-label={t("media.playFromWord", { word: word.word })}
             >
               {word.word}
-            </button>
-          ))}
+            </button>,
+          ])}
         </p>
       )}
     </figure>
