@@ -9,11 +9,11 @@ from pathlib import Path
 import asyncpg
 from playwright.sync_api import Page, expect
 
-from tests.gateway.fakes import png_bytes, wav_bytes
-from tests.gateway.stack import Stack
 from studio.gateway.auth.keys import hash_key
 from tests.gateway.conftest import new_key
-from tests.web.conftest import Console, run_async, screenshot
+from tests.gateway.fakes import png_bytes, wav_bytes
+from tests.gateway.stack import Stack
+from tests.web.conftest import Console, run_async
 
 DONE = 15_000  # ms: instant model servers finish within seconds
 
