@@ -38,7 +38,8 @@ UNNAMED_CONTROLS = """() => {
     const by = el.getAttribute('aria-labelledby');
     if (by && by.split(' ').some((id) => (document.getElementById(id)?.textContent || '').trim())) return true;
     if (el.labels && [...el.labels].some((label) => label.textContent.trim())) return true;
-    if (['BUTTON', 'A'].includes(el.tagName) && (el.textContent.trim() || el.querySelector('img[alt]:not([alt=""])'))) return true;
+    const text = el.textContent.trim() || el.querySelector('img[alt]:not([alt=""])');
+    if (['BUTTON', 'A'].includes(el.tagName) && text) return true;
     return Boolean((el.getAttribute('title') || '').trim());
   };
   return [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button, a[href]')]
