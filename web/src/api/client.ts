@@ -40,12 +40,16 @@ const credentials: Middleware = {
   },
 };
 
-export const api = createClient<paths>({ baseUrl: "" });
+/** Same origin as the page: the gateway serves both the app and the API. */
+const origin = () => window.location.origin;
+
+// The current global fetch at each call (not the one at start-up), so tests can stand in for the network.
+export const api = createClient<paths>({ baseUrl: origin(), fetch: (request) => globalThis.fetch(request) });
 api.use(credentials);
 
 /** fetch with the session's credential and the same 401 handling; throws ApiError on failure. */
 export async function authedFetch(url: string, init: RequestInit = {}): Promise<Response> {
-  const request = new Request(url, init);
+  const request = new Request(new URL(url, origin()), init);
   const authorization = session.authorization();
   if (authorization && !request.headers.has("Authorization")) request.headers.set("Authorization", authorization);
   const response = await fetch(request);

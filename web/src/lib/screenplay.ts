@@ -77,7 +77,7 @@ export function checkScreenplay(text: string): ScreenplayCheck {
     return {
       ok: false,
       errors: document.errors.map((error) => ({
-        line: error.linePos?.[0].line ?? 1,
+        line: lines.linePos(error.pos[0]).line,
         path: "",
         message: error.message.split("\n")[0] ?? error.message,
       })),
