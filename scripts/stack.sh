@@ -63,7 +63,7 @@ ENV
   done
   curl -sf -o /dev/null "http://127.0.0.1:${STUDIO_GATEWAY_PORT:-8080}/healthz" \
     || { echo "the gateway did not start; see $RUN/gateway.log" >&2; exit 1; }
-  echo "studio is up: gateway http://127.0.0.1:${STUDIO_GATEWAY_PORT:-8080} (docs at /schema), logs in $RUN/"
+  echo "studio is up: web studio and API at http://127.0.0.1:${STUDIO_GATEWAY_PORT:-8080}/ (API docs at /docs), logs in $RUN/"
   echo "use the same settings in your shell with: source $RUN/env"
 }
 
