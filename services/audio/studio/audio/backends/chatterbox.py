@@ -54,7 +54,7 @@ def import_loader(path: Path) -> Loader:
         return ChatterboxTTS.from_local  # type: ignore[no-any-return]
     except ImportError as error:
         raise ConfigError(
-            f"the chatterbox backend needs chatterbox-tts (the audio image installs it: services/audio/chatterbox): {error}"
+            f"the chatterbox backend needs chatterbox-tts (the audio image has it: services/audio/chatterbox): {error}"
         ) from None
 
 
