@@ -17,8 +17,10 @@ from packaging.markers import Marker
 from tests.deploy.support import REPO_ROOT
 
 LOCK_SCRIPT = REPO_ROOT / "scripts" / "lock.sh"
-COMPONENTS = ("libs/core", "libs/pipeline", "cli", "services/audio", "services/image", "services/video")
-COMPONENTS += ("services/composer", "gateway")
+COMPONENTS = (
+    *("libs/core", "libs/pipeline", "cli", "gateway"),
+    *("services/audio", "services/image", "services/video", "services/composer"),
+)
 CHATTERBOX = "services/audio/chatterbox"
 
 
