@@ -112,7 +112,7 @@ class Console:
     def unexpected(self) -> list[str]:
         def allowed(text: str) -> bool:
             match = FAILED_LOAD.match(text)
-            return bool(match) and int(match.group(1)) in self.allowed_statuses
+            return match is not None and int(match.group(1)) in self.allowed_statuses
 
         return [text for text in self.errors if not allowed(text)]
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, ViewportSize, expect
 
 from tests.gateway.fakes import wav_bytes
 from tests.gateway.stack import Stack
@@ -28,7 +28,7 @@ PAGES = {
     "templates": "/templates",
     "settings": "/settings",
 }
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 #: Controls a screen reader cannot name: no label, aria-label(ledby), text, title or alt.
 UNNAMED_CONTROLS = """() => {
