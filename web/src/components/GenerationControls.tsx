@@ -6,13 +6,12 @@ import { Save } from "lucide-react";
 import { useState, type ReactNode } from "react";
 
 import type { Job } from "@/api/client";
-import { errorMessage } from "@/api/problem";
 import { useT } from "@/i18n/i18n";
 import { useUserPresets, type PresetKind } from "@/lib/presets";
 import { Button } from "@/ui/button";
 import { Dialog } from "@/ui/dialog";
 import { Field, Input } from "@/ui/field";
-import { Notice } from "@/ui/feedback";
+import { ErrorNotice } from "@/components/ErrorNotice";
 
 import { JobProgress } from "./JobProgress";
 
@@ -38,11 +37,7 @@ export function GenerationControls({ submitLabel, busy, disabled, error, jobId, 
         {preset && <SavePresetButton kind={preset.kind} values={preset.values} />}
         {children}
       </div>
-      {error ? (
-        <Notice tone="danger" role="alert" title={t("common.requestFailed")}>
-          {errorMessage(error)}
-        </Notice>
-      ) : null}
+      <ErrorNotice error={error} title={t("common.requestFailed")} />
       {jobId && <JobProgress key={jobId} jobId={jobId} onFinished={onFinished} />}
     </div>
   );
@@ -84,7 +79,7 @@ function SavePresetButton({ kind, values }: { kind: PresetKind; values: () => Re
           <Field label={t("presets.tags")} hint={t("presets.tagsHint")}>
             <Input value={tags} onChange={(event) => setTags(event.target.value)} />
           </Field>
-          {save.error && <Notice tone="danger" role="alert">{errorMessage(save.error)}</Notice>}
+          <ErrorNotice error={save.error} />
           <Button type="submit" variant="primary" disabled={!name.trim() || save.isPending}>
             {t("presets.saveConfirm")}
           </Button>

@@ -3,12 +3,12 @@ import { useMutation } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 
 import { api, unwrap, type Job } from "@/api/client";
-import { errorMessage } from "@/api/problem";
 import { useJobEvents } from "@/hooks/useJobEvents";
 import { useT } from "@/i18n/i18n";
 import { TERMINAL } from "@/lib/jobState";
 import { Button } from "@/ui/button";
 import { Notice, ProgressBar } from "@/ui/feedback";
+import { ErrorNotice } from "@/components/ErrorNotice";
 
 import { StatusBadge } from "./StatusBadge";
 
@@ -43,7 +43,7 @@ export function JobProgress({ jobId, onFinished }: { jobId: string; onFinished?:
           {live.job.error.message}
         </Notice>
       )}
-      {cancel.error && <Notice tone="danger" role="alert">{errorMessage(cancel.error)}</Notice>}
+      <ErrorNotice error={cancel.error} />
     </div>
   );
 }

@@ -4,7 +4,6 @@ import { Trash2 } from "lucide-react";
 import { useState, type FormEvent } from "react";
 
 import { api, unwrap, type Job, type Voice } from "@/api/client";
-import { errorMessage } from "@/api/problem";
 import { GenerationControls } from "@/components/GenerationControls";
 import { AUDIO_ACCEPT, AUDIO_TYPES, MediaUploader, type PickedFile } from "@/components/MediaUploader";
 import { PreviewPlayer } from "@/components/PreviewPlayer";
@@ -17,7 +16,8 @@ import { wordTimings } from "@/lib/words";
 import { Button } from "@/ui/button";
 import { Card, CardTitle, PageTitle } from "@/ui/card";
 import { Field, Input, Select, Slider, Textarea } from "@/ui/field";
-import { Notice, Spinner } from "@/ui/feedback";
+import { Spinner } from "@/ui/feedback";
+import { ErrorNotice } from "@/components/ErrorNotice";
 
 export const LANGUAGES = ["pt-br", "en", "es", "fr", "de", "it"] as const;
 
@@ -102,7 +102,7 @@ function VoiceLibrary() {
     onSettled: () => queryClient.invalidateQueries({ queryKey: ["voices"] }),
   });
   if (voices.isPending) return <Spinner label={t("common.loading")} />;
-  if (voices.error) return <Notice tone="danger" role="alert">{errorMessage(voices.error)}</Notice>;
+  if (voices.error) return <ErrorNotice error={voices.error} />;
   if (voices.data.length === 0) return <p className="text-sm text-muted">{t("audio.noVoices")}</p>;
   return (
     <ul aria-label={t("audio.library")} className="flex flex-col">
@@ -129,7 +129,7 @@ function VoiceLibrary() {
           </li>
         );
       })}
-      {remove.error && <Notice tone="danger" role="alert">{errorMessage(remove.error)}</Notice>}
+      <ErrorNotice error={remove.error} />
     </ul>
   );
 }

@@ -4,8 +4,8 @@ import { Ban } from "lucide-react";
 
 import { useCapabilities } from "@/api/capabilities";
 import { pending, PENDING } from "@/api/pending";
-import { errorMessage } from "@/api/problem";
 import { JobRow } from "@/components/JobRow";
+import { ErrorNotice } from "@/components/ErrorNotice";
 import { NotAvailable } from "@/components/NotAvailable";
 import { useHealth } from "@/hooks/useHealth";
 import { useLiveJobs } from "@/hooks/useLiveJobs";
@@ -79,7 +79,7 @@ export default function DashboardPage() {
               <NotAvailable operation={PENDING.cancelAll} feature={t("dashboard.cancelAll")} />
             </div>
           )}
-          {cancelAll.error && <Notice tone="danger" role="alert">{errorMessage(cancelAll.error)}</Notice>}
+          <ErrorNotice error={cancelAll.error} />
           {live.loading ? (
             <Spinner label={t("common.loading")} />
           ) : live.active.length === 0 ? (

@@ -22,7 +22,8 @@ import { Button } from "@/ui/button";
 import { Card, PageTitle } from "@/ui/card";
 import { cn } from "@/ui/cn";
 import { Field, Input, Select } from "@/ui/field";
-import { Notice, Spinner } from "@/ui/feedback";
+import { Spinner } from "@/ui/feedback";
+import { ErrorNotice } from "@/components/ErrorNotice";
 
 const PAGE = 20;
 export const JOB_TYPES = [
@@ -221,7 +222,7 @@ function Jobs() {
       {jobs.isPending ? (
         <Spinner label={t("common.loading")} />
       ) : jobs.error ? (
-        <Notice tone="danger" role="alert">{errorMessage(jobs.error)}</Notice>
+        <ErrorNotice error={jobs.error} />
       ) : jobs.data.items.length === 0 ? (
         <p className="mt-3 text-sm text-muted">{t("history.empty")}</p>
       ) : (
@@ -265,7 +266,7 @@ function Assets() {
         </Field>
       </div>
       {capabilities && !canDelete && <NotAvailable operation={PENDING.deleteAsset} feature={t("history.deleteAsset")} />}
-      {remove.error && <Notice tone="danger" role="alert">{errorMessage(remove.error)}</Notice>}
+      <ErrorNotice error={remove.error} />
       {assets.isPending ? (
         <Spinner label={t("common.loading")} />
       ) : (assets.data ?? []).length === 0 ? (

@@ -6,7 +6,6 @@ import { useNavigate } from "react-router";
 
 import { api, unwrap, type Asset, type Job } from "@/api/client";
 import { extensionOf, saveAs, streamUrl, useObjectUrl } from "@/api/media";
-import { errorMessage } from "@/api/problem";
 import { GenerationControls } from "@/components/GenerationControls";
 import { JobProgress } from "@/components/JobProgress";
 import { MaskPainter, maskPng } from "@/components/MaskPainter";
@@ -18,7 +17,8 @@ import { Button } from "@/ui/button";
 import { Card, CardTitle, PageTitle } from "@/ui/card";
 import { Dialog } from "@/ui/dialog";
 import { Field, Input, Select, Textarea } from "@/ui/field";
-import { Notice, Spinner } from "@/ui/feedback";
+import { Spinner } from "@/ui/feedback";
+import { ErrorNotice } from "@/components/ErrorNotice";
 
 export const SIZE_PRESETS = {
   "16:9": { width: 1024, height: 576 },
@@ -68,6 +68,12 @@ export function imageSettings(values: Record<string, unknown> | null | undefined
   };
 }
 
+/** A gallery image's settings: its job's, with the image's own seed (the n-th of a batch has seed + n). */
+function settingsOf(parameters: Record<string, unknown>, seed: number | undefined): ImageSettings {
+  const settings = imageSettings(parameters);
+  return { ...settings, count: 1, seed: seed ?? settings.seed };
+}
+
 function sizePresetOf(settings: ImageSettings): SizePreset {
   const match = Object.entries(SIZE_PRESETS).find(([, size]) => size.width === settings.width && size.height === settings.height);
   return (match?.[0] as SizePreset | undefined) ?? "custom";
@@ -81,18 +87,7 @@ function GenerateForm({ settings, onChange }: { settings: ImageSettings; onChang
     queryFn: () => unwrap(api.GET("/api/v1/models", { params: { query: { service: "image" } } })),
     staleTime: 60_000,
   });
-  const generate = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.POST("/api/v1/image/generate", {
-          body: {
-            ...settings,
-            guidance: settings.guidance,
-            seed: settings.seed,
-          },
-        }),
-      ),
-  });
+  const generate = useMutation({ mutationFn: () => unwrap(api.POST("/api/v1/image/generate", { body: settings })) });
   const set = (patch: Partial<ImageSettings>) => onChange({ ...settings, ...patch });
   const numberOrNull = (text: string) => (text.trim() === "" ? null : Number(text));
   const imageModels = (models.data?.models ?? []).filter((model) => model.task !== "upscale" && model.task !== "edit");
@@ -243,7 +238,7 @@ function Lightbox({
           </dl>
           {job.isPending && asset.job_id && <Spinner label={t("common.loading")} />}
           <div className="flex flex-wrap gap-2">
-            <Button variant="primary" disabled={!job.data} onClick={() => onUseSettings({ ...imageSettings(parameters), seed: metadata.seed ?? imageSettings(parameters).seed })}>
+            <Button variant="primary" disabled={!job.data} onClick={() => onUseSettings(settingsOf(parameters, metadata.seed))}>
               <Wand2 className="size-4" aria-hidden />
               {t("image.useSettings")}
             </Button>
@@ -265,7 +260,7 @@ function Lightbox({
             </Button>
             <Button onClick={() => navigate("/video", { state: { imageAssetId: asset.id } })}>{t("image.animate")}</Button>
           </div>
-          {upscale.error && <Notice tone="danger" role="alert">{errorMessage(upscale.error)}</Notice>}
+          <ErrorNotice error={upscale.error} />
           {upscale.data && <JobProgress jobId={upscale.data.id} />}
         </div>
       </div>

@@ -6,7 +6,7 @@ import { useState, type FormEvent } from "react";
 import { useCapabilities } from "@/api/capabilities";
 import { api, unwrap, type Webhook } from "@/api/client";
 import { pending, PENDING } from "@/api/pending";
-import { errorMessage } from "@/api/problem";
+import { ErrorNotice } from "@/components/ErrorNotice";
 import { NotAvailable } from "@/components/NotAvailable";
 import { LOCALES, useLocale, type Locale } from "@/i18n/i18n";
 import { formatDate } from "@/lib/format";
@@ -55,7 +55,7 @@ function Account() {
   const [reveal, setReveal] = useState(false);
   const account = useQuery({ queryKey: ["account"], queryFn: () => unwrap(api.GET("/api/v1/account")) });
   if (account.isPending) return <Spinner label={t("common.loading")} />;
-  if (account.error) return <Notice tone="danger" role="alert">{errorMessage(account.error)}</Notice>;
+  if (account.error) return <ErrorNotice error={account.error} />;
   const data = account.data;
   return (
     <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
@@ -82,7 +82,7 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
   const { t, locale } = useLocale();
   const deliveries = useQuery({ queryKey: ["deliveries", webhook.id], queryFn: () => pending.deliveries(webhook.id), refetchInterval: 5000 });
   if (deliveries.isPending) return <Spinner label={t("common.loading")} />;
-  if (deliveries.error) return <Notice tone="danger" role="alert">{errorMessage(deliveries.error)}</Notice>;
+  if (deliveries.error) return <ErrorNotice error={deliveries.error} />;
   if (deliveries.data.length === 0) return <p className="text-xs text-muted">{t("webhooks.noDeliveries")}</p>;
   return (
     <ul className="text-xs" aria-label={t("webhooks.deliveries")}>
@@ -165,7 +165,7 @@ function Webhooks() {
             ))}
           </Select>
         </Field>
-        {create.error && <Notice tone="danger" role="alert">{errorMessage(create.error)}</Notice>}
+        <ErrorNotice error={create.error} />
         <Button type="submit" variant="primary" className="self-start" disabled={!url.trim() || create.isPending}>
           {t("webhooks.create")}
         </Button>
@@ -177,8 +177,8 @@ function Webhooks() {
       </form>
       {capabilities && !canTest && <NotAvailable operation={PENDING.webhookTest} feature={t("webhooks.test")} />}
       {capabilities && !canLog && <NotAvailable operation={PENDING.webhookDeliveries} feature={t("webhooks.deliveries")} />}
-      {test.error && <Notice tone="danger" role="alert">{errorMessage(test.error)}</Notice>}
-      {remove.error && <Notice tone="danger" role="alert">{errorMessage(remove.error)}</Notice>}
+      <ErrorNotice error={test.error} />
+      <ErrorNotice error={remove.error} />
       {webhooks.isPending ? (
         <Spinner label={t("common.loading")} />
       ) : (webhooks.data ?? []).length === 0 ? (
@@ -251,7 +251,7 @@ function ApiKeys() {
           <code className="break-all">{create.data.key}</code>
         </Notice>
       )}
-      {(create.error ?? revoke.error) && <Notice tone="danger" role="alert">{errorMessage(create.error ?? revoke.error)}</Notice>}
+      <ErrorNotice error={create.error ?? revoke.error} />
       <ul aria-label={t("keys.title")}>
         {(keys.data ?? []).map((key) => (
           <li key={key.id} className="flex flex-wrap items-center gap-2 border-b border-line py-2 text-sm last:border-b-0">

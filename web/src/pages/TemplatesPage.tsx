@@ -3,14 +3,14 @@ import { Trash2 } from "lucide-react";
 import { useState } from "react";
 import { useNavigate } from "react-router";
 
-import { errorMessage } from "@/api/problem";
 import type { MessageKey } from "@/i18n/en";
 import { useLocale } from "@/i18n/i18n";
 import { localized, PRESET_KINDS, REPOSITORY_TEMPLATES, useUserPresets, type Preset, type PresetKind } from "@/lib/presets";
 import { Button } from "@/ui/button";
 import { Card, PageTitle } from "@/ui/card";
-import { Badge, Notice } from "@/ui/feedback";
+import { Badge } from "@/ui/feedback";
 import { Field, Input, Select } from "@/ui/field";
+import { ErrorNotice } from "@/components/ErrorNotice";
 
 const OPENS: Record<PresetKind, string> = {
   project: "/projects/new",
@@ -74,7 +74,7 @@ export default function TemplatesPage() {
           </Field>
         </div>
         {!onServer && <p className="mb-3 text-xs text-muted">{t("presets.inBrowser")}</p>}
-        {remove.error && <Notice tone="danger" role="alert">{errorMessage(remove.error)}</Notice>}
+        <ErrorNotice error={remove.error} />
         {shown.length === 0 ? (
           <p className="text-sm text-muted">{t("templates.none")}</p>
         ) : (

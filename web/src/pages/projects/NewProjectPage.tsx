@@ -10,7 +10,7 @@ import { stringify } from "yaml";
 
 import { useCapabilities } from "@/api/capabilities";
 import { api, requestJson, unwrap } from "@/api/client";
-import { errorMessage } from "@/api/problem";
+import { ErrorNotice } from "@/components/ErrorNotice";
 import { NotAvailable } from "@/components/NotAvailable";
 import { ScreenplayEditor, useScreenplayCheck } from "@/components/ScreenplayEditor";
 import { str, type PresetState } from "@/hooks/usePresetValues";
@@ -148,11 +148,7 @@ export default function NewProjectPage() {
             )}
           </div>
           {projectId && produce.error ? <Notice tone="warn" role="status">{t("projects.reusesProject")}</Notice> : null}
-          {produce.error ? (
-            <Notice tone="danger" role="alert" title={t("projects.produceFailed")}>
-              {errorMessage(produce.error)}
-            </Notice>
-          ) : null}
+          <ErrorNotice error={produce.error} title={t("projects.produceFailed")} />
           {mode !== "template" && (
             <Button
               type="submit"

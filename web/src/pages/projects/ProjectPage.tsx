@@ -11,8 +11,8 @@ import { useCapabilities } from "@/api/capabilities";
 import { api, unwrap, type Asset, type Job } from "@/api/client";
 import { extensionOf, fetchBlob, saveAs, saveBlob, streamUrl } from "@/api/media";
 import { pending, PENDING, type ProjectVersion } from "@/api/pending";
-import { errorMessage } from "@/api/problem";
 import { Thumbnail } from "@/components/JobRow";
+import { ErrorNotice } from "@/components/ErrorNotice";
 import { NotAvailable } from "@/components/NotAvailable";
 import { PreviewPlayer } from "@/components/PreviewPlayer";
 import { StatusBadge } from "@/components/StatusBadge";
@@ -150,7 +150,7 @@ function Versions({ projectId, scenes, running }: { projectId: string; scenes: n
           ))}
         </div>
       )}
-      {error && <Notice tone="danger" role="alert">{errorMessage(error)}</Notice>}
+      <ErrorNotice error={error} />
       {versions.data && (
         <ul aria-label={t("versions.title")} className="flex flex-col">
           {versions.data.map((version) => (
@@ -224,7 +224,7 @@ export default function ProjectPage() {
   const zip = useMutation({ mutationFn: () => saveAs(pending.projectZipUrl(projectId), `${detail.data?.project.name ?? "project"}.zip`) });
 
   if (detail.isPending) return <Spinner label={t("common.loading")} />;
-  if (detail.error) return <Notice tone="danger" role="alert">{errorMessage(detail.error)}</Notice>;
+  if (detail.error) return <ErrorNotice error={detail.error} />;
   const { project } = detail.data;
   const done = steps.filter((step) => stepStatus(step, jobs) === "completed").length;
 
@@ -278,7 +278,7 @@ export default function ProjectPage() {
                 <NotAvailable operation={PENDING.exportProject} feature={t("projects.downloadZip")} />
               </div>
             )}
-            {zip.error && <Notice tone="danger" role="alert">{errorMessage(zip.error)}</Notice>}
+            <ErrorNotice error={zip.error} />
             <Film projectName={project.name} assets={filmAssets} />
           </Card>
         )}

@@ -6,14 +6,14 @@ import { Link } from "react-router";
 import { useCapabilities } from "@/api/capabilities";
 import { api, unwrap } from "@/api/client";
 import { pending, PENDING } from "@/api/pending";
-import { errorMessage } from "@/api/problem";
+import { ErrorNotice } from "@/components/ErrorNotice";
 import { NotAvailable } from "@/components/NotAvailable";
 import { StatusBadge } from "@/components/StatusBadge";
 import { useLocale } from "@/i18n/i18n";
 import { formatDate } from "@/lib/format";
 import { Button } from "@/ui/button";
 import { Card, PageTitle } from "@/ui/card";
-import { Notice, ProgressBar, Spinner } from "@/ui/feedback";
+import { ProgressBar, Spinner } from "@/ui/feedback";
 
 export default function ProjectsPage() {
   const { t, locale } = useLocale();
@@ -48,11 +48,11 @@ export default function ProjectsPage() {
             <NotAvailable operation={PENDING.duplicate} feature={t("projects.duplicate")} />
           </div>
         )}
-        {duplicate.error && <Notice tone="danger" role="alert">{errorMessage(duplicate.error)}</Notice>}
+        <ErrorNotice error={duplicate.error} />
         {projects.isPending ? (
           <Spinner label={t("common.loading")} />
         ) : projects.error ? (
-          <Notice tone="danger" role="alert">{errorMessage(projects.error)}</Notice>
+          <ErrorNotice error={projects.error} />
         ) : projects.data.length === 0 ? (
           <p className="text-sm text-muted">{t("projects.empty")}</p>
         ) : (
