@@ -49,6 +49,10 @@ async def test_a_missing_asset_or_a_path_outside_the_build_is_never_served(
     for path in ("/assets/../../secret.txt", "/assets/%2e%2e/%2e%2e/secret.txt", "/..%2fsecret.txt"):
         response = await anonymous.get(path)
         assert "outside the build" not in response.text, path
+    # a chunk of an older build is a 404, never index.html served as a script
+    for path in ("/assets/index-old999.js", "/favicon.ico"):
+        response = await anonymous.get(path)
+        assert response.status_code == 404 and INDEX not in response.text, path
 
 
 @pytest.mark.parametrize(
@@ -68,6 +72,10 @@ async def test_the_api_and_probes_still_answer_as_before(
     assert (await anonymous.get("/api/v1/jobs")).status_code == 401
     assert (await client.get("/api/v1/jobs")).status_code == 200
     assert (await client.post("/api/v1/nope", json={})).status_code == 404
+    # other methods on paths the app would answer with GET are 404 too, as without the app
+    assert (await client.post("/nowhere/api/v1/image/generate", json={})).status_code == 404
+    assert (await client.delete("/projects/1")).status_code == 404
+    assert (await client.delete("/api/v1/jobs/00000000-0000-0000-0000-000000000000")).status_code == 405
 
 
 async def test_without_a_build_the_root_says_how_to_make_one(

@@ -18,8 +18,9 @@ import { Suspense, useState, type ReactNode } from "react";
 import { NavLink, Outlet } from "react-router";
 
 import { session } from "@/auth/session";
+import { LocaleSelect } from "@/components/Selects";
 import { useHealth } from "@/hooks/useHealth";
-import { LOCALES, useLocale, type Locale } from "@/i18n/i18n";
+import { useLocale } from "@/i18n/i18n";
 import type { MessageKey } from "@/i18n/en";
 import { useTheme } from "@/theme/theme";
 import { Button } from "@/ui/button";
@@ -52,7 +53,7 @@ function HealthDot() {
 }
 
 export function Layout() {
-  const { t, locale, setLocale } = useLocale();
+  const { t } = useLocale();
   const { theme, setTheme } = useTheme();
   const [menuOpen, setMenuOpen] = useState(false);
   const dark = theme === "dark" || (theme === "system" && document.documentElement.classList.contains("dark"));
@@ -106,21 +107,7 @@ export function Layout() {
       <div className="flex min-w-0 flex-1 flex-col">
         <header className="flex h-14 items-center justify-end gap-2 border-b border-line bg-surface px-4">
           <HealthDot />
-          <label className="sr-only" htmlFor="header-locale">
-            {t("settings.language")}
-          </label>
-          <select
-            id="header-locale"
-            value={locale}
-            onChange={(event) => setLocale(event.target.value as Locale)}
-            className="h-8 rounded-md border border-line bg-surface px-2 text-sm"
-          >
-            {LOCALES.map((option) => (
-              <option key={option} value={option}>
-                {option === "en" ? "English" : "Português (Brasil)"}
-              </option>
-            ))}
-          </select>
+          <LocaleSelect id="header-locale" />
           <Button
             variant="ghost"
             size="sm"

@@ -7,6 +7,7 @@ import { api, unwrap, type Job, type Voice } from "@/api/client";
 import { GenerationControls } from "@/components/GenerationControls";
 import { AUDIO_ACCEPT, AUDIO_TYPES, MediaUploader, type PickedFile } from "@/components/MediaUploader";
 import { PreviewPlayer } from "@/components/PreviewPlayer";
+import { LanguageSelect, VoiceSelect } from "@/components/Selects";
 import { StatusBadge } from "@/components/StatusBadge";
 import { WaveformPlayer } from "@/components/WaveformPlayer";
 import { num, str, usePresetValues } from "@/hooks/usePresetValues";
@@ -14,12 +15,10 @@ import { useT } from "@/i18n/i18n";
 import { formatDuration } from "@/lib/format";
 import { wordTimings } from "@/lib/words";
 import { Button } from "@/ui/button";
-import { Card, CardTitle, PageTitle } from "@/ui/card";
-import { Field, Input, Select, Slider, Textarea } from "@/ui/field";
+import { PageTitle, Section } from "@/ui/card";
+import { Field, Input, Slider, Textarea } from "@/ui/field";
 import { Spinner } from "@/ui/feedback";
 import { ErrorNotice } from "@/components/ErrorNotice";
-
-export const LANGUAGES = ["pt-br", "en", "es", "fr", "de", "it"] as const;
 
 /** Chatterbox's defaults (cfg 0.65, temperature 1.0, exaggeration 1.0) and natural speed. */
 export const SPEECH_DEFAULTS = { cfg_weight: 0.65, temperature: 1.0, exaggeration: 1.0, speed: 1.0 };
@@ -71,15 +70,7 @@ function CloneVoice() {
         <Field label={t("audio.voiceName")}>
           <Input value={name} onChange={(event) => setName(event.target.value)} maxLength={100} required />
         </Field>
-        <Field label={t("common.language")}>
-          <Select value={language} onChange={(event) => setLanguage(event.target.value)}>
-            {LANGUAGES.map((code) => (
-              <option key={code} value={code}>
-                {code}
-              </option>
-            ))}
-          </Select>
-        </Field>
+        <LanguageSelect value={language} onChange={setLanguage} />
       </div>
       <GenerationControls
         submitLabel={t("audio.clone")}
@@ -137,7 +128,6 @@ function VoiceLibrary() {
 function Speech() {
   const t = useT();
   const initial = usePresetValues("speech");
-  const voices = useVoices();
   const [text, setText] = useState(str(initial?.text));
   const [voiceId, setVoiceId] = useState(str(initial?.voice_id));
   const [language, setLanguage] = useState(str(initial?.language, "pt-br"));
@@ -164,27 +154,8 @@ function Speech() {
         <Textarea value={text} onChange={(event) => setText(event.target.value)} maxLength={5000} required />
       </Field>
       <div className="grid gap-3 sm:grid-cols-2">
-        <Field label={t("audio.voice")}>
-          <Select value={voiceId} onChange={(event) => setVoiceId(event.target.value)}>
-            <option value="">{t("audio.defaultVoice")}</option>
-            {(voices.data ?? [])
-              .filter((voice) => voice.status === "ready")
-              .map((voice) => (
-                <option key={voice.id} value={voice.id}>
-                  {voice.name}
-                </option>
-              ))}
-          </Select>
-        </Field>
-        <Field label={t("common.language")}>
-          <Select value={language} onChange={(event) => setLanguage(event.target.value)}>
-            {LANGUAGES.map((code) => (
-              <option key={code} value={code}>
-                {code}
-              </option>
-            ))}
-          </Select>
-        </Field>
+        <VoiceSelect value={voiceId} onChange={setVoiceId} />
+        <LanguageSelect value={language} onChange={setLanguage} />
         <Slider label={t("audio.speed")} value={speed} min={0.25} max={4} step={0.05} onChange={setSpeed} />
         <Slider label={t("audio.cfg")} value={cfg} min={0} max={2} step={0.05} onChange={setCfg} hint={t("audio.cfgHint")} />
         <Slider label={t("audio.temperature")} value={temperature} min={0} max={2} step={0.05} onChange={setTemperature} />
@@ -250,21 +221,18 @@ export default function AudioStudio() {
     <>
       <PageTitle>{t("audio.title")}</PageTitle>
       <div className="grid gap-4 lg:grid-cols-2">
-        <Card aria-labelledby="voices-title">
-          <CardTitle id="voices-title">{t("audio.voices")}</CardTitle>
+        <Section id="voices-title" title={t("audio.voices")}>
           <div className="flex flex-col gap-4">
             <CloneVoice />
             <VoiceLibrary />
           </div>
-        </Card>
-        <Card aria-labelledby="speech-title">
-          <CardTitle id="speech-title">{t("audio.speech")}</CardTitle>
+        </Section>
+        <Section id="speech-title" title={t("audio.speech")}>
           <Speech />
-        </Card>
-        <Card aria-labelledby="music-title">
-          <CardTitle id="music-title">{t("audio.music")}</CardTitle>
+        </Section>
+        <Section id="music-title" title={t("audio.music")}>
           <Music />
-        </Card>
+        </Section>
       </div>
     </>
   );

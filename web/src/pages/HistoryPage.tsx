@@ -14,6 +14,7 @@ import { extensionOf, saveAs, streamUrl } from "@/api/media";
 import { pending, PENDING, type ExportFormat } from "@/api/pending";
 import { errorMessage } from "@/api/problem";
 import { JobRow, Thumbnail } from "@/components/JobRow";
+import { JobTypeSelect } from "@/components/Selects";
 import { MissingFeatures, NotAvailable } from "@/components/NotAvailable";
 import { useLocale, useT } from "@/i18n/i18n";
 import { formatBytes, formatDate } from "@/lib/format";
@@ -26,17 +27,6 @@ import { Spinner } from "@/ui/feedback";
 import { ErrorNotice } from "@/components/ErrorNotice";
 
 const PAGE = 20;
-export const JOB_TYPES = [
-  "audio.synthesize",
-  "audio.generate_music",
-  "audio.register_voice",
-  "image.generate",
-  "image.edit",
-  "image.upscale",
-  "video.create_avatar_video",
-  "video.animate",
-  "composer.compose",
-];
 const STATUSES = ["queued", "submitted", "running", "completed", "failed", "cancelled"] as const;
 type Status = (typeof STATUSES)[number];
 const ASSET_TYPES = ["image", "audio", "video", "subtitles"] as const;
@@ -169,16 +159,7 @@ function Jobs() {
   return (
     <>
       <div className="mb-3 grid gap-3 sm:grid-cols-3">
-        <Field label={t("history.type")}>
-          <Select value={type} onChange={(event) => filter(setType)(event.target.value)}>
-            <option value="">{t("history.all")}</option>
-            {JOB_TYPES.map((option) => (
-              <option key={option} value={option}>
-                {option}
-              </option>
-            ))}
-          </Select>
-        </Field>
+        <JobTypeSelect label={t("history.type")} value={type} onChange={filter(setType)} />
         <Field label={t("history.status")}>
           <Select value={status} onChange={(event) => filter(setStatus)(event.target.value as Status | "")}>
             <option value="">{t("history.all")}</option>

@@ -8,15 +8,14 @@ import { api, unwrap, type Webhook } from "@/api/client";
 import { pending, PENDING } from "@/api/pending";
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { NotAvailable } from "@/components/NotAvailable";
+import { JobTypeSelect, localeName } from "@/components/Selects";
 import { LOCALES, useLocale, type Locale } from "@/i18n/i18n";
 import { formatDate } from "@/lib/format";
 import { THEMES, useTheme } from "@/theme/theme";
 import { Button } from "@/ui/button";
-import { Card, CardTitle, PageTitle } from "@/ui/card";
+import { PageTitle, Section } from "@/ui/card";
 import { Field, Input, Select } from "@/ui/field";
 import { Badge, Notice, Spinner } from "@/ui/feedback";
-
-import { JOB_TYPES } from "./HistoryPage";
 
 const EVENTS = ["job.completed", "job.failed", "job.cancelled"] as const;
 type WebhookEvent = (typeof EVENTS)[number];
@@ -41,7 +40,7 @@ function Appearance() {
         <Select value={locale} onChange={(event) => setLocale(event.target.value as Locale)}>
           {LOCALES.map((option) => (
             <option key={option} value={option}>
-              {option === "en" ? "English" : "Português (Brasil)"}
+              {localeName(option)}
             </option>
           ))}
         </Select>
@@ -155,16 +154,7 @@ function Webhooks() {
           </div>
           <p className="mt-1 text-xs text-muted">{t("webhooks.eventsHint")}</p>
         </fieldset>
-        <Field label={t("webhooks.jobType")}>
-          <Select value={jobType} onChange={(event) => setJobType(event.target.value)}>
-            <option value="">{t("history.all")}</option>
-            {JOB_TYPES.map((option) => (
-              <option key={option} value={option}>
-                {option}
-              </option>
-            ))}
-          </Select>
-        </Field>
+        <JobTypeSelect label={t("webhooks.jobType")} value={jobType} onChange={setJobType} />
         <ErrorNotice error={create.error} />
         <Button type="submit" variant="primary" className="self-start" disabled={!url.trim() || create.isPending}>
           {t("webhooks.create")}
@@ -278,22 +268,18 @@ export default function SettingsPage() {
     <>
       <PageTitle>{t("settings.title")}</PageTitle>
       <div className="flex flex-col gap-4">
-        <Card aria-labelledby="appearance-title">
-          <CardTitle id="appearance-title">{t("settings.appearance")}</CardTitle>
+        <Section id="appearance-title" title={t("settings.appearance")}>
           <Appearance />
-        </Card>
-        <Card aria-labelledby="account-title">
-          <CardTitle id="account-title">{t("settings.account")}</CardTitle>
+        </Section>
+        <Section id="account-title" title={t("settings.account")}>
           <Account />
-        </Card>
-        <Card aria-labelledby="webhooks-title">
-          <CardTitle id="webhooks-title">{t("webhooks.title")}</CardTitle>
+        </Section>
+        <Section id="webhooks-title" title={t("webhooks.title")}>
           <Webhooks />
-        </Card>
-        <Card aria-labelledby="keys-title">
-          <CardTitle id="keys-title">{t("keys.title")}</CardTitle>
+        </Section>
+        <Section id="keys-title" title={t("keys.title")}>
           <ApiKeys />
-        </Card>
+        </Section>
       </div>
     </>
   );

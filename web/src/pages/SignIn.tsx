@@ -10,7 +10,8 @@ import { useState, type FormEvent } from "react";
 import { api } from "@/api/client";
 import { ApiError, problemDetail } from "@/api/problem";
 import { session, useSession, type Credential } from "@/auth/session";
-import { LOCALES, useLocale, type Locale } from "@/i18n/i18n";
+import { LocaleSelect } from "@/components/Selects";
+import { useLocale } from "@/i18n/i18n";
 import { Button } from "@/ui/button";
 import { Card } from "@/ui/card";
 import { Field, Input } from "@/ui/field";
@@ -29,7 +30,7 @@ async function signIn(key: string, keepKey: boolean): Promise<Credential> {
 }
 
 export default function SignInPage() {
-  const { t, locale, setLocale } = useLocale();
+  const { t } = useLocale();
   const { reason } = useSession();
   const [key, setKey] = useState("");
   const [keepKey, setKeepKey] = useState(false);
@@ -59,21 +60,7 @@ export default function SignInPage() {
             <Clapperboard className="size-6 text-accent" aria-hidden />
             {t("auth.title")}
           </h1>
-          <label className="sr-only" htmlFor="signin-locale">
-            {t("settings.language")}
-          </label>
-          <select
-            id="signin-locale"
-            value={locale}
-            onChange={(event) => setLocale(event.target.value as Locale)}
-            className="h-8 rounded-md border border-line bg-surface px-2 text-sm"
-          >
-            {LOCALES.map((option) => (
-              <option key={option} value={option}>
-                {option === "en" ? "English" : "Português (Brasil)"}
-              </option>
-            ))}
-          </select>
+          <LocaleSelect id="signin-locale" />
         </div>
         {reason && reason !== "signed_out" && !failure && (
           <div className="mb-3">

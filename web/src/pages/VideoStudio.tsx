@@ -2,7 +2,7 @@
  * Video studio: a talking head from a portrait and a voice speaking a script (speech first, then
  * the avatar, two real jobs) or an existing audio asset; and an image animated by a motion prompt.
  */
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { useLocation } from "react-router";
 
@@ -11,12 +11,12 @@ import { AssetPicker } from "@/components/AssetPicker";
 import { GenerationControls } from "@/components/GenerationControls";
 import { IMAGE_ACCEPT, IMAGE_TYPES, MediaUploader, type PickedFile } from "@/components/MediaUploader";
 import { PreviewPlayer } from "@/components/PreviewPlayer";
+import { LanguageSelect, VoiceSelect } from "@/components/Selects";
 import { num, str, usePresetValues } from "@/hooks/usePresetValues";
 import { useT } from "@/i18n/i18n";
-import { Card, CardTitle, PageTitle } from "@/ui/card";
-import { Field, Input, Select, Slider, Textarea } from "@/ui/field";
+import { PageTitle, Section } from "@/ui/card";
+import { Field, Input, Slider, Textarea } from "@/ui/field";
 
-import { LANGUAGES } from "./AudioStudio";
 
 async function upload(file: File): Promise<Asset> {
   const form = new FormData();
@@ -56,7 +56,6 @@ function TalkingHead() {
   const [audioId, setAudioId] = useState<string | null>(null);
   const [speechJob, setSpeechJob] = useState<string | null>(null);
   const [result, setResult] = useState<Job | null>(null);
-  const voices = useQuery({ queryKey: ["voices"], queryFn: () => unwrap(api.GET("/api/v1/audio/voices")) });
 
   const create = useMutation({
     mutationFn: async () => {
@@ -105,25 +104,8 @@ function TalkingHead() {
             <Textarea value={script} onChange={(event) => setScript(event.target.value)} maxLength={5000} required />
           </Field>
           <div className="grid gap-3 sm:grid-cols-2">
-            <Field label={t("audio.voice")}>
-              <Select value={voiceId} onChange={(event) => setVoiceId(event.target.value)}>
-                <option value="">{t("audio.defaultVoice")}</option>
-                {(voices.data ?? []).filter((voice) => voice.status === "ready").map((voice) => (
-                  <option key={voice.id} value={voice.id}>
-                    {voice.name}
-                  </option>
-                ))}
-              </Select>
-            </Field>
-            <Field label={t("common.language")}>
-              <Select value={language} onChange={(event) => setLanguage(event.target.value)}>
-                {LANGUAGES.map((code) => (
-                  <option key={code} value={code}>
-                    {code}
-                  </option>
-                ))}
-              </Select>
-            </Field>
+            <VoiceSelect value={voiceId} onChange={setVoiceId} />
+            <LanguageSelect value={language} onChange={setLanguage} />
           </div>
         </>
       ) : (
@@ -195,14 +177,12 @@ export default function VideoStudio() {
     <>
       <PageTitle>{t("video.title")}</PageTitle>
       <div className="grid gap-4 lg:grid-cols-2">
-        <Card aria-labelledby="avatar-title">
-          <CardTitle id="avatar-title">{t("video.avatarTitle")}</CardTitle>
+        <Section id="avatar-title" title={t("video.avatarTitle")}>
           <TalkingHead />
-        </Card>
-        <Card aria-labelledby="animate-title">
-          <CardTitle id="animate-title">{t("video.animateTitle")}</CardTitle>
+        </Section>
+        <Section id="animate-title" title={t("video.animateTitle")}>
           <Animate />
-        </Card>
+        </Section>
       </div>
     </>
   );

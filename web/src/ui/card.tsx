@@ -25,3 +25,27 @@ export function PageTitle({ children, actions }: { children: ReactNode; actions?
     </div>
   );
 }
+
+/** A titled card, announced by its title (the common block of every page). */
+export function Section({
+  id,
+  title,
+  actions,
+  className,
+  children,
+}: {
+  id: string;
+  title: ReactNode;
+  actions?: ReactNode;
+  className?: string;
+  children: ReactNode;
+}) {
+  return (
+    <Card aria-labelledby={id} className={className}>
+      <CardTitle id={id} actions={actions}>
+        {title}
+      </CardTitle>
+      {children}
+    </Card>
+  );
+}

@@ -3,7 +3,9 @@
 `make install` builds the app into web/dist (the gateway image carries it in /opt/studio/web).
 Hashed files under assets/ never change, so browsers keep them for a year; index.html and
 the other files at the root are revalidated on every load, so a new build shows at once.
-Paths the API owns never fall back to the app: an unknown /api/... stays a 404 problem.
+Paths the API owns never fall back to the app: an unknown /api/... stays a 404 problem; so
+does a missing file (a path with an extension, e.g. a chunk of an older build), which must not
+be answered with HTML.
 """
 
 from __future__ import annotations
@@ -12,13 +14,18 @@ import mimetypes
 from pathlib import Path
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import Request, Response, get, route
+from litestar.enums import HttpMethod
 from litestar.response import File
 
 from studio.core.errors import NotFound
+from studio.gateway.auth.middleware import PUBLIC
 
 #: Prefixes of the API, its documents and the probes: never answered with the app.
 RESERVED = ("/api", "/v1", "/docs", "/schema", "/metrics", "/healthz", "/readyz")
+#: Methods the app's routes never take: a request with one of them to an unknown path is a 404, as
+#: without the app (not a 405 because the app answers GET there).
+OTHER_METHODS = [HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE]
 #: Vite's output folder for content-hashed files.
 HASHED = "assets/"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -60,7 +67,12 @@ def _inside(root: Path, relative: str) -> Path | None:
     return candidate
 
 
-@get(["/", "/{path:path}"], opt={"public": True}, include_in_schema=False, sync_to_thread=False)
+def is_app_route(relative: str) -> bool:
+    """A route of the app ("projects/12"), not a file name ("assets/x.js", "favicon.ico")."""
+    return "." not in relative.rsplit("/", 1)[-1]
+
+
+@get(["/", "/{path:path}"], opt={PUBLIC: True}, include_in_schema=False, sync_to_thread=False)
 def web_app(request: Request[Any, Any, Any], path: str = "/") -> Response[Any]:
     """A built file if `path` names one, else the app's index.html (its router shows the page)."""
     if is_reserved(request.url.path):
@@ -71,6 +83,13 @@ def web_app(request: Request[Any, Any, Any], path: str = "/") -> Response[Any]:
         raise NotFound(f"the web studio is not built in {root}: run `make install` (or set STUDIO_WEB_DIR)")
     relative = path.lstrip("/")
     found = _inside(root, relative)
-    if found is None:
-        return _served(index, REVALIDATE)
-    return _served(found, IMMUTABLE if relative.startswith(HASHED) else REVALIDATE)
+    if found is not None:
+        return _served(found, IMMUTABLE if relative.startswith(HASHED) else REVALIDATE)
+    if not is_app_route(relative):
+        raise NotFound(f"no such file: /{relative}")
+    return _served(index, REVALIDATE)
+
+
+@route(["/", "/{path:path}"], http_method=OTHER_METHODS, opt={PUBLIC: True}, include_in_schema=False)
+async def no_endpoint(request: Request[Any, Any, Any]) -> None:
+    raise NotFound(f"no such endpoint: {request.method} {request.url.path} (the API is described at /docs)")

@@ -13,16 +13,16 @@ import { api, requestJson, unwrap } from "@/api/client";
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { NotAvailable } from "@/components/NotAvailable";
 import { ScreenplayEditor, useScreenplayCheck } from "@/components/ScreenplayEditor";
+import { LanguageSelect } from "@/components/Selects";
 import { str, type PresetState } from "@/hooks/usePresetValues";
 import { useLocale } from "@/i18n/i18n";
 import { localized, REPOSITORY_TEMPLATES, useUserPresets, type Preset } from "@/lib/presets";
 import { Button } from "@/ui/button";
 import { Card, PageTitle } from "@/ui/card";
 import { cn } from "@/ui/cn";
-import { Field, Input, Select, Slider, Textarea } from "@/ui/field";
+import { Field, Input, Slider, Textarea } from "@/ui/field";
 import { Notice } from "@/ui/feedback";
 
-import { LANGUAGES } from "../AudioStudio";
 
 type Mode = "template" | "screenplay" | "briefing";
 const BRIEFING_FIELD = "POST /api/v1/studio/generate-content { briefing }";
@@ -132,15 +132,7 @@ export default function NewProjectPage() {
                     <Field label={t("projects.style")}>
                       <Input value={briefing.style} onChange={(event) => setBriefing({ ...briefing, style: event.target.value })} />
                     </Field>
-                    <Field label={t("common.language")}>
-                      <Select value={briefing.language} onChange={(event) => setBriefing({ ...briefing, language: event.target.value })}>
-                        {LANGUAGES.map((code) => (
-                          <option key={code} value={code}>
-                            {code}
-                          </option>
-                        ))}
-                      </Select>
-                    </Field>
+                    <LanguageSelect value={briefing.language} onChange={(language) => setBriefing({ ...briefing, language })} />
                   </div>
                   <Slider label={t("projects.duration")} value={briefing.duration_seconds} min={5} max={300} step={5} onChange={(value) => setBriefing({ ...briefing, duration_seconds: value })} />
                 </fieldset>
