@@ -28,6 +28,8 @@ from studio.gateway.server import run_gateway
 from studio.gateway.settings import GatewaySettings
 
 ServiceFactory = Callable[[ArtifactStore], ServiceDefinition]
+#: Tries to bind the gateway on a fresh free port when another process took the first one.
+BIND_ATTEMPTS = 3
 S3_CREDENTIALS = {"s3_access_key": "test-key", "s3_secret_key": "test-secret", "s3_bucket": "studio-stack"}
 
 
@@ -35,6 +37,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
 
 
 class Stack:
@@ -198,13 +209,22 @@ class Stack:
             self._ready.set()
 
         async def run() -> None:
-            assert self._stop_gateway is not None and self.settings is not None
-            try:
-                await run_gateway(self.port, self.settings, self._stop_gateway, on_ready=on_ready)
-            except BaseException as error:
-                self._error = error
-                self._ready.set()
-                raise
+            for attempt in range(1, BIND_ATTEMPTS + 1):
+                assert self._stop_gateway is not None and self.settings is not None
+                try:
+                    await run_gateway(self.port, self.settings, self._stop_gateway, on_ready=on_ready)
+                    return
+                except BaseException as error:
+                    # Another process (tests run side by side) took the free port before the gateway
+                    # bound it: on a first start nobody holds the old address yet, so take another.
+                    if self.gateway is None and attempt < BIND_ATTEMPTS and port_in_use(self.port):
+                        self.port = free_port()
+                        self.base_url = f"http://127.0.0.1:{self.port}"
+                        self._stop_gateway = asyncio.Event()
+                        continue
+                    self._error = error
+                    self._ready.set()
+                    raise
 
         self._gateway_task = asyncio.create_task(run())
 
