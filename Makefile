@@ -26,7 +26,14 @@ N8N_RUNTIME := .tools/n8n
 N8N_RUNTIME_STAMP := $(N8N_RUNTIME)/.installed
 WITH_NODE24 = PATH="$(CURDIR)/$(NODE24):$$PATH" npm_config_yes=true npm_config_update_notifier=false
 
-.PHONY: install lock lockcheck test lint typecheck protolint pytest demo up down clean \
+# The web studio (web/): its own npm lock; built into web/dist, which the gateway serves at /.
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts \
+               web/tsconfig.json web/package.json web/package-lock.json $(wildcard templates/*.json) \
+               libs/pipeline/studio/pipeline/screenplay.schema.json
+WEB_DEPS := web/node_modules/.installed
+WEB_DIST := web/dist/index.html
+
+.PHONY: install lock lockcheck test lint typecheck protolint webcheck web-api pytest demo up down clean \
         n8n-install n8n-build n8n-lint n8n-runtime test-n8n
 
 $(UV):
@@ -42,7 +49,18 @@ $(STAMP): $(UV) uv.lock pyproject.toml package.json package-lock.json scripts/bo
 	npm ci --silent --no-audit --no-fund
 	touch $(STAMP)
 
-install: $(STAMP)
+$(WEB_DEPS): $(STAMP) web/package.json web/package-lock.json
+	npm ci --prefix web --silent --no-audit --no-fund
+	touch $@
+
+$(WEB_DIST): $(WEB_DEPS) $(WEB_SOURCES)
+	npm run --prefix web --silent build
+
+install: $(STAMP) $(WEB_DIST)
+
+# Regenerate the web studio's typed client from the gateway's OpenAPI document (commit the result).
+web-api: install
+	bash scripts/web-api.sh generate
 
 $(NODE24)/node:
 	npm install --prefix $(NODE24_DIR) --no-audit --no-fund --save-exact node@$(NODE_VERSION)
@@ -95,10 +113,16 @@ typecheck: install
 protolint: install
 	node_modules/.bin/buf lint
 
+# The typed client matches the gateway's API, the app type-checks, and its component tests pass.
+webcheck: install
+	bash scripts/web-api.sh check
+	npm run --prefix web --silent typecheck
+	npm run --prefix web --silent test
+
 pytest: install n8n-build n8n-runtime
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lockcheck lint typecheck protolint n8n-lint pytest
+test: lockcheck lint typecheck protolint webcheck n8n-lint pytest
 
 # Only the n8n package: lint, then its unit tier and the real-n8n tier.
 test-n8n: n8n-lint n8n-runtime
@@ -114,5 +138,5 @@ down:
 	bash scripts/stack.sh down
 
 clean:
-	rm -rf $(VENV) .tools node_modules .run .studio .mypy_cache .ruff_cache .pytest_cache libs/core/studio/v1 \
-	    $(N8N_PKG)/node_modules $(N8N_PKG)/dist
+	rm -rf $(VENV) .tools node_modules web/node_modules web/dist .run .studio .mypy_cache .ruff_cache .pytest_cache \
+	    libs/core/studio/v1 $(N8N_PKG)/node_modules $(N8N_PKG)/dist

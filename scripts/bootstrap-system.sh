@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the studio needs (ffmpeg, espeak-ng, fonts, promtool)
-# when run as root on Debian/Ubuntu; otherwise names what is missing.
+# and chromium (the web studio's browser tests) when run as root on Debian/Ubuntu; otherwise
+# names what is missing.
 set -euo pipefail
 
 declare -A need=(
@@ -9,6 +10,7 @@ declare -A need=(
   [espeak-ng]=espeak-ng
   [promtool]=prometheus
   [npm]=npm
+  [chromium]=chromium
 )
 missing=()
 for cmd in "${!need[@]}"; do

@@ -99,7 +99,7 @@ for s in SERVICES.values(): print(s.name, s.port, s.metrics_port)')
     sleep 0.5
   done
   curl -sf -o /dev/null "$url/healthz" || { echo "the gateway did not start; see $RUN/gateway.log" >&2; exit 1; }
-  echo "studio is up: gateway $url (docs at /schema), listening on $host, logs in $RUN/"
+  echo "studio is up: web studio and API at $url/ (API docs at /docs), listening on $host, logs in $RUN/"
   echo "use the same settings in your shell with: source $RUN/env"
 }
 

@@ -196,3 +196,18 @@ def test_install_torch_none_installs_nothing(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert constraints.read_text() == ""
+
+
+def test_the_gateway_image_builds_the_web_studio_from_its_lock_and_serves_it() -> None:
+    all_stages = stages(instructions("gateway"))
+    web, runtime = all_stages[0], all_stages[-1]
+    assert web[0].value[-2:] == ("AS", "web"), "a Node stage builds the app; the runtime has no Node"
+    runs = [" ".join(command.value) for command in web if command.cmd == "RUN"]
+    assert runs[0].startswith("npm ci") and runs[-1] == "npm run build"
+    copies = [command.value for command in web if command.cmd == "COPY"]
+    assert copies[0] == ("web/package.json", "web/package-lock.json", "./"), "dependencies first, from the lock"
+    carried = [c.value for c in runtime if c.cmd == "COPY" and "--from=web" in c.flags]
+    assert carried == [("/src/web/dist", "/opt/studio/web")]
+    env = " ".join(" ".join(command.value) for command in runtime if command.cmd == "ENV")
+    assert "STUDIO_WEB_DIR /opt/studio/web" in env or "STUDIO_WEB_DIR=/opt/studio/web" in env
+    assert not any(command.cmd == "FROM" and "node" in " ".join(command.value) for command in runtime)

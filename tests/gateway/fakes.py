@@ -4,6 +4,7 @@ Each handler writes a genuine (tiny) WAV, PNG or MP4 into the artifact store, so
 gateway's asset bookkeeping and downloads are exercised for real; speech comes in the
 requested format, encoded by the audio service's own encoder. Markers in the
 request text steer behaviour: "[slow]" reports progress over about a second,
+"[hold]" keeps running (reporting progress) until cancelled or for at most a minute,
 "[fail]" raises InvalidInput, "[crash]" raises an unexpected error.
 """
 
@@ -86,12 +87,21 @@ def mp4_bytes() -> bytes:
         return out.read_bytes()
 
 
+#: "[hold]" runs for at most HOLD_STEPS x 0.2 s.
+HOLD_STEPS = 300
+
+
 async def _behave(text: str, ctx: OperationContext) -> None:
     if "[fail]" in text:
         raise InvalidInput("the fake backend refuses requests marked [fail]")
     if "[crash]" in text:
         raise RuntimeError("the fake backend crashed")
-    if "[slow]" in text:
+    if "[hold]" in text:
+        for step in range(1, HOLD_STEPS + 1):
+            ctx.raise_if_cancelled()
+            await ctx.progress(min(0.95, step / HOLD_STEPS * 2), "holding", f"step {step}", force=True)
+            await asyncio.sleep(0.2)
+    elif "[slow]" in text:
         for step in range(1, 6):
             await asyncio.sleep(0.2)
             await ctx.progress(step / 6, "working", f"step {step}", force=True)

@@ -16,7 +16,9 @@ from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
+from studio.core.artifacts.base import ArtifactStore
 from studio.core.artifacts.local import LocalArtifactStore
+from studio.core.artifacts.s3 import S3ArtifactStore
 from studio.core.grpc_server import ModelServer
 from studio.core.jobs import JobTransport, JobWorker
 from studio.core.operations import ServiceDefinition
@@ -25,13 +27,25 @@ from studio.gateway.context import Gateway
 from studio.gateway.server import run_gateway
 from studio.gateway.settings import GatewaySettings
 
-ServiceFactory = Callable[[LocalArtifactStore], ServiceDefinition]
+ServiceFactory = Callable[[ArtifactStore], ServiceDefinition]
+#: Tries to bind the gateway on a fresh free port when another process took the first one.
+BIND_ATTEMPTS = 3
+S3_CREDENTIALS = {"s3_access_key": "test-key", "s3_secret_key": "test-secret", "s3_bucket": "studio-stack"}
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
 
 
 class Stack:
@@ -44,7 +58,9 @@ class Stack:
         services: dict[str, ServiceFactory],
         gateway_overrides: dict[str, Any] | None = None,
         worker_concurrency: int = 8,
+        s3_endpoint: str | None = None,
     ) -> None:
+        """`s3_endpoint` (an S3 API on loopback, e.g. moto's server): artifacts live there, else in `artifacts_dir`."""
         self.prefix = f"gw{uuid.uuid4().hex[:10]}"
         self.worker_settings = StudioSettings(
             nats_url=nats_url,
@@ -58,15 +74,28 @@ class Stack:
         )
         self.services = services
         self.worker_concurrency = worker_concurrency
-        self.artifacts = LocalArtifactStore(artifacts_dir, self.worker_settings.s3_bucket)
+        self.artifacts: ArtifactStore = (
+            S3ArtifactStore(
+                s3_endpoint,
+                S3_CREDENTIALS["s3_access_key"],
+                S3_CREDENTIALS["s3_secret_key"],
+                S3_CREDENTIALS["s3_bucket"],
+            )
+            if s3_endpoint
+            else LocalArtifactStore(artifacts_dir, self.worker_settings.s3_bucket)
+        )
+        store_fields = (
+            {"artifacts": "s3", "s3_endpoint": s3_endpoint, **S3_CREDENTIALS}
+            if s3_endpoint
+            else {"artifacts": "local", "artifacts_dir": artifacts_dir}
+        )
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._gateway_fields = {
             "database_url": database_url,
             "nats_url": nats_url,
             "nats_prefix": self.prefix,
-            "artifacts": "local",
-            "artifacts_dir": artifacts_dir,
+            **store_fields,
             "host": "127.0.0.1",
             "log_format": "text",
             "shutdown_grace": 2.0,
@@ -137,6 +166,7 @@ class Stack:
     async def _main(self) -> None:
         self.loop = asyncio.get_running_loop()
         self._stop_all = asyncio.Event()
+        await self.artifacts.check()
         worker_stop = asyncio.Event()
         transport = await JobTransport.connect(self.worker_settings)
         servers: list[ModelServer] = []
@@ -179,13 +209,22 @@ class Stack:
             self._ready.set()
 
         async def run() -> None:
-            assert self._stop_gateway is not None and self.settings is not None
-            try:
-                await run_gateway(self.port, self.settings, self._stop_gateway, on_ready=on_ready)
-            except BaseException as error:
-                self._error = error
-                self._ready.set()
-                raise
+            for attempt in range(1, BIND_ATTEMPTS + 1):
+                assert self._stop_gateway is not None and self.settings is not None
+                try:
+                    await run_gateway(self.port, self.settings, self._stop_gateway, on_ready=on_ready)
+                    return
+                except BaseException as error:
+                    # Another process (tests run side by side) took the free port before the gateway
+                    # bound it: on a first start nobody holds the old address yet, so take another.
+                    if self.gateway is None and attempt < BIND_ATTEMPTS and port_in_use(self.port):
+                        self.port = free_port()
+                        self.base_url = f"http://127.0.0.1:{self.port}"
+                        self._stop_gateway = asyncio.Event()
+                        continue
+                    self._error = error
+                    self._ready.set()
+                    raise
 
         self._gateway_task = asyncio.create_task(run())
 

@@ -11,6 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
+from studio.core.artifacts.local import LocalArtifactStore
 from tests.gateway.conftest import new_key
 from tests.gateway.fakes import png_bytes, wav_bytes
 from tests.gateway.stack import Stack
@@ -36,6 +37,7 @@ async def counts(db: asyncpg.Connection) -> dict[str, int]:
 
 
 def stored_uploads(stack: Stack) -> list[Path]:
+    assert isinstance(stack.artifacts, LocalArtifactStore), "these tests read the local store's files"
     root = stack.artifacts.root / stack.artifacts.bucket / "uploads"
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 

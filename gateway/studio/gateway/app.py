@@ -25,6 +25,7 @@ from studio.gateway.domain.webhooks.controllers import AccountController, Webhoo
 from studio.gateway.http.idempotency import IdempotencyMiddleware
 from studio.gateway.http.limits import BodyPolicyMiddleware
 from studio.gateway.http.observability import ObservabilityMiddleware
+from studio.gateway.http.webui import no_endpoint, web_app
 from studio.gateway.openapi import SECURITY, openapi_config
 from studio.gateway.problems import exception_handlers
 from studio.gateway.signed_links import SignedLinkController
@@ -64,7 +65,7 @@ def create_app(gateway: Gateway | None) -> Litestar:
         security=SECURITY,
     )
     return Litestar(
-        route_handlers=[SystemController, SignedLinkController, api],
+        route_handlers=[SystemController, SignedLinkController, api, web_app, no_endpoint],
         dependencies=DEPENDENCIES,
         middleware=[
             ObservabilityMiddleware(),

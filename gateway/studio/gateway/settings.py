@@ -29,6 +29,8 @@ class GatewaySettings(StudioSettings):
     public_url: str = ""
     #: Browser origins allowed to call the API (the web UI's, e.g. ["http://localhost:3000"]).
     cors_origins: list[str] = Field(default_factory=list)
+    #: The built web studio served at / (index.html + assets/); empty = the repository's web/dist.
+    web_dir: str = ""
 
     audio_addr: str = _addr("audio")
     image_addr: str = _addr("image")

@@ -1,0 +1,74 @@
+/**
+ * Asset bytes for players and downloads. <img>/<audio>/<video> cannot send an Authorization
+ * header, so the bytes are fetched with it (streamed through the gateway, `mode=stream`) and
+ * shown from an object URL. GATEWAY_NEEDS.md asks for signed, range-capable media URLs.
+ */
+import { useQuery } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+
+import { authedFetch } from "./client";
+
+export function streamUrl(downloadLink: string): string {
+  return `${downloadLink}${downloadLink.includes("?") ? "&" : "?"}mode=stream`;
+}
+
+export async function fetchBlob(url: string): Promise<Blob> {
+  return (await authedFetch(url)).blob();
+}
+
+/** An object URL of the bytes behind `url` (a download link), revoked when no longer shown. */
+export function useObjectUrl(url: string | null | undefined): { src: string | null; error: unknown } {
+  const blob = useQuery({
+    queryKey: ["blob", url],
+    queryFn: () => fetchBlob(streamUrl(url ?? "")),
+    enabled: Boolean(url),
+    staleTime: Infinity,
+    gcTime: 60_000,
+  });
+  const [src, setSrc] = useState<string | null>(null);
+  useEffect(() => {
+    if (!blob.data) {
+      setSrc(null);
+      return;
+    }
+    const objectUrl = URL.createObjectURL(blob.data);
+    setSrc(objectUrl);
+    return () => URL.revokeObjectURL(objectUrl);
+  }, [blob.data]);
+  return { src, error: blob.error };
+}
+
+/** Save the bytes behind `url` as `filename` (the browser's own download). */
+export async function saveAs(url: string, filename: string): Promise<void> {
+  const blob = await fetchBlob(url);
+  saveBlob(blob, filename);
+}
+
+export function saveBlob(blob: Blob, filename: string): void {
+  const objectUrl = URL.createObjectURL(blob);
+  const anchor = document.createElement("a");
+  anchor.href = objectUrl;
+  anchor.download = filename;
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  setTimeout(() => URL.revokeObjectURL(objectUrl), 10_000);
+}
+
+export function extensionOf(contentType: string): string {
+  const known: Record<string, string> = {
+    "audio/wav": "wav",
+    "audio/x-wav": "wav",
+    "audio/mpeg": "mp3",
+    "audio/ogg": "ogg",
+    "audio/flac": "flac",
+    "video/mp4": "mp4",
+    "video/webm": "webm",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/webp": "webp",
+    "application/x-subrip": "srt",
+    "text/vtt": "vtt",
+  };
+  return known[contentType] ?? contentType.split("/")[1] ?? "bin";
+}

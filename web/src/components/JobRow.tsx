@@ -1,0 +1,80 @@
+/** One job in a list: kind, prompt, state, live progress, thumbnail of its result, actions. */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { AudioLines, Film, FileText, RotateCcw, X } from "lucide-react";
+import type { ReactNode } from "react";
+
+import { useCapabilities } from "@/api/capabilities";
+import { api, unwrap, type Asset, type Job } from "@/api/client";
+import { useObjectUrl } from "@/api/media";
+import { pending, PENDING } from "@/api/pending";
+import { errorMessage } from "@/api/problem";
+import { useLocale } from "@/i18n/i18n";
+import { formatDate } from "@/lib/format";
+import { isActive } from "@/lib/jobState";
+import { jobKind, jobSummary, mainOutput } from "@/lib/jobs";
+import { Button } from "@/ui/button";
+import { ProgressBar } from "@/ui/feedback";
+
+import { StatusBadge } from "./StatusBadge";
+
+export function Thumbnail({ asset, label }: { asset: Asset | undefined; label: string }) {
+  const image = asset?.type === "image" ? asset : undefined;
+  const { src } = useObjectUrl(image?.links.download);
+  const box = "flex size-12 shrink-0 items-center justify-center overflow-hidden rounded-md border border-line bg-surface-2";
+  if (image) return <div className={box}>{src && <img src={src} alt={label} className="size-full object-cover" />}</div>;
+  const Icon = asset?.type === "video" ? Film : asset?.type === "audio" ? AudioLines : FileText;
+  return (
+    <div className={box} aria-hidden>
+      <Icon className="size-5 text-muted" />
+    </div>
+  );
+}
+
+export function JobRow({ job, extra }: { job: Job; extra?: ReactNode }) {
+  const { t, locale } = useLocale();
+  const capabilities = useCapabilities();
+  const queryClient = useQueryClient();
+  const kind = jobKind(job.type);
+  const summary = jobSummary(job);
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["jobs"] });
+  const cancel = useMutation({
+    mutationFn: () => unwrap(api.POST("/api/v1/jobs/{job_id}/cancel", { params: { path: { job_id: job.id } } })),
+    onSettled: refresh,
+  });
+  const retry = useMutation({ mutationFn: () => pending.retry(job.id), onSettled: refresh });
+  const canRetry = capabilities?.has(PENDING.retry) ?? false;
+  const active = isActive(job.status);
+  const error = cancel.error ?? retry.error;
+
+  return (
+    <li className="flex gap-3 border-b border-line py-3 last:border-b-0" data-testid="job-row" data-job-id={job.id} data-status={job.status}>
+      <Thumbnail asset={mainOutput(job.assets)} label={summary || job.type} />
+      <div className="flex min-w-0 flex-1 flex-col gap-1">
+        <div className="flex flex-wrap items-center gap-2">
+          <span className="text-sm font-medium">{`${kind.service} · ${kind.operation}`}</span>
+          <StatusBadge status={job.status} />
+          <span className="text-xs text-muted">{formatDate(job.created_at, locale)}</span>
+        </div>
+        {summary && <p className="truncate text-sm text-muted">{summary}</p>}
+        {active && <ProgressBar value={job.progress} label={t("jobs.progressOf", { job: summary || job.type })} />}
+        {job.error && <p className="text-sm text-danger">{job.error.message}</p>}
+        {error && <p role="alert" className="text-sm text-danger">{errorMessage(error)}</p>}
+        {extra}
+      </div>
+      <div className="flex shrink-0 flex-col gap-1">
+        {active && (
+          <Button size="sm" onClick={() => cancel.mutate()} disabled={cancel.isPending} aria-label={t("jobs.cancelOne", { job: summary || job.type })}>
+            <X className="size-4" aria-hidden />
+            <span className="hidden sm:inline">{t("jobs.cancel")}</span>
+          </Button>
+        )}
+        {(job.status === "failed" || job.status === "cancelled") && canRetry && (
+          <Button size="sm" onClick={() => retry.mutate()} disabled={retry.isPending}>
+            <RotateCcw className="size-4" aria-hidden />
+            <span className="hidden sm:inline">{t("jobs.retry")}</span>
+          </Button>
+        )}
+      </div>
+    </li>
+  );
+}
