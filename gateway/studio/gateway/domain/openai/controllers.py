@@ -10,10 +10,10 @@ from litestar.response import Stream
 
 from studio.core.errors import StudioError
 from studio.gateway.context import Gateway
-from studio.gateway.domain.assets.services import ref_of
 from studio.gateway.domain.openai.schemas import ImageRequest, ImagesResponse, SpeechRequest
 from studio.gateway.domain.openai.services import finished, image_job, images_response, output_assets, speech_job
 from studio.gateway.openapi import ACCEPTED_RESPONSES
+from studio.gateway.store.assets import ref_of
 
 
 class OpenAIController(Controller):

@@ -12,10 +12,13 @@ from litestar import Request
 
 from studio.core.errors import InvalidInput, Unavailable
 from studio.gateway.context import Gateway
-from studio.gateway.domain.assets.services import ref_of
-from studio.gateway.domain.jobs.services import fetch_job, job_error, submit_job, wait_for_job
 from studio.gateway.domain.openai.schemas import ImageData, ImageRequest, ImagesResponse, SpeechRequest
-from studio.v1 import audio_pb2, common_pb2, image_pb2
+from studio.gateway.jobs.errors import job_error
+from studio.gateway.jobs.submit import submit_job
+from studio.gateway.jobs.waiting import wait_for_job
+from studio.gateway.store.assets import ref_of
+from studio.gateway.store.voices import ready_profile
+from studio.v1 import audio_pb2, image_pb2
 
 OPENAI_VOICES = {"alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse"}
 OPENAI_TTS_MODELS = {"tts-1", "tts-1-hd", "gpt-4o-mini-tts"}
@@ -36,18 +39,10 @@ async def _voice(gateway: Gateway, owner_id: uuid.UUID, name: str) -> audio_pb2.
         voice_id: uuid.UUID | None = uuid.UUID(name)
     except ValueError:
         voice_id = None
-    row = await gateway.pool.fetchrow(
-        "SELECT status, profile FROM voices WHERE owner_id = $1 AND (id = $2 OR name = $3) "
-        "ORDER BY (status = 'ready') DESC, created_at DESC LIMIT 1",
-        owner_id,
-        voice_id,
-        name,
-    )
+    row = await gateway.voices.find(owner_id, voice_id, name)
     if row is None:
         return audio_pb2.VoiceSelection(preset=name)
-    if row["status"] != "ready":
-        raise InvalidInput(f"voice {name!r} is {row['status']}, not ready")
-    return audio_pb2.VoiceSelection(profile=common_pb2.ArtifactRef(**row["profile"]))
+    return audio_pb2.VoiceSelection(profile=ready_profile(row, name))
 
 
 async def speech_job(gateway: Gateway, owner_id: uuid.UUID, data: SpeechRequest) -> tuple[uuid.UUID, str]:
@@ -95,7 +90,8 @@ async def image_job(gateway: Gateway, owner_id: uuid.UUID, data: ImageRequest) -
 
 async def finished(gateway: Gateway, owner_id: uuid.UUID, job_id: uuid.UUID) -> Any:
     """Wait for the job; its row when completed, else the job's error (or 503 when it took too long)."""
-    row = await wait_for_job(gateway, owner_id, job_id, gateway.settings.openai_wait_seconds)
+    await wait_for_job(gateway, owner_id, job_id, gateway.settings.openai_wait_seconds)
+    row = await gateway.jobs.get(owner_id, job_id)
     if row["status"] == "completed":
         return row
     if row["status"] in ("failed", "cancelled"):
@@ -107,13 +103,13 @@ async def finished(gateway: Gateway, owner_id: uuid.UUID, job_id: uuid.UUID) -> 
 
 
 async def output_assets(gateway: Gateway, job_id: uuid.UUID) -> list[Any]:
-    return list(await gateway.pool.fetch("SELECT * FROM media_assets WHERE job_id = $1 ORDER BY role", job_id))
+    return await gateway.assets.of_job(job_id)
 
 
 async def images_response(
     gateway: Gateway, request: Request[Any, Any, Any], owner_id: uuid.UUID, job_id: uuid.UUID, data: ImageRequest
 ) -> ImagesResponse:
-    row = await fetch_job(gateway.pool, owner_id, job_id)
+    row = await gateway.jobs.get(owner_id, job_id)
     items: list[ImageData] = []
     for asset in await output_assets(gateway, job_id):
         if asset["type"] != "image":

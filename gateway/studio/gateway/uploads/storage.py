@@ -20,8 +20,8 @@ from litestar.datastructures import UploadFile
 
 from studio.core.errors import InvalidInput
 from studio.gateway.context import Gateway
-from studio.gateway.domain.assets.validation import MediaInfo
 from studio.gateway.errors import PayloadTooLarge
+from studio.gateway.uploads.checks import MediaInfo
 from studio.v1.common_pb2 import ArtifactRef
 
 Validator = Callable[[Path, str], Awaitable[MediaInfo]]
