@@ -17,7 +17,8 @@ so runs on different machines can be compared.
 
 STUDIO_WORKER_CONCURRENCY (default 64) sets the worker's parallelism; STUDIO_LOG_LEVEL the
 gateway's log level (its log file is named on stderr). --profile runs the gateway under
-py-spy and writes its samples there (collapsed stacks, as flamegraph.pl and speedscope read them; py-spy is in the dev group).
+py-spy and writes its samples there (collapsed stacks, as flamegraph.pl and speedscope read
+them; py-spy is in the dev group).
 """
 
 from __future__ import annotations
