@@ -40,6 +40,22 @@ def _time(event: JobEvent) -> datetime:
     return event.time.ToDatetime(tzinfo=UTC) if event.HasField("time") else datetime.now(UTC)
 
 
+def _decoded(data: bytes) -> JobEvent | None:
+    try:
+        return JobEvent.FromString(data)
+    except DecodeError:
+        log.warning("ignoring an undecodable job event")
+        return None
+
+
+def _ends(event: JobEvent) -> bool:
+    return event.WhichOneof("event") in ("completed", "failed")
+
+
+def _same_run(event: JobEvent, end: JobEvent | None) -> bool:
+    return end is not None and event.job_id == end.job_id
+
+
 class EventsConsumer:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
@@ -66,28 +82,53 @@ class EventsConsumer:
                 await sub.unsubscribe()
 
     async def _consume(self, sub: Any, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                messages = await sub.fetch(BATCH, timeout=0.5)
-            except (TimeoutError, NatsTimeoutError):
-                continue
-            except Exception as error:  # noqa: BLE001 - NATS reconnecting; try again shortly
-                log.warning("fetching job events failed: %s", error)
-                await asyncio.sleep(1.0)
-                continue
-            # One job's events in order; different jobs' events side by side (the pool bounds it).
-            by_job: dict[str, list[Any]] = {}
-            for msg in messages:
-                by_job.setdefault(msg.subject.rsplit(".", 2)[-2], []).append(msg)
-            await asyncio.gather(*(self._process_in_order(group) for group in by_job.values()))
-
-    async def _process_in_order(self, messages: list[Any]) -> None:
-        for msg in messages:
-            await self._process(msg)
-
-    async def _process(self, msg: Any) -> None:
+        """Fetch the next batch while earlier ones are still being recorded (a slow job never holds up the rest)."""
+        slots = asyncio.Semaphore(self.gateway.pool.get_max_size())
+        busy: set[asyncio.Task[None]] = set()
         try:
-            await self.handle(msg.data)
+            while not stop.is_set():
+                try:
+                    messages = await sub.fetch(BATCH, timeout=0.5)
+                except (TimeoutError, NatsTimeoutError):
+                    continue
+                except Exception as error:  # noqa: BLE001 - NATS reconnecting; try again shortly
+                    log.warning("fetching job events failed: %s", error)
+                    await asyncio.sleep(1.0)
+                    continue
+                # One job's events in order; different jobs' events side by side (the pool bounds it).
+                by_job: dict[str, list[Any]] = {}
+                for msg in messages:
+                    by_job.setdefault(msg.subject.rsplit(".", 2)[-2], []).append(msg)
+                for group in by_job.values():
+                    await slots.acquire()
+                    task = asyncio.create_task(self._process_group(group))
+                    busy.add(task)
+                    task.add_done_callback(busy.discard)
+                    task.add_done_callback(lambda _: slots.release())
+        finally:
+            await asyncio.gather(*busy, return_exceptions=True)
+
+    async def _process_group(self, messages: list[Any]) -> None:
+        """One job's events from one batch, in order. When the batch already holds the job's end, the
+        `started` and `progress` before it are not written one by one: the end records them."""
+        events = [_decoded(msg.data) for msg in messages]
+        last_end = max((i for i, event in enumerate(events) if event is not None and _ends(event)), default=-1)
+        started: JobEvent | None = None
+        folded: list[Any] = []
+        for index, (msg, event) in enumerate(zip(messages, events, strict=True)):
+            if event is not None and index < last_end and not _ends(event) and _same_run(event, events[last_end]):
+                started = event if event.HasField("started") else started
+                folded.append(msg)
+                continue
+            await self._settle(msg, event, started if index == last_end else None)
+        for msg in folded:  # acknowledged once the end that records them is settled
+            await self._settle(msg, None)
+
+    async def _settle(self, msg: Any, event: JobEvent | None, started: JobEvent | None = None) -> None:
+        """Record an event (None: nothing to record), then acknowledge it; a database hiccup naks it instead."""
+        try:
+            if event is not None:
+                await self.apply(event, started)
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, ConnectionError, TimeoutError) as error:
             log.warning("job event not recorded yet (%s); it will be redelivered", error)
             with contextlib.suppress(Exception):
@@ -101,11 +142,13 @@ class EventsConsumer:
             log.warning("could not acknowledge a job event (%s); it will be redelivered", error)
 
     async def handle(self, data: bytes) -> None:
-        try:
-            event = JobEvent.FromString(data)
-        except DecodeError:
-            log.warning("ignoring an undecodable job event")
-            return
+        """Record one serialized event (undecodable ones and other systems' jobs are ignored)."""
+        event = _decoded(data)
+        if event is not None:
+            await self.apply(event)
+
+    async def apply(self, event: JobEvent, started: JobEvent | None = None) -> None:
+        """Record one event; `started` is the run's start when it is recorded together with the end."""
         parsed = parse_submission_id(event.job_id)
         if parsed is None:
             return
@@ -128,11 +171,11 @@ class EventsConsumer:
                     )
                 )
         elif kind == "completed":
-            await self._completed(job_id, dispatch, event)
+            await self._completed(job_id, dispatch, event, started)
         elif kind == "failed":
-            await self._failed(job_id, dispatch, event)
+            await self._failed(job_id, dispatch, event, started)
 
-    async def _completed(self, job_id: uuid.UUID, dispatch: int, event: JobEvent) -> None:
+    async def _completed(self, job_id: uuid.UUID, dispatch: int, event: JobEvent, started: JobEvent | None) -> None:
         packed = event.completed.result
         result: Message | None = None
         try:
@@ -147,6 +190,8 @@ class EventsConsumer:
                 result=to_json(result) if result is not None else {"type": packed.TypeName()},
                 result_any=packed.SerializeToString(),
                 at=_time(event),
+                started_at=_time(started) if started else None,
+                attempts=started.started.attempt if started else 1,
             )
             if row is None:  # stale or repeated: the job is past this dispatch
                 return
@@ -155,7 +200,7 @@ class EventsConsumer:
             await record_outcome(conn, self.gateway, row, result)
         announce_outcome(self.gateway, row)
 
-    async def _failed(self, job_id: uuid.UUID, dispatch: int, event: JobEvent) -> None:
+    async def _failed(self, job_id: uuid.UUID, dispatch: int, event: JobEvent, started: JobEvent | None) -> None:
         failed = event.failed
         async with self.gateway.pool.acquire() as conn, conn.transaction():
             row = await self.gateway.jobs.fail(
@@ -167,6 +212,7 @@ class EventsConsumer:
                 message=failed.message,
                 at=_time(event),
                 attempts=failed.attempts,
+                started_at=_time(started) if started else None,
             )
             if row is None:
                 return

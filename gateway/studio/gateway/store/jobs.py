@@ -191,13 +191,14 @@ class JobStore:
         result_any: bytes,
         at: datetime,
         started_at: datetime | None = None,
+        attempts: int = 1,
     ) -> asyncpg.Record | None:
         """The completed row, or None when the event was stale (its effects then do not run)."""
         return await self._live_update(
             conn,
             "UPDATE generation_jobs SET status = 'completed', progress = 1, stage = 'done', result = $3, "
             " result_any = $4, completed_at = $5, started_at = COALESCE(started_at, $6), "
-            " attempts = GREATEST(attempts, 1), updated_at = now() "
+            " attempts = GREATEST(attempts, $7), updated_at = now() "
             f"WHERE {_LIVE_ROW} RETURNING {JOB_COLUMNS}",
             job_id,
             dispatch,
@@ -205,6 +206,7 @@ class JobStore:
             result_any,
             at,
             started_at,
+            attempts,
         )
 
     async def fail(
