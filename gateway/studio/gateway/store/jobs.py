@@ -14,6 +14,7 @@ dispatcher that has published but not yet committed, and then tries once more.
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -25,6 +26,8 @@ from google.protobuf.message import Message
 from studio.core.errors import NotFound
 from studio.core.operations import snake_case
 from studio.gateway.store.base import Db
+
+log = logging.getLogger(__name__)
 
 TERMINAL = ("completed", "failed", "cancelled")
 LIVE = ("submitted", "running")
@@ -153,6 +156,7 @@ class JobStore:
         )
         if current is None or current["dispatch_count"] != dispatch or current["status"] not in LIVE:
             return None
+        log.debug("job %s: an event waited for its dispatch to commit", job_id)
         return await conn.fetchrow(sql, job_id, dispatch, *args)
 
     async def start(self, job_id: uuid.UUID, dispatch: int, at: datetime, attempt: int) -> bool:
