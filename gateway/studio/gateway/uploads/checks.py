@@ -1,33 +1,21 @@
-"""Checks an upload passes before anything is stored: its real type (from its bytes, not
-its name or declared type), that it decodes, and its size and duration limits."""
+"""Checks an upload passes before anything is stored: its format, told and probed by the studio's one
+media policy (studio.core.media), then the gateway's own limits on length and size."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from studio.core.errors import InvalidInput
+from studio.core.media import AUDIO, IMAGE, MEDIA, Container, detect_file, probe, unsupported
 from studio.gateway.errors import UnsupportedMediaType
 
-AUDIO_TYPES = {
-    "wav": "audio/wav",
-    "mp3": "audio/mpeg",
-    "ogg": "audio/ogg",
-    "flac": "audio/flac",
-    "m4a": "audio/mp4",
-    "webm": "audio/webm",
-}
-IMAGE_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
-AUDIO_ACCEPTED = "WAV, MP3, OGG, FLAC, M4A or WebM audio"
-IMAGE_ACCEPTED = "PNG, JPEG or WebP images"
-FFPROBE_TIMEOUT = 30.0
+WHERE = "the upload"
 
 
 @dataclass(frozen=True)
-class MediaInfo:
+class UploadInfo:
     kind: str  # "audio" | "image"
     format: str
     content_type: str
@@ -50,71 +38,24 @@ class MediaInfo:
         return {k: v for k, v in fields.items() if v}
 
 
-def sniff_audio(head: bytes) -> str | None:
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return "wav"
-    if head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06):
-        return "mp3"
-    if head[:4] == b"OggS":
-        return "ogg"
-    if head[:4] == b"fLaC":
-        return "flac"
-    if head[4:8] == b"ftyp":
-        return "m4a"
-    if head[:4] == b"\x1a\x45\xdf\xa3":
-        return "webm"
-    return None
-
-
-def sniff_image(head: bytes) -> str | None:
-    if head[:8] == b"\x89PNG\r\n\x1a\n":
-        return "png"
-    if head[:3] == b"\xff\xd8\xff":
-        return "jpeg"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    return None
-
-
-def _head(path: Path) -> bytes:
-    with path.open("rb") as handle:
-        return handle.read(64)
-
-
 def _declared(declared: str) -> str:
-    return f" (got {declared})" if declared else ""
+    return f" (sent as {declared})" if declared else ""
 
 
-async def probe_audio(path: Path, fmt: str, max_seconds: float, min_seconds: float = 0.0) -> MediaInfo:
-    ffprobe = shutil.which("ffprobe")
-    if ffprobe is None:  # the bytes were sniffed; without ffprobe the service does the decoding check
-        return MediaInfo(kind="audio", format=fmt, content_type=AUDIO_TYPES[fmt])
-    proc = await asyncio.create_subprocess_exec(
-        ffprobe,
-        "-v",
-        "error",
-        "-select_streams",
-        "a:0",
-        "-show_entries",
-        "stream=codec_type,sample_rate,channels:format=duration",
-        "-of",
-        "json",
-        str(path),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), FFPROBE_TIMEOUT)
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
-        raise InvalidInput("the audio could not be read in time; upload a shorter or simpler file") from None
-    info = json.loads(out or b"{}") if proc.returncode == 0 else {}
-    streams = info.get("streams") or []
-    if proc.returncode != 0 or not streams:
-        reason = err.decode(errors="replace").strip().splitlines()[-1:] or ["no audio stream"]
-        raise InvalidInput(f"the file looks like {fmt.upper()} but does not decode as audio: {reason[0][:200]}")
-    duration = float(info.get("format", {}).get("duration") or 0.0)
+async def _container(path: Path, kind: str, declared: str) -> Container:
+    """The upload's container if it holds `kind` (MEDIA: audio or image); 415 with the one message otherwise."""
+    container = await asyncio.to_thread(detect_file, path)
+    kinds = {AUDIO, IMAGE} if kind == MEDIA else {kind}
+    if container is None or not container.kinds & kinds:
+        raise UnsupportedMediaType(unsupported(kind, WHERE) + _declared(declared))
+    return container
+
+
+async def _check_audio(path: Path, container: Container, max_seconds: float, min_seconds: float) -> UploadInfo:
+    info = await probe(path, container, WHERE)
+    if not info.has_audio:
+        raise InvalidInput(f"{WHERE}: the {container.label} file has no audio stream")
+    duration = info.audio_duration
     if duration <= 0 or duration < min_seconds:
         raise InvalidInput(
             f"the audio lasts {duration:.2f}s; at least {max(min_seconds, 0.01):.2f}s is needed "
@@ -122,18 +63,17 @@ async def probe_audio(path: Path, fmt: str, max_seconds: float, min_seconds: flo
         )
     if duration > max_seconds:
         raise InvalidInput(f"the audio is {duration:.0f}s long; at most {max_seconds:.0f}s is accepted")
-    stream = streams[0]
-    return MediaInfo(
-        kind="audio",
-        format=fmt,
-        content_type=AUDIO_TYPES[fmt],
+    return UploadInfo(
+        kind=AUDIO,
+        format=container.name,
+        content_type=container.content_type(AUDIO),
         duration_seconds=round(duration, 3),
-        sample_rate=int(stream.get("sample_rate") or 0),
-        channels=int(stream.get("channels") or 0),
+        sample_rate=info.sample_rate,
+        channels=info.channels,
     )
 
 
-def _check_image(path: Path, fmt: str, max_pixels: int) -> MediaInfo:
+def _check_image(path: Path, container: Container, max_pixels: int) -> UploadInfo:
     from PIL import Image
 
     try:
@@ -147,29 +87,20 @@ def _check_image(path: Path, fmt: str, max_pixels: int) -> MediaInfo:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InvalidInput(f"the image is too large; at most {max_pixels} pixels are accepted") from None
     except Exception as error:  # noqa: BLE001 - any decoder failure means "not a valid image"
-        raise InvalidInput(f"the file looks like {fmt.upper()} but does not decode as an image: {error}") from None
-    return MediaInfo(kind="image", format=fmt, content_type=IMAGE_TYPES[fmt], width=width, height=height)
+        raise InvalidInput(f"{WHERE}: unreadable {container.label} image ({error})") from None
+    return UploadInfo(
+        kind=IMAGE, format=container.name, content_type=container.content_type(IMAGE), width=width, height=height
+    )
 
 
-async def validate_audio(path: Path, declared: str, max_seconds: float, min_seconds: float = 0.0) -> MediaInfo:
-    fmt = sniff_audio(await asyncio.to_thread(_head, path))
-    if fmt is None:
-        raise UnsupportedMediaType(f"expected {AUDIO_ACCEPTED}; the upload is not audio{_declared(declared)}")
-    return await probe_audio(path, fmt, max_seconds, min_seconds)
+async def validate_audio(path: Path, declared: str, max_seconds: float, min_seconds: float = 0.0) -> UploadInfo:
+    container = await _container(path, AUDIO, declared)
+    return await _check_audio(path, container, max_seconds, min_seconds)
 
 
-async def validate_image(path: Path, declared: str, max_pixels: int) -> MediaInfo:
-    fmt = sniff_image(await asyncio.to_thread(_head, path))
-    if fmt is None:
-        raise UnsupportedMediaType(f"expected {IMAGE_ACCEPTED}; the upload is not an image{_declared(declared)}")
-    return await asyncio.to_thread(_check_image, path, fmt, max_pixels)
-
-
-async def validate_media(path: Path, declared: str, max_seconds: float, max_pixels: int) -> MediaInfo:
+async def validate_media(path: Path, declared: str, max_seconds: float, max_pixels: int) -> UploadInfo:
     """An image or an audio file, whichever its bytes say it is."""
-    head = await asyncio.to_thread(_head, path)
-    if sniff_image(head):
-        return await validate_image(path, declared, max_pixels)
-    if sniff_audio(head):
-        return await validate_audio(path, declared, max_seconds)
-    raise UnsupportedMediaType(f"expected {IMAGE_ACCEPTED} or {AUDIO_ACCEPTED}{_declared(declared)}")
+    container = await _container(path, MEDIA, declared)
+    if IMAGE in container.kinds:
+        return await asyncio.to_thread(_check_image, path, container, max_pixels)
+    return await _check_audio(path, container, max_seconds, 0.0)

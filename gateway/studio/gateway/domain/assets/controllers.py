@@ -18,7 +18,7 @@ from studio.gateway.jobs.schemas import Asset
 from studio.gateway.jobs.submit import owned_project
 from studio.gateway.jobs.views import asset_out
 from studio.gateway.openapi import UPLOAD, UPLOAD_RESPONSES
-from studio.gateway.uploads.checks import MediaInfo, validate_media
+from studio.gateway.uploads.checks import UploadInfo, validate_media
 from studio.gateway.uploads.storage import stored_upload
 
 AssetType = Literal["audio", "image", "video", "subtitles", "voice_profile", "data"]
@@ -45,7 +45,7 @@ class AssetController(Controller):
         settings = gateway.settings
         project = await owned_project(gateway, owner, data.project_id or None)
 
-        async def validate(path: Path, declared: str) -> MediaInfo:
+        async def validate(path: Path, declared: str) -> UploadInfo:
             return await validate_media(path, declared, settings.max_audio_upload_seconds, settings.max_image_pixels)
 
         async with stored_upload(gateway, owner, data.file, "upload", validate) as upload:

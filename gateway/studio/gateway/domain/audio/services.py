@@ -11,7 +11,7 @@ from studio.gateway.domain.audio.schemas import CloneVoiceForm, MusicRequest, Sp
 from studio.gateway.jobs.ids import parse_uuid
 from studio.gateway.jobs.submit import store_job
 from studio.gateway.store.voices import ready_profile
-from studio.gateway.uploads.checks import MediaInfo, validate_audio
+from studio.gateway.uploads.checks import UploadInfo, validate_audio
 from studio.gateway.uploads.storage import stored_upload
 from studio.v1 import audio_pb2
 
@@ -49,7 +49,7 @@ async def clone_voice(gateway: Gateway, owner_id: uuid.UUID, form: CloneVoiceFor
     language = _language(form.language)
     settings = gateway.settings
 
-    async def validate(path: Path, declared: str) -> MediaInfo:
+    async def validate(path: Path, declared: str) -> UploadInfo:
         return await validate_audio(
             path, declared, settings.max_voice_sample_seconds, settings.min_voice_sample_seconds
         )
