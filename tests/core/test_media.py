@@ -88,7 +88,7 @@ def test_an_hls_playlist_behind_an_id3_tag_is_not_audio(tmp_path: Path) -> None:
 def test_one_list_of_accepted_formats_with_adts_aac() -> None:
     assert accepted(AUDIO) == "WAV, MP3, AAC (ADTS), OGG/Opus, FLAC, M4A/MP4/MOV or WebM/Matroska audio"
     assert accepted(IMAGE) == "PNG, JPEG or WebP image"
-    assert unsupported(AUDIO, "sample").startswith("sample: unreadable media file: not audio")
+    assert unsupported(AUDIO, "sample").startswith("sample is an unreadable media file: not audio")
 
 
 def test_ffmpeg_reads_user_files_with_their_demuxer_and_local_files_only(tmp_path: Path) -> None:

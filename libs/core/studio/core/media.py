@@ -74,8 +74,8 @@ AUDIO_CONTAINERS = accepted(AUDIO)
 
 def unsupported(kind: str, where: str = "") -> str:
     """The one message for a file of a format the studio does not read (or not of the kind needed)."""
-    prefix = f"{where}: " if where else ""
-    return f"{prefix}unreadable media file: not {kind} in a format the studio reads; accepted: {accepted(kind)}"
+    subject = f"{where} is an" if where else "an"
+    return f"{subject} unreadable media file: not {kind} in a format the studio reads; accepted: {accepted(kind)}"
 
 
 def _id3_size(head: bytes) -> int:
