@@ -17,6 +17,7 @@ from google.protobuf import json_format
 from studio.cli.errors import fail, run_async
 from studio.cli.state import CliState, cli_state
 from studio.core.errors import InvalidInput
+from studio.core.frames import parse_size
 from studio.v1 import video_pb2 as pb
 from studio.v1.audio_pb2 import SynthesizeRequest, SynthesizeResult
 from studio.v1.common_pb2 import ArtifactRef
@@ -120,7 +121,6 @@ def avatar(
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for blinks and head drift")] = None,
 ) -> None:
     """Make a talking-head MP4 from a portrait and speech (embedded, or on the gateway given --server)."""
-    from studio.video.media.framing import parse_size
 
     state = cli_state(ctx)
     if (audio is None) == (text is None):
@@ -180,7 +180,6 @@ def animate(
 ) -> None:
     """Animate a still image into a clip (embedded, or on the gateway given --server)."""
     from studio.cli.embedded import embedded
-    from studio.video.media.framing import parse_size
 
     state = cli_state(ctx)
 
