@@ -195,10 +195,9 @@ class EventsConsumer:
             )
             if row is None:  # stale or repeated: the job is past this dispatch
                 return
-            if result is not None:
-                await self.gateway.assets.insert_outputs(conn, row, artifact_refs(result))
+            assets = await self.gateway.assets.insert_outputs(conn, row, artifact_refs(result)) if result else []
             await record_outcome(conn, self.gateway, row, result)
-        announce_outcome(self.gateway, row)
+        announce_outcome(self.gateway, row, assets)
 
     async def _failed(self, job_id: uuid.UUID, dispatch: int, event: JobEvent, started: JobEvent | None) -> None:
         failed = event.failed

@@ -15,7 +15,7 @@ from litestar import Request, Response
 
 from studio.gateway.context import Gateway
 from studio.gateway.jobs.schemas import Job
-from studio.gateway.jobs.views import load_job
+from studio.gateway.jobs.views import job_out, load_job
 from studio.gateway.jobs.waiting import wait_for_job
 from studio.gateway.problems import problem
 
@@ -51,9 +51,11 @@ async def job_response(
 ) -> Response[Any]:
     """The answer to a request that has just submitted `job_id` (so it is known to be queued)."""
     wait = prefer_wait(request)
-    if wait:
-        await wait_for_job(gateway, owner_id, job_id, wait, known_status="queued")
-    job = await load_job(gateway, owner_id, job_id)
+    last = await wait_for_job(gateway, owner_id, job_id, wait, known_status="queued") if wait else None
+    if last is not None and last.job is not None and last.job["owner_id"] == owner_id:
+        job = job_out(gateway, last.job, last.assets)  # recorded by this process: no need to read it again
+    else:
+        job = await load_job(gateway, owner_id, job_id)
     headers = {"Location": job.links.self_}
     if wait:
         headers["Preference-Applied"] = f"wait={wait}"

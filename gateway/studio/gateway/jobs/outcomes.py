@@ -8,6 +8,7 @@ status or not at all; `announce_outcome` runs after the commit.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 import asyncpg
 from google.protobuf.message import Message
@@ -26,8 +27,9 @@ async def record_outcome(
     await gateway.effects.run(conn, row, result)
 
 
-def announce_outcome(gateway: Gateway, row: asyncpg.Record) -> None:
-    gateway.hub.publish(HubEvent(job_id=row["id"], kind=row["status"]))
+def announce_outcome(gateway: Gateway, row: asyncpg.Record, assets: Sequence[asyncpg.Record] = ()) -> None:
+    """Wake the waiters (handing them the committed row and its assets), the dispatcher and the sender."""
+    gateway.hub.publish(HubEvent(job_id=row["id"], kind=row["status"], job=row, assets=tuple(assets)))
     gateway.dispatch_waker.wake()
     gateway.webhook_waker.wake()
     if row["completed_at"] is not None:

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 from studio.gateway.context import Gateway
 from studio.gateway.store.jobs import TERMINAL
@@ -31,6 +32,9 @@ class JobUpdate:
     fraction: float = 0.0
     stage: str = ""
     message: str = ""
+    #: The terminal row and its assets when this process recorded the end (see HubEvent).
+    job: Any = None
+    assets: tuple[Any, ...] = ()
 
     @property
     def terminal(self) -> bool:
@@ -72,14 +76,14 @@ async def follow_job(
                 continue
             status = event.kind if event.terminal else "running"
             fraction, stage = (event.fraction, event.stage) if event.kind == "progress" else (fraction, stage)
-            yield JobUpdate(event.kind, status, event.fraction, event.stage, event.message)
+            yield JobUpdate(event.kind, status, event.fraction, event.stage, event.message, event.job, event.assets)
 
 
 async def wait_for_job(
     gateway: Gateway, owner_id: uuid.UUID, job_id: uuid.UUID, timeout: float, *, known_status: str | None = None
-) -> str:
-    """The job's status once it is terminal, or as it is when `timeout` runs out."""
-    status = known_status or ""
+) -> JobUpdate:
+    """The job's last update: terminal, or as it is when `timeout` runs out."""
+    last = JobUpdate("status", known_status or "")
     async for update in follow_job(gateway, owner_id, job_id, timeout=timeout, known_status=known_status):
-        status = update.status
-    return status
+        last = update
+    return last

@@ -12,11 +12,12 @@ from studio.core.errors import InvalidInput, NotFound
 from studio.gateway.store.base import Db
 from studio.v1.common_pb2 import ArtifactRef
 
-_INSERT = (
+_INSERT_INTO = (
     "INSERT INTO media_assets (id, owner_id, project_id, job_id, type, role, bucket, key, url, content_type, size, "
-    " sha256, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
-    "ON CONFLICT (job_id, role) DO NOTHING"
+    " sha256, metadata)"
 )
+#: A job's (job, role) is recorded once however often its event is redelivered.
+_ON_REPEAT = "ON CONFLICT (job_id, role) DO NOTHING"
 
 
 def asset_type(content_type: str, role: str = "") -> str:
@@ -81,18 +82,27 @@ class AssetStore:
     ) -> asyncpg.Record | None:
         """Record an artifact; a job's (job, role) is recorded once however often its event is redelivered."""
         return await (conn or self.db).fetchrow(
-            f"{_INSERT} RETURNING *", *_values(owner_id, ref, role, job_id, project_id, metadata, asset_id)
+            f"{_INSERT_INTO} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) {_ON_REPEAT} RETURNING *",
+            *_values(owner_id, ref, role, job_id, project_id, metadata, asset_id),
         )
 
     async def insert_outputs(
         self, conn: Db, job: Any, outputs: Iterable[tuple[str, ArtifactRef, dict[str, Any]]]
-    ) -> None:
-        """A finished job's artifacts as (role, ref, metadata), in one round trip."""
+    ) -> list[asyncpg.Record]:
+        """A finished job's artifacts as (role, ref, metadata), in one statement; the rows it added."""
         rows = [
             _values(job["owner_id"], ref, role, job["id"], job["project_id"], meta, None) for role, ref, meta in outputs
         ]
-        if rows:
-            await conn.executemany(_INSERT, rows)
+        if not rows:
+            return []
+        width = len(rows[0])
+        groups = ", ".join(
+            "(" + ", ".join(f"${i * width + j + 1}" for j in range(width)) + ")" for i in range(len(rows))
+        )
+        inserted = await conn.fetch(
+            f"{_INSERT_INTO} VALUES {groups} {_ON_REPEAT} RETURNING *", *(value for row in rows for value in row)
+        )
+        return sorted(inserted, key=lambda row: (row["created_at"], row["role"]))
 
     async def get(self, owner_id: uuid.UUID, asset_id: uuid.UUID, conn: Db | None = None) -> asyncpg.Record:
         row = await (conn or self.db).fetchrow(
