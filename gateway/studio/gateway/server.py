@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 import uvicorn
+import uvloop
 
 from studio.core.artifacts import open_store
 from studio.core.artifacts.base import ArtifactStore
@@ -172,6 +173,11 @@ async def run_gateway(
         failed = [t for t in loops if t.done() and not t.cancelled() and t.exception() is not None]
         for task in failed:
             log.error("%s loop failed", task.get_name(), exc_info=task.exception())
+
+
+def event_loop() -> asyncio.AbstractEventLoop:
+    """The gateway's event loop: uvloop, whose socket I/O in C is what asyncpg and uvicorn are fastest on."""
+    return uvloop.new_event_loop()
 
 
 async def serve_gateway(port: int) -> None:
