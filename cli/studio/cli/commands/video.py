@@ -110,7 +110,7 @@ def avatar(
     ctx: typer.Context,
     portrait: Annotated[Path, typer.Option("--portrait", help="Portrait image (PNG, JPEG, WebP, ...)")],
     output: Annotated[Path, typer.Option("-o", "--output", help="MP4 to write")] = Path("out/avatar.mp4"),
-    audio: Annotated[Path | None, typer.Option("--audio", help="Speech to lip-sync (WAV, MP3, OGG, FLAC, M4A)")] = None,
+    audio: Annotated[Path | None, typer.Option("--audio", help="Speech to lip-sync (WAV, MP3, AAC, FLAC...)")] = None,
     text: Annotated[str | None, typer.Option("--text", help="Text to speak (synthesized in-process)")] = None,
     lang: Annotated[str, typer.Option("--lang", help="Language of --text, e.g. pt-br, en")] = "",
     voice: Annotated[str, typer.Option("--voice", help="Voice preset for --text, e.g. 'pt-br+f3'")] = "",

@@ -29,7 +29,7 @@ class AudioController(Controller):
         "/clone-voice",
         operation_id="clone_voice",
         summary="Clone a voice from a recorded sample",
-        description="multipart/form-data with `sample` (WAV, MP3, OGG, FLAC, M4A or WebM; a few seconds to "
+        description="multipart/form-data with `sample` (WAV, MP3, AAC, OGG, FLAC, M4A or WebM; a few seconds to "
         "a few minutes of one clear speaker) and `name`. Answers 202 with the voice (status `processing`) "
         "and its registration job; the voice is usable once it is `ready`.",
         opt={"body_limit": UPLOAD},
