@@ -61,8 +61,10 @@ def job_out(gateway: Gateway, row: Any, assets: Sequence[Any] = ()) -> Job:
 
 
 async def load_job(gateway: Gateway, owner_id: uuid.UUID, job_id: uuid.UUID) -> Job:
-    row, assets = await gateway.jobs.get_with_assets(owner_id, job_id)
-    return job_out(gateway, row, assets)
+    async with gateway.pool.acquire() as conn:
+        row = await gateway.jobs.get(owner_id, job_id, conn)
+        assets = await gateway.assets.of_jobs([job_id], conn)
+    return job_out(gateway, row, assets[job_id])
 
 
 async def jobs_out(gateway: Gateway, rows: Sequence[Any]) -> list[Job]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -37,12 +37,6 @@ JOB_COLUMNS = (
     "error_code, error_message, progress, stage, attempts, dispatch_count, webhook_url, webhook_events, created_at, "
     "started_at, completed_at"
 )
-#: An asset's columns next to its job's, prefixed so the two never clash (one query reads both).
-_ASSET_FIELDS = (
-    "id, owner_id, project_id, job_id, type, role, bucket, key, url, content_type, size, sha256, metadata, created_at"
-)
-_JOINED_ASSET = ", ".join(f"a.{name} AS asset_{name}" for name in _ASSET_FIELDS.split(", "))
-_QUALIFIED_JOB = ", ".join(f"j.{name}" for name in JOB_COLUMNS.split(", "))
 _LIVE_ROW = "id = $1 AND dispatch_count = $2 AND status IN ('submitted', 'running')"
 
 Publish = Callable[[asyncpg.Record], Awaitable[None]]
@@ -50,17 +44,6 @@ Publish = Callable[[asyncpg.Record], Awaitable[None]]
 
 def job_type(service: str, rpc: str) -> str:
     return f"{service}.{snake_case(rpc)}"
-
-
-def _split_joined(rows: Sequence[asyncpg.Record]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    first = rows[0]
-    job = {name: first[name] for name in JOB_COLUMNS.split(", ")}
-    assets = [
-        {name: row[f"asset_{name}"] for name in _ASSET_FIELDS.split(", ")}
-        for row in rows
-        if row["asset_id"] is not None
-    ]
-    return job, assets
 
 
 class JobStore:
@@ -298,21 +281,6 @@ class JobStore:
         if row is None:
             raise NotFound(f"job {job_id} not found")
         return row["status"], round(float(row["progress"]), 4), row["stage"]
-
-    async def get_with_assets(
-        self, owner_id: uuid.UUID, job_id: uuid.UUID
-    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """The job and its assets in one round trip."""
-        rows = await self.pool.fetch(
-            f"SELECT {_QUALIFIED_JOB}, {_JOINED_ASSET} FROM generation_jobs j "
-            "LEFT JOIN media_assets a ON a.job_id = j.id WHERE j.id = $1 AND j.owner_id = $2 "
-            "ORDER BY a.created_at, a.role",
-            job_id,
-            owner_id,
-        )
-        if not rows:
-            raise NotFound(f"job {job_id} not found")
-        return _split_joined(rows)
 
     async def page(
         self,
