@@ -33,6 +33,9 @@ class Waker:
     def wake(self) -> None:
         self._event.set()
 
+    def clear(self) -> None:
+        self._event.clear()
+
     async def wait(self, timeout: float) -> None:
         try:
             await asyncio.wait_for(self._event.wait(), timeout)
@@ -78,6 +81,9 @@ class Gateway:
         self.keys = KeyStore(pool)
         self.idempotency = IdempotencyStore(pool)
         self.effects = OutcomeEffects()
+        #: Queued jobs are held back by the concurrency caps (set by the dispatcher after each sweep):
+        #: a job's end frees a slot for them, so it wakes the dispatcher.
+        self.jobs_wait_for_slots = False
         self.productions: Productions | None = None
         self._clients: dict[str, GrpcClient] = {}
 

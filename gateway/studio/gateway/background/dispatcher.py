@@ -38,23 +38,33 @@ class Dispatcher:
         self._last_housekeeping = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Sweep, then sleep until woken: a sweep hands over all the caps allow, so only what arrives
+        (or frees up) after it started needs another one."""
+        waker = self.gateway.dispatch_waker
         while not stop.is_set():
+            waker.clear()  # wakes from now on come from work this sweep may not see
             try:
-                dispatched = await self.dispatch_once()
+                await self.dispatch_once()
                 await self._housekeeping()
             except (asyncpg.PostgresError, OSError, ConnectionError) as error:
                 log.warning("dispatch sweep failed: %s", error)
-                dispatched = 0
             except Exception:
                 log.exception("dispatch sweep failed")
-                dispatched = 0
-            if not dispatched:
-                await self.gateway.dispatch_waker.wait(self.settings.dispatch_interval)
+            await waker.wait(self.settings.dispatch_interval)
 
     async def dispatch_once(self) -> int:
-        """Publish what the caps allow now; return how many jobs were handed over."""
+        """Publish what the caps allow now; return how many jobs were handed over.
+
+        Whether jobs stay queued for want of a free slot is noted on the gateway: only then does
+        a job's end wake the dispatcher (a sweep with nothing to hand over costs four round trips).
+        """
         caps = {service: self.settings.max_concurrent_jobs.get(service, 1) for service in SERVICES}
-        return await self.gateway.jobs.dispatch(caps, self.settings.max_concurrent_jobs_total, _LOCK_ID, self._publish)
+        handed, waiting = await self.gateway.jobs.dispatch(
+            caps, self.settings.max_concurrent_jobs_total, _LOCK_ID, self._publish
+        )
+        self.gateway.jobs_wait_for_slots = waiting > 0
+        log.debug("dispatch sweep: %d handed over, %d waiting for a slot", handed, waiting)
+        return handed
 
     async def _publish(self, row: Any) -> None:
         """Publish the row's next dispatch (its message id says which, so a repeat is deduplicated)."""

@@ -30,7 +30,8 @@ async def record_outcome(
 def announce_outcome(gateway: Gateway, row: asyncpg.Record, assets: Sequence[asyncpg.Record] = ()) -> None:
     """Wake the waiters (handing them the committed row and its assets), the dispatcher and the sender."""
     gateway.hub.publish(HubEvent(job_id=row["id"], kind=row["status"], job=row, assets=tuple(assets)))
-    gateway.dispatch_waker.wake()
+    if gateway.jobs_wait_for_slots:
+        gateway.dispatch_waker.wake()
     gateway.webhook_waker.wake()
     if row["completed_at"] is not None:
         seconds = (row["completed_at"] - row["created_at"]).total_seconds()

@@ -89,8 +89,9 @@ class JobStore:
         assert row is not None
         return row
 
-    async def dispatch(self, caps: dict[str, int], total_cap: int, lock_id: int, publish: Publish) -> int:
-        """Mark the queued jobs the caps allow `submitted` and publish each, in one transaction.
+    async def dispatch(self, caps: dict[str, int], total_cap: int, lock_id: int, publish: Publish) -> tuple[int, int]:
+        """Mark the queued jobs the caps allow `submitted` and publish each, in one transaction; return
+        how many were handed over and how many stay queued (held back by the caps).
 
         `caps` are per-service limits on submitted + running jobs, `total_cap` the limit across
         services (0 = none). Rows come back with the dispatch count they had, so `publish` sends
@@ -113,16 +114,20 @@ class JobStore:
                 "    FOR UPDATE SKIP LOCKED) q "
                 "  ORDER BY q.priority DESC, q.created_at "
                 "  LIMIT CASE WHEN $3 > 0 THEN GREATEST($3 - (SELECT COALESCE(sum(n), 0) FROM active), 0) END"
-                ") "
-                "UPDATE generation_jobs g SET status = 'submitted', dispatch_count = g.dispatch_count + 1, "
-                "  submitted_at = now(), updated_at = now() FROM chosen WHERE g.id = chosen.id "
-                "RETURNING g.id, g.service, g.rpc, g.payload, chosen.dispatch_count",
+                "), handed AS ("
+                "  UPDATE generation_jobs g SET status = 'submitted', dispatch_count = g.dispatch_count + 1, "
+                "    submitted_at = now(), updated_at = now() FROM chosen WHERE g.id = chosen.id "
+                "  RETURNING g.id, g.service, g.rpc, g.payload, chosen.dispatch_count"
+                "), queued AS (SELECT count(*)::int AS n FROM generation_jobs WHERE status = 'queued') "
+                # One row even when nothing was handed over, carrying the queue before this sweep.
+                "SELECT handed.*, queued.n AS queued FROM queued LEFT JOIN handed ON true",
                 services,
                 [caps[service] for service in services],
                 total_cap,
             )
-            await asyncio.gather(*(publish(row) for row in rows))
-        return len(rows)
+            handed = [row for row in rows if row["id"] is not None]
+            await asyncio.gather(*(publish(row) for row in handed))
+        return len(handed), rows[0]["queued"] - len(handed)
 
     @staticmethod
     async def _live_update(conn: Db, sql: str, job_id: uuid.UUID, dispatch: int, *args: Any) -> asyncpg.Record | None:
