@@ -29,7 +29,6 @@ from studio.audio.service import build_service
 from studio.audio.settings import AudioSettings
 from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.clients import EmbeddedClient
-from studio.core.settings import StudioSettings
 from studio.v1 import audio_pb2 as pb
 
 NARRATION = (
@@ -61,8 +60,7 @@ def service(root: Path, espeak: EspeakBackend) -> EmbeddedClient:
     store = LocalArtifactStore(root / "artifacts")
     definition = build_service(
         store,
-        settings=AudioSettings(),
-        shared=StudioSettings(models_dir=root / "models"),
+        settings=AudioSettings(models_dir=root / "models"),
         speech_backends={"espeak": espeak},
     )
     return EmbeddedClient(definition, store)

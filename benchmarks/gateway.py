@@ -3,15 +3,24 @@
 Starts a real stack in separate processes: the gateway (`studio serve gateway`) over a
 fresh Postgres database and its own NATS prefix, and an audio worker whose Synthesize
 handler stores a tiny WAV and returns at once. The load generator then POSTs
-/api/v1/audio/generate-speech with `Prefer: wait=60` from N concurrent clients and
-times each request until it answers with the completed job. What is measured is the
+/api/v1/audio/generate-speech with `Prefer: wait=60` from N concurrent clients, each on
+its own keep-alive connection (benchmarks.http_client), and times each request until it
+answers with the completed job. What is measured is the
 gateway's own path: auth, validation, Postgres writes, dispatch to JetStream, the
 worker round trip, the events consumer, and the waiting request being woken.
 
-    .venv/bin/python -m benchmarks.gateway [--concurrency 1,16,64] [--requests 300] [--seconds 20]
+Each level is followed by the raw JetStream figure at the same concurrency (the studio's
+JobTransport and JobWorker alone, `benchmarks.transport`), the ratio gateway ÷ transport,
+so runs on different machines can be compared, and the gateway process's CPU time per
+job (load on a shared machine stretches latency, not CPU time).
+
+    .venv/bin/python -m benchmarks.gateway [--concurrency 1,16,64,256] [--requests 300] [--seconds 20]
+                                            [--profile gateway-profile.txt]
 
 STUDIO_WORKER_CONCURRENCY (default 64) sets the worker's parallelism; STUDIO_LOG_LEVEL the
-gateway's log level (its log file is named on stderr).
+gateway's log level (its log file is named on stderr). --profile runs the gateway under
+py-spy and writes its samples there (collapsed stacks, as flamegraph.pl and speedscope read
+them; py-spy is in the dev group).
 """
 
 from __future__ import annotations
@@ -23,8 +32,8 @@ import io
 import json
 import math
 import os
+import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,9 +41,13 @@ import time
 import uuid
 import wave
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
+
+from benchmarks.http_client import HttpConnection
+from benchmarks.transport import Figures, figures, jetstream
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 NATS_URL = os.environ.get("STUDIO_TEST_NATS_URL", "nats://127.0.0.1:4222")
@@ -58,8 +71,6 @@ def _silence() -> bytes:
 
 async def run_worker() -> None:
     """The instant audio worker (runs in its own process)."""
-    import signal
-
     from studio.core.artifacts import open_store
     from studio.core.jobs import JobTransport, JobWorker
     from studio.core.operations import Operation, OperationContext, ServiceDefinition
@@ -98,52 +109,72 @@ async def _wait_ready(base_url: str, timeout: float = 60) -> None:
     raise RuntimeError("the gateway did not start; see its output above")
 
 
-async def _level(base_url: str, key: str, concurrency: int, requests: int, seconds: float) -> dict[str, float]:
+async def _level(base_url: str, key: str, concurrency: int, requests: int, seconds: float) -> tuple[Figures, int]:
     latencies: list[float] = []
     errors: dict[str, int] = {}
     failures = 0
     deadline = time.monotonic() + seconds
     remaining = requests
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=base_url, headers={"X-API-Key": key, "Prefer": "wait=60"}, timeout=90, limits=limits
-    ) as client:
+    url = urlsplit(base_url)
+    body = json.dumps({"text": "benchmark"}).encode()
+    headers = {"X-API-Key": key, "Prefer": "wait=60"}
 
-        async def one_client() -> None:
-            nonlocal remaining, failures
+    async def one_client() -> None:
+        nonlocal remaining, failures
+        connection = HttpConnection(url.hostname or "127.0.0.1", url.port or 80, headers)
+        try:
             while remaining > 0 and time.monotonic() < deadline:
                 remaining -= 1
                 started = time.perf_counter()
                 try:
-                    response = await client.post("/api/v1/audio/generate-speech", json={"text": "benchmark"})
-                except httpx.TransportError as error:
+                    status, answer = await asyncio.wait_for(
+                        connection.post_json("/api/v1/audio/generate-speech", body), 90
+                    )
+                except (OSError, TimeoutError) as error:
                     errors[type(error).__name__] = errors.get(type(error).__name__, 0) + 1
                     failures += 1
+                    await connection.close()
                     continue
                 elapsed = time.perf_counter() - started
-                if response.status_code == 200 and response.json()["status"] == "completed":
+                if status == 200 and json.loads(answer)["status"] == "completed":
                     latencies.append(elapsed)
                 else:
                     failures += 1
+        finally:
+            await connection.close()
 
-        began = time.perf_counter()
-        await asyncio.gather(*(one_client() for _ in range(concurrency)))
-        wall = time.perf_counter() - began
+    began = time.perf_counter()
+    await asyncio.gather(*(one_client() for _ in range(concurrency)))
+    wall = time.perf_counter() - began
     if errors:
         print(f"  transport errors at concurrency {concurrency}: {errors}", file=sys.stderr)
-    latencies.sort()
-    p99_index = min(len(latencies) - 1, max(0, math.ceil(0.99 * len(latencies)) - 1))
-    return {
-        "concurrency": concurrency,
-        "jobs": len(latencies),
-        "failed": failures,
-        "jobs_per_s": len(latencies) / wall if wall else 0.0,
-        "p50_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
-        "p99_ms": latencies[p99_index] * 1000 if latencies else float("nan"),
-    }
+    return figures(concurrency, latencies, wall), failures
 
 
-async def run_benchmark(levels: list[int], requests: int, seconds: float) -> None:
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process and its reaped children have used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _gateway_pid(launched: subprocess.Popen[bytes]) -> int:
+    """The gateway's own process (under py-spy it is py-spy's child)."""
+    children = Path(f"/proc/{launched.pid}/task/{launched.pid}/children")
+    pids = children.read_text().split() if children.exists() else []
+    return int(pids[0]) if pids else launched.pid
+
+
+def _gateway_command(port: int, profile: Path | None) -> list[str]:
+    studio = str(Path(sys.executable).with_name("studio"))
+    command = [studio, "serve", "gateway", "--port", str(port)]
+    if profile is None:
+        return command
+    py_spy = str(Path(sys.executable).with_name("py-spy"))
+    record = ["record", "--nonblocking", "--rate", "200", "--format", "raw", "-o", str(profile)]
+    return [py_spy, *record, "--", *command]
+
+
+async def run_benchmark(levels: list[int], requests: int, seconds: float, profile: Path | None) -> None:
     database = f"studio_bench_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(PG_ADMIN)
     await admin.execute(f'CREATE DATABASE "{database}"')
@@ -165,9 +196,8 @@ async def run_benchmark(levels: list[int], requests: int, seconds: float) -> Non
         "STUDIO_WORKER_CONCURRENCY": os.environ.get("STUDIO_WORKER_CONCURRENCY", "64"),
         "STUDIO_DB_POOL_SIZE": "20",
     }
-    studio = str(Path(sys.executable).with_name("studio"))
     log = (workdir / "gateway.log").open("w")
-    gateway = subprocess.Popen([studio, "serve", "gateway", "--port", str(port)], env=env, stderr=log)
+    gateway = subprocess.Popen(_gateway_command(port, profile), env=env, stderr=log)
     print(f"gateway log: {log.name}", file=sys.stderr)
     worker = subprocess.Popen([sys.executable, "-m", "benchmarks.gateway", "--worker"], env=env)
     try:
@@ -178,17 +208,26 @@ async def run_benchmark(levels: list[int], requests: int, seconds: float) -> Non
         key = (await create_key(conn, "benchmark")).key
         await conn.close()
         await _level(base_url, key, 4, 20, 30)  # warm-up: connections, caches, consumer
-        print(f"{'concurrency':>11} {'jobs':>6} {'failed':>6} {'jobs/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+        print(
+            f"{'concurrency':>11} {'jobs':>6} {'failed':>6} {'jobs/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
+            f" | {'js jobs/s':>9} {'js p50':>7} {'js p99':>7} | {'ratio':>5} | {'gw cpu ms/job':>13}"
+        )
+        gateway_pid = _gateway_pid(gateway)
         for level in levels:
-            row = await _level(base_url, key, level, max(requests, level * 4), seconds)
+            cpu_before = _cpu_seconds(gateway_pid)
+            row, failed = await _level(base_url, key, level, max(requests, level * 4), seconds)
+            cpu_per_job = (_cpu_seconds(gateway_pid) - cpu_before) * 1000 / max(row.jobs, 1)
+            raw = await jetstream(level, max(requests, level * 4))
+            ratio = row.jobs_per_s / raw.jobs_per_s if raw.jobs_per_s else math.nan
             print(
-                f"{row['concurrency']:>11} {row['jobs']:>6} {row['failed']:>6} {row['jobs_per_s']:>8.1f} "
-                f"{row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f}",
+                f"{row.concurrency:>11} {row.jobs:>6} {failed:>6} {row.jobs_per_s:>8.1f} "
+                f"{row.p50_ms:>8.1f} {row.p99_ms:>8.1f} | {raw.jobs_per_s:>9.1f} {raw.p50_ms:>7.1f} "
+                f"{raw.p99_ms:>7.1f} | {ratio:>5.2f} | {cpu_per_job:>13.2f}",
                 flush=True,
             )
     finally:
         for process in (gateway, worker):
-            process.terminate()
+            process.send_signal(signal.SIGINT if process is gateway and profile else signal.SIGTERM)
         for process in (gateway, worker):
             try:
                 process.wait(20)
@@ -208,16 +247,17 @@ async def run_benchmark(levels: list[int], requests: int, seconds: float) -> Non
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--concurrency", default="1,16,64", help="comma-separated client counts")
+    parser.add_argument("--concurrency", default="1,16,64,256", help="comma-separated client counts")
     parser.add_argument("--requests", type=int, default=300, help="requests per level (at least 4 per client)")
     parser.add_argument("--seconds", type=float, default=20.0, help="time limit per level")
+    parser.add_argument("--profile", type=Path, help="run the gateway under py-spy; write its profile here")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         asyncio.run(run_worker())
         return
     levels = [int(level) for level in args.concurrency.split(",") if level.strip()]
-    asyncio.run(run_benchmark(levels, args.requests, args.seconds))
+    asyncio.run(run_benchmark(levels, args.requests, args.seconds, args.profile))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ if not __package__:  # run as a file: benchmarks/studio.py must not shadow the `
 from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.clients import EmbeddedClient
 from studio.core.residency import Footprint, Loaded, ResidencyManager
-from studio.core.settings import StudioSettings
 from studio.image.draft import render_draft
 from studio.image.random_models import build_pipeline, save_random_pipeline
 from studio.image.service import build_service
@@ -47,8 +46,10 @@ def client_for(
 ) -> tuple[EmbeddedClient, Any, ResidencyManager]:
     store = LocalArtifactStore(root / f"store-{window_ms}-{max_batch}")
     residency = ResidencyManager(budget_bytes=8 * 1024**3, device="cpu", idle_unload_seconds=0)
-    settings = ImageSettings(batch_window_ms=window_ms, max_batch=max_batch, cpu_threads=threads)
-    definition = build_service(store, settings, StudioSettings(models_dir=models, device="cpu"), residency)
+    settings = ImageSettings(
+        batch_window_ms=window_ms, max_batch=max_batch, cpu_threads=threads, models_dir=models, device="cpu"
+    )
+    definition = build_service(store, settings, residency)
     service = definition.operation("Generate").handler.__self__  # type: ignore[attr-defined]
     return EmbeddedClient(definition, store), service, residency
 

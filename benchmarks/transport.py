@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import statistics
 import subprocess
@@ -20,6 +21,7 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,14 +48,35 @@ INSTANT = ServiceDefinition(
 )
 
 
-def summary(name: str, concurrency: int, latencies: list[float], elapsed: float) -> str:
+@dataclass(frozen=True)
+class Figures:
+    """One run's throughput and latency percentiles."""
+
+    concurrency: int
+    jobs: int
+    jobs_per_s: float
+    p50_ms: float
+    p99_ms: float
+
+
+def figures(concurrency: int, latencies: list[float], elapsed: float) -> Figures:
     ordered = sorted(latencies)
-    p50 = statistics.median(ordered) * 1000
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
-    return f"{name:<22} {concurrency:>5} {len(ordered):>6} {len(ordered) / elapsed:>9.0f} {p50:>9.1f} {p99:>9.1f}"
+    p99_index = min(len(ordered) - 1, max(0, math.ceil(0.99 * len(ordered)) - 1))
+    return Figures(
+        concurrency=concurrency,
+        jobs=len(ordered),
+        jobs_per_s=len(ordered) / elapsed if elapsed else 0.0,
+        p50_ms=statistics.median(ordered) * 1000 if ordered else math.nan,
+        p99_ms=ordered[p99_index] * 1000 if ordered else math.nan,
+    )
 
 
-async def jetstream(concurrency: int, jobs: int) -> str:
+def summary(name: str, run: Figures) -> str:
+    return f"{name:<22} {run.concurrency:>5} {run.jobs:>6} {run.jobs_per_s:>9.0f} {run.p50_ms:>9.1f} {run.p99_ms:>9.1f}"
+
+
+async def jetstream(concurrency: int, jobs: int) -> Figures:
+    """Submit `jobs` instant jobs through JobTransport + JobWorker, `concurrency` at a time."""
     settings = StudioSettings(nats_prefix=f"bench{uuid.uuid4().hex[:8]}", job_ack_wait=30)
     transport = await JobTransport.connect(settings)
     stop = asyncio.Event()
@@ -92,7 +115,7 @@ async def jetstream(concurrency: int, jobs: int) -> str:
     for stream in n.streams:
         await transport.js.delete_stream(stream)
     await transport.close()
-    return summary("nats-jetstream", concurrency, latencies, elapsed)
+    return figures(concurrency, latencies, elapsed)
 
 
 def celery(concurrency: int, jobs: int) -> str:
@@ -138,7 +161,7 @@ def celery(concurrency: int, jobs: int) -> str:
     finally:
         worker.terminate()
         worker.wait(30)
-    return summary("celery-redis", concurrency, latencies, elapsed)
+    return summary("celery-redis", figures(concurrency, latencies, elapsed))
 
 
 def main() -> None:
@@ -148,7 +171,7 @@ def main() -> None:
     print(f"{'transport':<22} {'conc':>5} {'jobs':>6} {'jobs/s':>9} {'p50 ms':>9} {'p99 ms':>9}")
     for concurrency in (1, 64):
         jobs = args.jobs if concurrency > 1 else max(50, args.jobs // 5)
-        print(asyncio.run(jetstream(concurrency, jobs)), flush=True)
+        print(summary("nats-jetstream", asyncio.run(jetstream(concurrency, jobs))), flush=True)
         print(celery(concurrency, jobs), flush=True)
 
 

@@ -26,11 +26,12 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import soundfile  # noqa: E402
 
+from studio.core.frames import parse_size  # noqa: E402
 from studio.video.backends import AvatarJob  # noqa: E402
 from studio.video.face.detect import find_face  # noqa: E402
 from studio.video.media.audio import decode_speech  # noqa: E402
 from studio.video.media.encoder import EncoderOptions, VideoEncoder  # noqa: E402
-from studio.video.media.framing import parse_size, plan_fit, render_fit  # noqa: E402
+from studio.video.media.framing import plan_fit, render_fit  # noqa: E402
 from studio.video.puppet.backend import PuppetBackend  # noqa: E402
 
 FPS = 25

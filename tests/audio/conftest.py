@@ -19,7 +19,6 @@ from studio.audio.settings import AudioSettings
 from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.clients import EmbeddedClient
 from studio.core.operations import ServiceDefinition
-from studio.core.settings import StudioSettings
 
 PASSAGE = (
     "The quick brown fox jumps over the lazy dog. She sells sea shells by the sea shore. "
@@ -65,27 +64,19 @@ def espeak_backend() -> EspeakBackend:
 
 
 @pytest.fixture
-def shared_settings(tmp_path: Path) -> StudioSettings:
-    return StudioSettings(models_dir=tmp_path / "models", artifacts_dir=tmp_path / "artifacts", device="cpu")
-
-
-@pytest.fixture
-def audio_settings() -> AudioSettings:
-    return AudioSettings()
+def audio_settings(tmp_path: Path) -> AudioSettings:
+    return AudioSettings(models_dir=tmp_path / "models", artifacts_dir=tmp_path / "artifacts", device="cpu")
 
 
 @pytest.fixture
 def service(
     artifacts: LocalArtifactStore,
     audio_settings: AudioSettings,
-    shared_settings: StudioSettings,
     espeak_backend: EspeakBackend,
 ) -> ServiceDefinition:
     from studio.audio.service import build_service
 
-    return build_service(
-        artifacts, settings=audio_settings, shared=shared_settings, speech_backends={"espeak": espeak_backend}
-    )
+    return build_service(artifacts, settings=audio_settings, speech_backends={"espeak": espeak_backend})
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from studio.audio.settings import AudioSettings
 from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.clients import EmbeddedClient
 from studio.core.errors import InvalidInput, ModelNotInstalled
-from studio.core.settings import StudioSettings
 from studio.v1 import audio_pb2 as pb
 from tests.audio.conftest import assert_monotonic
 
@@ -91,8 +90,7 @@ def make_client(
     backend = ChatterboxBackend(models, model, "cpu", cache_size=cache_size, loader=loader)
     definition = build_service(
         artifacts,
-        settings=AudioSettings(),
-        shared=StudioSettings(models_dir=models, device="cpu"),
+        settings=AudioSettings(models_dir=models, device="cpu"),
         speech_backends={"espeak": espeak_backend, "chatterbox": backend},
     )
     return EmbeddedClient(definition, artifacts)
@@ -235,8 +233,7 @@ async def test_real_chatterbox(artifacts: LocalArtifactStore, references: dict[s
         pytest.skip(f"chatterbox weights are not in {backend.spec.path(models)}")
     definition = build_service(
         artifacts,
-        settings=AudioSettings(),
-        shared=StudioSettings(models_dir=models, device="cuda"),
+        settings=AudioSettings(models_dir=models, device="cuda"),
         speech_backends={"chatterbox": backend},
     )
     client = EmbeddedClient(definition, artifacts)

@@ -14,6 +14,7 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from studio.cli.main import app
+from studio.core.media import AUDIO, unsupported
 from tests.audio.conftest import assert_monotonic, median_f0
 
 REPO = Path(__file__).resolve().parents[2]
@@ -89,9 +90,7 @@ def test_console_script_reports_errors_without_traceback(tmp_path: Path) -> None
         timeout=300,
     )
     assert done.returncode != 0
-    assert done.stderr.strip().splitlines() == [
-        "error: sample is not audio ffmpeg can read; accepted: wav, mp3, flac, ogg, m4a or webm"
-    ]
+    assert done.stderr.strip().splitlines() == [f"error: {unsupported(AUDIO, 'sample')}"]
     assert "Traceback" not in done.stdout + done.stderr
 
 

@@ -18,7 +18,6 @@ from studio.audio.service import build_service
 from studio.audio.settings import AudioSettings
 from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.clients import EmbeddedClient
-from studio.core.settings import StudioSettings
 from studio.v1 import audio_pb2 as pb
 
 WORDS = ["calm", "warm", "piano", "playful", "adventurous", "epic", "music", "with", "a", "the"]
@@ -122,8 +121,7 @@ async def test_service_loads_musicgen_from_the_models_dir(
 ) -> None:
     definition = build_service(
         artifacts,
-        settings=AudioSettings(music_backend="musicgen"),
-        shared=StudioSettings(models_dir=models_dir, device="cpu"),
+        settings=AudioSettings(music_backend="musicgen", models_dir=models_dir, device="cpu"),
     )
     assert definition.load is not None
     await definition.load()  # start-up loads the default music backend from disk

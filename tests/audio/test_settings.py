@@ -7,7 +7,7 @@ import pytest
 from studio.audio.runtime import AudioRuntime
 from studio.audio.settings import AudioSettings
 from studio.core.errors import ConfigError
-from studio.core.settings import StudioSettings, load_settings
+from studio.core.settings import load_settings
 
 
 def test_unsupported_rates_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -18,7 +18,7 @@ def test_unsupported_rates_name_the_variable(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_models_dir_comes_from_the_shared_variable(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
     monkeypatch.setenv("STUDIO_MODELS_DIR", str(tmp_path))
-    runtime = AudioRuntime(load_settings(AudioSettings), load_settings(StudioSettings))
+    runtime = AudioRuntime(load_settings(AudioSettings))
     chatterbox = next(m for m in runtime.models() if m.name == "chatterbox")
     assert chatterbox.path.startswith(str(tmp_path))
 
@@ -32,6 +32,6 @@ def test_models_dir_comes_from_the_shared_variable(monkeypatch: pytest.MonkeyPat
     ],
 )
 def test_unknown_backends_fail_at_start_up(fields: dict[str, str], message: str) -> None:
-    runtime = AudioRuntime(AudioSettings(**fields), StudioSettings())  # type: ignore[arg-type]
+    runtime = AudioRuntime(AudioSettings(**fields))  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=message):
         runtime.startup_backends()

@@ -20,7 +20,8 @@ from studio.gateway.background.events import EventsConsumer
 from studio.gateway.context import Gateway
 from studio.gateway.db.migrate import migrate
 from studio.gateway.db.pool import create_pool
-from studio.gateway.domain.jobs.services import insert_job, submission_id
+from studio.gateway.jobs.ids import submission_id
+from studio.gateway.jobs.submit import store_job
 from studio.gateway.settings import GatewaySettings
 from studio.v1 import audio_pb2, image_pb2, video_pb2
 from studio.v1.common_pb2 import (
@@ -88,7 +89,7 @@ async def test_dispatch_follows_priorities_and_caps(bare: tuple[Gateway, uuid.UU
         ("audio", "Synthesize", audio_pb2.SynthesizeRequest(text="2")),
         ("audio", "Synthesize", audio_pb2.SynthesizeRequest(text="3")),
     ):
-        await insert_job(gateway.pool, gateway, owner_id=owner, service=service, rpc=rpc, request=request)
+        await store_job(gateway.pool, gateway, owner_id=owner, service=service, rpc=rpc, request=request)
     dispatcher = Dispatcher(gateway)
     assert await dispatcher.dispatch_once() == 3  # the global cap
     assert await _statuses(gateway) == {
@@ -111,7 +112,7 @@ async def test_dispatch_follows_priorities_and_caps(bare: tuple[Gateway, uuid.UU
 
 async def test_republishing_after_a_crash_is_deduplicated(bare: tuple[Gateway, uuid.UUID]) -> None:
     gateway, owner = bare
-    row = await insert_job(
+    row = await store_job(
         gateway.pool,
         gateway,
         owner_id=owner,
@@ -145,7 +146,7 @@ def _completed(job_id: str, key: str) -> bytes:
 
 async def test_events_are_idempotent_and_stale_ones_ignored(bare: tuple[Gateway, uuid.UUID]) -> None:
     gateway, owner = bare
-    row = await insert_job(
+    row = await store_job(
         gateway.pool,
         gateway,
         owner_id=owner,
@@ -179,7 +180,7 @@ async def test_events_are_idempotent_and_stale_ones_ignored(bare: tuple[Gateway,
 async def test_durable_consumer_catches_up_after_a_restart(bare: tuple[Gateway, uuid.UUID]) -> None:
     gateway, owner = bare
     rows = [
-        await insert_job(
+        await store_job(
             gateway.pool,
             gateway,
             owner_id=owner,
@@ -218,7 +219,7 @@ async def test_durable_consumer_catches_up_after_a_restart(bare: tuple[Gateway, 
 
 async def test_events_arriving_before_the_dispatcher_commits_are_not_lost(bare: tuple[Gateway, uuid.UUID]) -> None:
     gateway, owner = bare
-    row = await insert_job(
+    row = await store_job(
         gateway.pool,
         gateway,
         owner_id=owner,
@@ -247,10 +248,10 @@ async def test_events_arriving_before_the_dispatcher_commits_are_not_lost(bare: 
 
 async def test_a_job_type_can_outrank_its_service(bare: tuple[Gateway, uuid.UUID]) -> None:
     gateway, owner = bare
-    animate = await insert_job(
+    animate = await store_job(
         gateway.pool, gateway, owner_id=owner, service="video", rpc="Animate", request=video_pb2.AnimateRequest()
     )
-    avatar = await insert_job(
+    avatar = await store_job(
         gateway.pool,
         gateway,
         owner_id=owner,

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from studio.core.errors import InvalidInput
-from studio.gateway.domain.webhooks.signing import verify
-from studio.gateway.domain.webhooks.targets import check_target
+from studio.gateway.http.signing import verify
+from studio.gateway.http.targets import check_target
 from tests.gateway.stack import Stack
 from tests.gateway.test_security import assert_problem
 

@@ -10,7 +10,6 @@ import pytest
 from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.clients import EmbeddedClient
 from studio.core.residency import ResidencyManager
-from studio.core.settings import StudioSettings
 from studio.image.settings import ImageSettings
 
 #: name under <models>/image -> random_models family
@@ -38,12 +37,8 @@ def tiny_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def image_settings(**overrides: object) -> ImageSettings:
-    values: dict[str, object] = {"cpu_threads": 1, **overrides}
+    values: dict[str, object] = {"cpu_threads": 1, "device": "cpu", **overrides}
     return ImageSettings(**values)  # type: ignore[arg-type]
-
-
-def core_settings(models_dir: Path) -> StudioSettings:
-    return StudioSettings(models_dir=models_dir, device="cpu")
 
 
 def cpu_residency(budget_gb: float = 8.0) -> ResidencyManager:
@@ -62,5 +57,5 @@ def draft_client(artifacts: LocalArtifactStore, empty_models_dir: Path) -> Itera
     """The image service with no weights installed (what the studio runs here)."""
     from studio.image.service import build_service
 
-    definition = build_service(artifacts, image_settings(), core_settings(empty_models_dir), cpu_residency())
+    definition = build_service(artifacts, image_settings(models_dir=empty_models_dir), cpu_residency())
     yield EmbeddedClient(definition, artifacts)

@@ -22,7 +22,7 @@ from studio.image.service import build_service
 from studio.v1.common_pb2 import Progress
 from studio.v1.image_pb2 import EditRequest, GenerateRequest, ListImageModelsRequest, UpscaleRequest
 
-from .conftest import core_settings, cpu_residency, image_settings
+from .conftest import cpu_residency, image_settings
 
 pytest.importorskip("diffusers")
 
@@ -33,7 +33,7 @@ def make_client(
     artifacts: LocalArtifactStore, models_dir: Path, residency: ResidencyManager | None = None, **settings: object
 ) -> tuple[EmbeddedClient, ServiceDefinition]:
     definition = build_service(
-        artifacts, image_settings(**settings), core_settings(models_dir), residency or cpu_residency()
+        artifacts, image_settings(**settings, models_dir=models_dir), residency or cpu_residency()
     )
     return EmbeddedClient(definition, artifacts), definition
 

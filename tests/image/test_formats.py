@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from studio.cli.commands.image import format_for_path
 from studio.core.errors import InvalidInput
-from studio.image.formats import OUTPUT_FORMATS, format_for_path, load_input, output_format, read_metadata, save_image
+from studio.image.formats import OUTPUT_FORMATS, load_input, output_format, read_metadata, save_image
 from studio.v1.image_pb2 import IMAGE_FORMAT_JPEG, IMAGE_FORMAT_PNG, IMAGE_FORMAT_UNSPECIFIED, IMAGE_FORMAT_WEBP
 
 META = {"prompt": "uma raposa vermelha — aquarela", "seed": "7", "model": "draft", "backend": "draft", "draft": "true"}

@@ -11,7 +11,6 @@ from PIL import Image
 from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.clients import EmbeddedClient
 from studio.core.residency import Placement, ResidencySettings, manager_for
-from studio.core.settings import StudioSettings
 from studio.image.service import build_service
 from studio.v1.image_pb2 import GenerateRequest
 
@@ -24,7 +23,7 @@ async def test_generate_on_cuda_is_deterministic_and_resident(
 ) -> None:
     residency = manager_for("cuda", ResidencySettings())
     definition = build_service(
-        artifacts, image_settings(cpu_threads=0), StudioSettings(models_dir=tiny_models_dir, device="cuda"), residency
+        artifacts, image_settings(cpu_threads=0, models_dir=tiny_models_dir, device="cuda"), residency
     )
     client = EmbeddedClient(definition, artifacts)
     request = GenerateRequest(prompt="a red fox", width=64, height=64, steps=2, seed=5, model="tiny-flux")

@@ -16,7 +16,7 @@ from studio.image.service import build_service
 from studio.v1.common_pb2 import Progress
 from studio.v1.image_pb2 import EditRequest, GenerateRequest, ListImageModelsRequest
 
-from .conftest import core_settings, cpu_residency, image_settings
+from .conftest import cpu_residency, image_settings
 
 
 def free_port() -> int:
@@ -27,7 +27,7 @@ def free_port() -> int:
 
 @pytest.fixture
 async def address(artifacts: LocalArtifactStore, empty_models_dir: Path) -> AsyncIterator[str]:
-    definition = build_service(artifacts, image_settings(), core_settings(empty_models_dir), cpu_residency())
+    definition = build_service(artifacts, image_settings(models_dir=empty_models_dir), cpu_residency())
     server = ModelServer(definition, artifacts, free_port(), host="127.0.0.1")
     await server.start()
     await server.load_backends()

@@ -26,7 +26,7 @@ from studio.v1.image_pb2 import (
     UpscaleRequest,
 )
 
-from .conftest import core_settings, cpu_residency, image_settings
+from .conftest import cpu_residency, image_settings
 
 
 def stored_files(store: LocalArtifactStore) -> list[Path]:
@@ -199,10 +199,8 @@ async def test_bad_uploads_are_refused_and_leave_no_output(
 
 
 async def test_upscale_limits(artifacts: LocalArtifactStore, empty_models_dir: Path) -> None:
-    settings = image_settings(max_input_bytes=4096, max_upscale_side=512)
-    client = EmbeddedClient(
-        build_service(artifacts, settings, core_settings(empty_models_dir), cpu_residency()), artifacts
-    )
+    settings = image_settings(max_input_bytes=4096, max_upscale_side=512, models_dir=empty_models_dir)
+    client = EmbeddedClient(build_service(artifacts, settings, cpu_residency()), artifacts)
     noisy = io.BytesIO()
     Image.effect_noise((128, 128), 80).convert("RGB").save(noisy, "PNG")
     big = await upload(artifacts, noisy.getvalue(), "big.png")
@@ -232,7 +230,7 @@ async def test_list_models_shows_draft_and_the_catalogue(draft_client: EmbeddedC
 
 
 async def test_cancelled_run_stops_and_stores_nothing(artifacts: LocalArtifactStore, empty_models_dir: Path) -> None:
-    definition = build_service(artifacts, image_settings(), core_settings(empty_models_dir), cpu_residency())
+    definition = build_service(artifacts, image_settings(models_dir=empty_models_dir), cpu_residency())
     ctx = OperationContext(artifacts=artifacts, is_cancelled=lambda: True)
     with pytest.raises(Cancelled):
         await definition.operation("Generate").handler(GenerateRequest(prompt="x", width=64, height=64), ctx)
@@ -245,7 +243,7 @@ async def test_forcing_diffusers_without_models_fails_at_start_up(
     from studio.core.errors import ConfigError
 
     definition = build_service(
-        artifacts, image_settings(backend="diffusers"), core_settings(empty_models_dir), cpu_residency()
+        artifacts, image_settings(backend="diffusers", models_dir=empty_models_dir), cpu_residency()
     )
     assert definition.load is not None
     with pytest.raises(ConfigError, match="STUDIO_IMAGE_BACKEND=diffusers but no model is installed"):

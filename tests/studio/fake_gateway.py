@@ -36,6 +36,13 @@ def job(job_id: str, status: str, assets: list[dict[str, Any]] = (), **extra: An
             "assets": list(assets), "links": {"self": "", "events": "", "cancel": ""}}  # fmt: skip
 
 
+#: Generation routes answered with one output: path -> (job id prefix, output role, content type, result).
+OUTPUTS: dict[str, tuple[str, str, str, dict[str, Any]]] = {
+    "/api/v1/image/generate": ("generate", "images.0.image", "image/png", {"images": [{"seed": 7}]}),
+    "/api/v1/video/animate": ("animate", "video", "video/mp4", {"duration_seconds": 1.0}),
+}
+
+
 @dataclass
 class FakeGateway:
     uploads: dict[str, bytes] = field(default_factory=dict)
@@ -68,6 +75,10 @@ class FakeGateway:
             if body["text"] == "fail":
                 self.fail_jobs[job_id] = ("failed_precondition", "espeak has no voice 'xx'")
             return httpx.Response(202, json=job(job_id, "queued"))
+        if method == "POST" and path in OUTPUTS:
+            job_id = f"{path.rsplit('/', 1)[-1]}-{len(self.polls)}"
+            self.polls[job_id] = 1
+            return httpx.Response(202, json=job(job_id, "queued"))
         if method == "POST" and path == "/api/v1/audio/clone-voice":
             return httpx.Response(202, json={"voice": self.voice("processing"), "job": job("clone-1", "queued")})
         if method == "GET" and path == "/api/v1/audio/voices/v1":
@@ -99,6 +110,11 @@ class FakeGateway:
         if job_id in self.fail_jobs:
             code, message = self.fail_jobs[job_id]
             return httpx.Response(200, json=job(job_id, "failed", error={"code": code, "message": message}))
+        kind = next((route for route in OUTPUTS.values() if job_id.startswith(route[0])), None)
+        if kind is not None:  # an image or a clip
+            _, role, content_type, result = kind
+            output = asset(f"{job_id}-out", role, content_type, job_id)
+            return httpx.Response(200, json=job(job_id, "completed", [output], result=result))
         audio = asset(f"{job_id}-audio", "audio", "audio/wav", job_id)
         return httpx.Response(200, json=job(job_id, "completed", [audio], result={"duration_seconds": 1.5}))
 

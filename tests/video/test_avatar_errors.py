@@ -86,9 +86,18 @@ def _truncated_wav(folder: Path) -> Path:
     ("make", "words"),
     [
         (lambda p: _write(p / "zero.wav", b""), "empty"),
-        (lambda p: _write(p / "notes.wav", b"just some text, not audio at all"), "not a recognised audio file"),
-        (lambda p: _write(p / "list.m3u8", b"#EXTM3U\n#EXTINF:1,\nfile:///etc/passwd\n"), "not a recognised audio"),
-        (lambda p: _write(p / "concat.txt", b"ffconcat version 1.0\nfile /etc/passwd\n"), "not a recognised audio"),
+        (
+            lambda p: _write(p / "notes.wav", b"just some text, not audio at all"),
+            "not audio in a format the studio reads",
+        ),
+        (
+            lambda p: _write(p / "list.m3u8", b"#EXTM3U\n#EXTINF:1,\nfile:///etc/passwd\n"),
+            "not audio in a format the studio reads",
+        ),
+        (
+            lambda p: _write(p / "concat.txt", b"ffconcat version 1.0\nfile /etc/passwd\n"),
+            "not audio in a format the studio reads",
+        ),
         (_empty_wav, "empty"),
         (_truncated_wav, "audio"),
         (lambda p: _write(p / "fake.mp3", b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\x00" * 64), "audio"),

@@ -7,8 +7,9 @@ import pytest
 from skimage import data
 
 from studio.core.errors import InvalidInput
+from studio.core.frames import output_size, parse_size
 from studio.video.face.detect import find_face
-from studio.video.media.framing import output_size, parse_size, plan_fit, render_fit
+from studio.video.media.framing import plan_fit, render_fit
 
 
 @pytest.mark.parametrize("size", [(512, 512), (1280, 720), (720, 1280), (1920, 1080)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn, TypeVar
 
@@ -31,7 +31,8 @@ def reported_errors() -> Iterator[None]:
         fail("interrupted", 130)
 
 
-def run_async(coro: Coroutine[Any, Any, T]) -> T:
-    with reported_errors():
-        return asyncio.run(coro)
+def run_async(coro: Coroutine[Any, Any, T], loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None) -> T:
+    """Run `coro` (on a loop from `loop_factory` when given), reporting studio errors in one line."""
+    with reported_errors(), asyncio.Runner(loop_factory=loop_factory) as runner:
+        return runner.run(coro)
     raise AssertionError("unreachable")

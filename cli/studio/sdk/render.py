@@ -15,8 +15,8 @@ import httpx
 
 from studio.core.errors import StudioError
 from studio.pipeline.events import EventSink, ProductionEvent, StepInfo, emit
+from studio.pipeline.film import FilmFiles, for_output
 from studio.pipeline.media import media_uses
-from studio.pipeline.render import FilmFiles, for_output
 from studio.pipeline.screenplay import Screenplay
 from studio.sdk.client import AsyncStudioClient
 from studio.sdk.types import ProjectDetail

@@ -1,9 +1,10 @@
-"""What request handlers and background loops share: one object built at start-up."""
+"""What request handlers and background loops share: one object, built by `server.assemble`."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+import uuid
+from typing import Protocol
 
 import asyncpg
 
@@ -11,11 +12,16 @@ from studio.core.artifacts.base import ArtifactStore
 from studio.core.clients import GrpcClient
 from studio.core.jobs import JobTransport
 from studio.core.registry import SERVICES
+from studio.gateway.effects import OutcomeEffects
 from studio.gateway.hub import EventHub
 from studio.gateway.settings import GatewaySettings
-
-if TYPE_CHECKING:
-    from studio.gateway.production.runner import ProjectRunner
+from studio.gateway.store.assets import AssetStore
+from studio.gateway.store.idempotency import IdempotencyStore
+from studio.gateway.store.jobs import JobStore
+from studio.gateway.store.keys import KeyStore
+from studio.gateway.store.projects import ProjectStore
+from studio.gateway.store.voices import VoiceStore
+from studio.gateway.store.webhooks import WebhookStore
 
 
 class Waker:
@@ -27,6 +33,9 @@ class Waker:
     def wake(self) -> None:
         self._event.set()
 
+    def clear(self) -> None:
+        self._event.clear()
+
     async def wait(self, timeout: float) -> None:
         try:
             await asyncio.wait_for(self._event.wait(), timeout)
@@ -35,8 +44,18 @@ class Waker:
         self._event.clear()
 
 
+class Productions(Protocol):
+    """Runs projects' productions in the background (the assembly plugs in `ProjectRunner`)."""
+
+    def start(self, project_id: uuid.UUID) -> None: ...
+
+
 class Gateway:
-    """A plain class on purpose: Litestar passes dependencies through msgspec, which would copy a dataclass."""
+    """A plain class on purpose: Litestar passes dependencies through msgspec, which would copy a dataclass.
+
+    The stores are views over the pool (one per table); `effects` and `productions` are filled
+    in by the assembly, so nothing here imports the code that uses it.
+    """
 
     def __init__(
         self,
@@ -54,16 +73,19 @@ class Gateway:
         self.hub = EventHub()
         self.dispatch_waker = Waker()
         self.webhook_waker = Waker()
+        self.jobs = JobStore(pool)
+        self.assets = AssetStore(pool)
+        self.voices = VoiceStore(pool)
+        self.projects = ProjectStore(pool)
+        self.webhooks = WebhookStore(pool)
+        self.keys = KeyStore(pool)
+        self.idempotency = IdempotencyStore(pool)
+        self.effects = OutcomeEffects()
+        #: Queued jobs are held back by the concurrency caps (set by the dispatcher after each sweep):
+        #: a job's end frees a slot for them, so it wakes the dispatcher.
+        self.jobs_wait_for_slots = False
+        self.productions: Productions | None = None
         self._clients: dict[str, GrpcClient] = {}
-        self._runner: ProjectRunner | None = None
-
-    @property
-    def runner(self) -> ProjectRunner:
-        if self._runner is None:
-            from studio.gateway.production.runner import ProjectRunner
-
-            self._runner = ProjectRunner(self)
-        return self._runner
 
     def client(self, service: str) -> GrpcClient:
         """A gRPC client of a model server, made on first use and kept for the process."""

@@ -31,12 +31,6 @@ class RateLimited(Overloaded):
         self.retry_after = max(1, math.ceil(retry_after))
 
 
-class Conflict(StudioError):
-    """The request clashes with the resource's state (e.g. an Idempotency-Key still in use)."""
-
-    http_status = 409
-
-
 class Unprocessable(InvalidInput):
     """Well-formed but unusable: e.g. an Idempotency-Key reused with a different body."""
 

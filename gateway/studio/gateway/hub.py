@@ -11,7 +11,8 @@ import asyncio
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 QUEUE_LIMIT = 256
 
@@ -24,6 +25,10 @@ class HubEvent:
     fraction: float = 0.0
     stage: str = ""
     message: str = ""
+    #: A terminal event's job row and its asset rows, as committed: a waiter in this process
+    #: answers from them without reading the row again.
+    job: Any = None
+    assets: tuple[Any, ...] = field(default=())
 
     @property
     def terminal(self) -> bool:

@@ -1,4 +1,7 @@
-"""`studio serve gateway`: migrate, connect, then serve REST beside the background loops.
+"""`studio serve gateway`: migrate, connect, assemble, then serve REST beside the background loops.
+
+`assemble` builds every long-lived object and wires what crosses domains: the effects of
+a job's end, registered by job type, and the production runner. Nothing else imports them.
 
 Start-up fails fast with one line when Postgres, NATS or the artifact store is
 misconfigured or unreachable. SIGTERM/SIGINT stop accepting requests, let in-flight
@@ -16,18 +19,24 @@ import signal
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
+import asyncpg
 import uvicorn
+import uvloop
 
 from studio.core.artifacts import open_store
+from studio.core.artifacts.base import ArtifactStore
 from studio.core.errors import ConfigError
 from studio.core.jobs import JobTransport
 from studio.gateway.app import create_app
 from studio.gateway.background.dispatcher import Dispatcher
 from studio.gateway.background.events import EventsConsumer
+from studio.gateway.background.webhooks import WebhookSender
 from studio.gateway.context import Gateway
 from studio.gateway.db.migrate import migrate
 from studio.gateway.db.pool import create_pool
-from studio.gateway.domain.webhooks.services import WebhookSender
+from studio.gateway.domain.audio.effects import REGISTER_VOICE, VoiceRegistration
+from studio.gateway.domain.webhooks.effects import WebhookOutbox
+from studio.gateway.production.runner import ProjectRunner
 from studio.gateway.settings import GatewaySettings, gateway_settings
 
 log = logging.getLogger(__name__)
@@ -58,7 +67,23 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
             loop.add_signal_handler(sig, stop.set)
 
 
-async def open_gateway(settings: GatewaySettings) -> Gateway:
+def assemble(
+    settings: GatewaySettings,
+    pool: asyncpg.Pool,
+    transport: JobTransport,
+    artifacts: ArtifactStore,
+    jwt_secret: str,
+) -> tuple[Gateway, ProjectRunner]:
+    """The gateway context with its cross-domain wiring, and the production runner it starts projects on."""
+    gateway = Gateway(settings, pool, transport, artifacts, jwt_secret)
+    gateway.effects.on(REGISTER_VOICE, VoiceRegistration(gateway.voices).finish)
+    gateway.effects.on_every(WebhookOutbox(gateway).enqueue)
+    runner = ProjectRunner(gateway)
+    gateway.productions = runner
+    return gateway, runner
+
+
+async def open_gateway(settings: GatewaySettings) -> tuple[Gateway, ProjectRunner]:
     """Migrate the database and connect everything the gateway needs (ConfigError on failure)."""
     await _checked("Postgres (STUDIO_DATABASE_URL)", migrate(settings.database_url))
     pool = await _checked("Postgres (STUDIO_DATABASE_URL)", create_pool(settings.database_url, settings.db_pool_size))
@@ -73,17 +98,11 @@ async def open_gateway(settings: GatewaySettings) -> Gateway:
         log.warning(
             "STUDIO_JWT_SECRET is not set: web UI tokens are signed with a random key and die with this process"
         )
-    return Gateway(
-        settings=settings,
-        pool=pool,
-        transport=transport,
-        artifacts=artifacts,
-        jwt_secret=settings.jwt_secret or secrets.token_urlsafe(32),
-    )
+    return assemble(settings, pool, transport, artifacts, settings.jwt_secret or secrets.token_urlsafe(32))
 
 
-async def close_gateway(gateway: Gateway) -> None:
-    await gateway.runner.stop()
+async def close_gateway(gateway: Gateway, runner: ProjectRunner) -> None:
+    await runner.stop()
     await gateway.close_clients()
     await gateway.transport.close()
     await gateway.pool.close()
@@ -97,7 +116,7 @@ async def run_gateway(
     on_ready: Callable[[Gateway, int], Any] | None = None,
 ) -> None:
     """Serve until `stop` is set. `on_ready` gets the context and the bound port (tests use port 0)."""
-    gateway = await open_gateway(settings)
+    gateway, runner = await open_gateway(settings)
     config = uvicorn.Config(
         create_app(gateway),
         host=settings.host,
@@ -128,7 +147,7 @@ async def run_gateway(
             raise ConfigError(f"cannot listen on {settings.host}:{port} (port in use? pass --port)")
         bound = server.servers[0].sockets[0].getsockname()[1] if server.servers else port
         log.info("gateway listening on :%d", bound)
-        resumed = await gateway.runner.resume_all()
+        resumed = await runner.resume_all()
         if resumed:
             log.info("resumed %d unfinished productions", resumed)
         if on_ready is not None:
@@ -150,10 +169,15 @@ async def run_gateway(
         for task in loops:
             if not task.done():
                 task.cancel()
-        await close_gateway(gateway)
+        await close_gateway(gateway, runner)
         failed = [t for t in loops if t.done() and not t.cancelled() and t.exception() is not None]
         for task in failed:
             log.error("%s loop failed", task.get_name(), exc_info=task.exception())
+
+
+def event_loop() -> asyncio.AbstractEventLoop:
+    """The gateway's event loop: uvloop, whose socket I/O in C is what asyncpg and uvicorn are fastest on."""
+    return uvloop.new_event_loop()
 
 
 async def serve_gateway(port: int) -> None:

@@ -66,9 +66,7 @@ async def _check(gateway: Gateway, key: str, expires: int, tenant: str, given: s
         raise LinkRefused("this download link is not valid: it was altered or not issued by this studio")
     if expires < time.time():
         raise LinkRefused("this download link has expired; ask the API for a new one")
-    live = await gateway.pool.fetchval(
-        "SELECT true FROM api_keys WHERE id = $1 AND revoked_at IS NULL", uuid.UUID(hex=tenant)
-    )
+    live = await gateway.keys.active(uuid.UUID(hex=tenant))
     if not live:
         raise LinkRefused("this download link belongs to an API key that was revoked")
 

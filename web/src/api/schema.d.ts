@@ -84,7 +84,7 @@ export interface paths {
         put?: never;
         /**
          * Clone a voice from a recorded sample
-         * @description multipart/form-data with `sample` (WAV, MP3, OGG, FLAC, M4A or WebM; a few seconds to a few minutes of one clear speaker) and `name`. Answers 202 with the voice (status `processing`) and its registration job; the voice is usable once it is `ready`.
+         * @description multipart/form-data with `sample` (WAV, MP3, AAC, OGG, FLAC, M4A or WebM; a few seconds to a few minutes of one clear speaker) and `name`. Answers 202 with the voice (status `processing`) and its registration job; the voice is usable once it is `ready`.
          */
         post: operations["clone_voice"];
         delete?: never;
@@ -862,18 +862,19 @@ export interface components {
             limit: number;
             offset: number;
         };
-        /** ModelList */
-        ModelList: {
-            data: components["schemas"]["openai_schemas_Model"][];
-            /**
-             * @default list
-             * @constant
-             */
-            object?: "list";
+        /** Model */
+        Model: {
+            backend: string;
+            description: string;
+            installed: boolean;
+            name: string;
+            service: string;
+            task: string;
+            vram_gb: number;
         };
         /** ModelListing */
         ModelListing: {
-            models: components["schemas"]["models_controllers_Model"][];
+            models: components["schemas"]["Model"][];
             unavailable: {
                 [key: string]: string;
             };
@@ -896,6 +897,26 @@ export interface components {
             sample_rate?: number;
             seed?: number | null;
             webhook?: components["schemas"]["WebhookRequest"] | null;
+        };
+        /** OpenAIModel */
+        OpenAIModel: {
+            created: number;
+            id: string;
+            /**
+             * @default model
+             * @constant
+             */
+            object?: "model";
+            owned_by: string;
+        };
+        /** OpenAIModelList */
+        OpenAIModelList: {
+            data: components["schemas"]["OpenAIModel"][];
+            /**
+             * @default list
+             * @constant
+             */
+            object?: "list";
         };
         /** Problem */
         Problem: {
@@ -1052,27 +1073,6 @@ export interface components {
             text: string;
             voice_id?: string | null;
             webhook?: components["schemas"]["WebhookRequest"] | null;
-        };
-        /** Model */
-        models_controllers_Model: {
-            backend: string;
-            description: string;
-            installed: boolean;
-            name: string;
-            service: string;
-            task: string;
-            vram_gb: number;
-        };
-        /** Model */
-        openai_schemas_Model: {
-            created: number;
-            id: string;
-            /**
-             * @default model
-             * @constant
-             */
-            object?: "model";
-            owned_by: string;
         };
         /** SpeechRequest */
         openai_schemas_SpeechRequest: {
@@ -3011,7 +3011,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ModelList"];
+                    "application/json": components["schemas"]["OpenAIModelList"];
                 };
             };
             /** @description A field is missing or invalid (`param` names it), or the job failed on its input */
@@ -3078,7 +3078,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["openai_schemas_Model"];
+                    "application/json": components["schemas"]["OpenAIModel"];
                 };
             };
             /** @description A field is missing or invalid (`param` names it), or the job failed on its input */

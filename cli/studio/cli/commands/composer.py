@@ -30,9 +30,10 @@ def _check_format(timeline: pb.Timeline, output: Path) -> None:
 
 async def _compose(path: Path, output: Path, burn: bool | None) -> pb.ComposeResult:
     from studio.cli.embedded import embedded
-    from studio.composer.timeline_file import load_timeline
 
-    async with embedded("composer") as session:
+    async with embedded("composer") as session:  # a clear error when the composer is not installed here
+        from studio.composer.timeline_file import load_timeline
+
         uploaded: list[ArtifactRef] = []
 
         async def upload(local: Path) -> ArtifactRef:

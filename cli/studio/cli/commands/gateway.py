@@ -57,11 +57,12 @@ def create_key(name: Annotated[str, typer.Option("--name", "-n", help="Who or wh
 def list_keys() -> None:
     """List keys (id, name, prefix, state); the keys themselves are not stored."""
     from studio.gateway.db.pool import connect
+    from studio.gateway.store.keys import KeyStore
 
     async def _list() -> list[str]:
         conn = await connect(_database_url())
         try:
-            rows = await conn.fetch("SELECT id, name, prefix, created_at, revoked_at FROM api_keys ORDER BY created_at")
+            rows = await KeyStore(conn).all()
         finally:
             await conn.close()
         lines = []
@@ -78,6 +79,7 @@ def list_keys() -> None:
 def revoke_key(key_id: Annotated[str, typer.Argument(help="The key's id (from `studio keys list`)")]) -> None:
     """Revoke a key: requests with it (and its web UI tokens) are refused from now on."""
     from studio.gateway.db.pool import connect
+    from studio.gateway.store.keys import KeyStore
 
     try:
         parsed = uuid.UUID(key_id)
@@ -87,12 +89,9 @@ def revoke_key(key_id: Annotated[str, typer.Argument(help="The key's id (from `s
     async def _revoke() -> bool:
         conn = await connect(_database_url())
         try:
-            done = await conn.fetchval(
-                "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id", parsed
-            )
+            return await KeyStore(conn).revoke(parsed)
         finally:
             await conn.close()
-        return done is not None
 
     if not run_async(_revoke()):
         fail(f"no active key {key_id}")

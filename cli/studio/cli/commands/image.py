@@ -15,20 +15,27 @@ import typer
 from studio.cli.errors import run_async
 from studio.cli.state import CliState, cli_state
 from studio.core.errors import InvalidInput
+from studio.core.frames import dimensions
 from studio.v1 import image_pb2 as pb
 
+#: Output file extensions and the ImageFormat each asks for.
+_BY_EXTENSION = {
+    "png": pb.IMAGE_FORMAT_PNG,
+    "jpg": pb.IMAGE_FORMAT_JPEG,
+    "jpeg": pb.IMAGE_FORMAT_JPEG,
+    "webp": pb.IMAGE_FORMAT_WEBP,
+}
 
-def parse_size(text: str) -> tuple[int, int]:
-    """'768x432' -> (768, 432); the service checks the limits."""
-    width, sep, height = text.lower().partition("x")
-    if not sep or not width.isdigit() or not height.isdigit():
-        raise InvalidInput(f"--size {text!r}: use WIDTHxHEIGHT in pixels, e.g. --size 1024x576")
-    return int(width), int(height)
+
+def format_for_path(path: Path) -> int:
+    """The ImageFormat an output file name asks for (by extension)."""
+    extension = Path(path).suffix.lower().lstrip(".")
+    if extension not in _BY_EXTENSION:
+        raise InvalidInput(f"output {path}: unknown image extension; use .png, .jpg, .jpeg or .webp")
+    return _BY_EXTENSION[extension]
 
 
 def _output_format(output: Path) -> int:
-    from studio.image.formats import format_for_path
-
     if output.is_dir():
         raise InvalidInput(f"-o {output}: is a directory; give a file name such as out.png")
     return format_for_path(output)
@@ -79,7 +86,7 @@ def image(
 
     async def run() -> tuple[pb.GenerateResult, list[Path]]:
         fmt = _output_format(output)
-        width, height = parse_size(size) if size else (0, 0)
+        width, height = dimensions(size, "--size") if size else (0, 0)
         request = pb.GenerateRequest(
             prompt=prompt,
             negative_prompt=negative,

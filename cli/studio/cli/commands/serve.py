@@ -24,9 +24,9 @@ def serve(
         settings = load_settings(StudioSettings)
     configure_logging(service, settings.log_level, settings.log_format)
     if service == "gateway":
-        from studio.gateway.server import serve_gateway
+        from studio.gateway.server import event_loop, serve_gateway
 
-        run_async(serve_gateway(port or GATEWAY_PORT))
+        run_async(serve_gateway(port or GATEWAY_PORT), loop_factory=event_loop)
         return
     if service not in SERVICES:
         fail(f"unknown service {service!r}; choose one of: {', '.join([*SERVICES, 'gateway'])}", 2)

@@ -99,7 +99,7 @@ def _save_screenplay(screenplay: Screenplay, output: Path) -> Path:
 async def _render(state: CliState, source: Path | None, output: Path, briefing: str, duration: float, style: str,
                   language: str, work_dir: Path | None, workers: int | None) -> None:  # fmt: skip
     try:
-        from studio.pipeline.render import output_format
+        from studio.pipeline.film import output_format
     except ModuleNotFoundError:
         fail("`studio render` needs the studio pipeline: pip install ./libs/pipeline", 2)
     output_format(output)  # refuse a bad output path before any work

@@ -17,6 +17,7 @@ from google.protobuf import json_format
 from studio.cli.errors import fail, run_async
 from studio.cli.state import CliState, cli_state
 from studio.core.errors import InvalidInput
+from studio.core.frames import parse_size
 from studio.v1 import video_pb2 as pb
 from studio.v1.audio_pb2 import SynthesizeRequest, SynthesizeResult
 from studio.v1.common_pb2 import ArtifactRef
@@ -109,7 +110,7 @@ def avatar(
     ctx: typer.Context,
     portrait: Annotated[Path, typer.Option("--portrait", help="Portrait image (PNG, JPEG, WebP, ...)")],
     output: Annotated[Path, typer.Option("-o", "--output", help="MP4 to write")] = Path("out/avatar.mp4"),
-    audio: Annotated[Path | None, typer.Option("--audio", help="Speech to lip-sync (WAV, MP3, OGG, FLAC, M4A)")] = None,
+    audio: Annotated[Path | None, typer.Option("--audio", help="Speech to lip-sync (WAV, MP3, AAC, FLAC...)")] = None,
     text: Annotated[str | None, typer.Option("--text", help="Text to speak (synthesized in-process)")] = None,
     lang: Annotated[str, typer.Option("--lang", help="Language of --text, e.g. pt-br, en")] = "",
     voice: Annotated[str, typer.Option("--voice", help="Voice preset for --text, e.g. 'pt-br+f3'")] = "",
@@ -120,7 +121,6 @@ def avatar(
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for blinks and head drift")] = None,
 ) -> None:
     """Make a talking-head MP4 from a portrait and speech (embedded, or on the gateway given --server)."""
-    from studio.video.media.framing import parse_size
 
     state = cli_state(ctx)
     if (audio is None) == (text is None):
@@ -180,7 +180,6 @@ def animate(
 ) -> None:
     """Animate a still image into a clip (embedded, or on the gateway given --server)."""
     from studio.cli.embedded import embedded
-    from studio.video.media.framing import parse_size
 
     state = cli_state(ctx)
 

@@ -11,7 +11,9 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-import asyncpg
+from studio.core.errors import InvalidInput
+from studio.gateway.store.base import Db
+from studio.gateway.store.keys import KeyStore
 
 KEY_PREFIX = "sk_studio_"
 
@@ -32,28 +34,13 @@ def looks_like_key(token: str) -> bool:
     return token.startswith(KEY_PREFIX)
 
 
-async def create_key(conn: asyncpg.Connection | asyncpg.Pool, name: str) -> CreatedKey:
+async def create_key(db: Db, name: str) -> CreatedKey:
     """Store a new key's hash; the returned plain key is never retrievable again."""
     name = name.strip()
     if not name or len(name) > 100:
-        from studio.core.errors import InvalidInput
-
         raise InvalidInput("key name must be 1-100 characters")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     key_id = uuid.uuid4()
     webhook_secret = "whsec_" + secrets.token_urlsafe(24)
-    await conn.execute(
-        "INSERT INTO api_keys (id, name, prefix, key_hash, webhook_secret) VALUES ($1, $2, $3, $4, $5)",
-        key_id,
-        name,
-        key[: len(KEY_PREFIX) + 6],
-        hash_key(key),
-        webhook_secret,
-    )
+    await KeyStore(db).insert(key_id, name, key[: len(KEY_PREFIX) + 6], hash_key(key), webhook_secret)
     return CreatedKey(id=key_id, name=name, key=key, webhook_secret=webhook_secret)
-
-
-async def owner_of_key(conn: asyncpg.Connection | asyncpg.Pool, key: str) -> uuid.UUID | None:
-    """The tenant a (non-revoked) key belongs to, or None."""
-    row = await conn.fetchrow("SELECT id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", hash_key(key))
-    return None if row is None else row["id"]

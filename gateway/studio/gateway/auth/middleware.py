@@ -13,7 +13,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from studio.gateway.auth.keys import hash_key, looks_like_key, owner_of_key
+from studio.gateway.auth.keys import hash_key, looks_like_key
 from studio.gateway.auth.tokens import owner_of_token
 from studio.gateway.errors import Unauthorized
 from studio.gateway.http.scope import gateway_of, header, scope_state
@@ -70,7 +70,7 @@ class AuthMiddleware(ASGIMiddleware):
         cache_key = hash_key(credential)
         known, owner = self.cache.get(cache_key)
         if not known:
-            owner = await self._resolve(scope, credential)
+            owner = await self._resolve(scope, credential, cache_key)
             self.cache.put(cache_key, owner, gateway_of(scope).settings.auth_cache_seconds)
         if owner is None:
             raise Unauthorized("the API key or token is not valid (unknown, revoked or expired)")
@@ -78,12 +78,11 @@ class AuthMiddleware(ASGIMiddleware):
         scope_state(scope)["credential"] = "api_key" if looks_like_key(credential) else "token"
         await next_app(scope, receive, send)
 
-    async def _resolve(self, scope: Scope, credential: str) -> uuid.UUID | None:
+    async def _resolve(self, scope: Scope, credential: str, credential_hash: str) -> uuid.UUID | None:
         gateway = gateway_of(scope)
         if looks_like_key(credential):
-            return await owner_of_key(gateway.pool, credential)
+            return await gateway.keys.owner_of_hash(credential_hash)
         owner = owner_of_token(gateway.jwt_secret, credential)
         if owner is None:
             return None
-        active = await gateway.pool.fetchval("SELECT true FROM api_keys WHERE id = $1 AND revoked_at IS NULL", owner)
-        return owner if active else None
+        return owner if await gateway.keys.active(owner) else None

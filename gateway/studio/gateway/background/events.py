@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,10 +22,11 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from studio.gateway.context import Gateway
-from studio.gateway.domain.assets.services import artifact_refs, insert_asset
-from studio.gateway.domain.jobs.outcomes import announce_outcome, record_outcome
-from studio.gateway.domain.jobs.services import JOB_COLUMNS, error_code_name, parse_submission_id
 from studio.gateway.hub import HubEvent
+from studio.gateway.jobs.errors import error_code_name
+from studio.gateway.jobs.ids import parse_submission_id
+from studio.gateway.jobs.outcomes import announce_outcome, record_outcome
+from studio.gateway.jobs.outputs import artifact_refs
 from studio.gateway.protojson import to_json, unpack_any
 from studio.v1.common_pb2 import ERROR_CODE_CANCELLED, JobEvent
 
@@ -32,13 +34,26 @@ log = logging.getLogger(__name__)
 
 DURABLE = "gateway-events"
 BATCH = 256
-#: States in which a job takes events. A `queued` row never does: an event for it is either stale (from a
-#: dispatch before it was re-queued) or early (its dispatcher has not committed; the row lock waits for that).
-_LIVE = ("submitted", "running")
 
 
 def _time(event: JobEvent) -> datetime:
     return event.time.ToDatetime(tzinfo=UTC) if event.HasField("time") else datetime.now(UTC)
+
+
+def _decoded(data: bytes) -> JobEvent | None:
+    try:
+        return JobEvent.FromString(data)
+    except DecodeError:
+        log.warning("ignoring an undecodable job event")
+        return None
+
+
+def _ends(event: JobEvent) -> bool:
+    return event.WhichOneof("event") in ("completed", "failed")
+
+
+def _same_run(event: JobEvent, end: JobEvent | None) -> bool:
+    return end is not None and event.job_id == end.job_id
 
 
 class EventsConsumer:
@@ -67,28 +82,53 @@ class EventsConsumer:
                 await sub.unsubscribe()
 
     async def _consume(self, sub: Any, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                messages = await sub.fetch(BATCH, timeout=0.5)
-            except (TimeoutError, NatsTimeoutError):
-                continue
-            except Exception as error:  # noqa: BLE001 - NATS reconnecting; try again shortly
-                log.warning("fetching job events failed: %s", error)
-                await asyncio.sleep(1.0)
-                continue
-            # One job's events in order; different jobs' events side by side (the pool bounds it).
-            by_job: dict[str, list[Any]] = {}
-            for msg in messages:
-                by_job.setdefault(msg.subject.rsplit(".", 2)[-2], []).append(msg)
-            await asyncio.gather(*(self._process_in_order(group) for group in by_job.values()))
-
-    async def _process_in_order(self, messages: list[Any]) -> None:
-        for msg in messages:
-            await self._process(msg)
-
-    async def _process(self, msg: Any) -> None:
+        """Fetch the next batch while earlier ones are still being recorded (a slow job never holds up the rest)."""
+        slots = asyncio.Semaphore(self.gateway.pool.get_max_size())
+        busy: set[asyncio.Task[None]] = set()
         try:
-            await self.handle(msg.data)
+            while not stop.is_set():
+                try:
+                    messages = await sub.fetch(BATCH, timeout=0.5)
+                except (TimeoutError, NatsTimeoutError):
+                    continue
+                except Exception as error:  # noqa: BLE001 - NATS reconnecting; try again shortly
+                    log.warning("fetching job events failed: %s", error)
+                    await asyncio.sleep(1.0)
+                    continue
+                # One job's events in order; different jobs' events side by side (the pool bounds it).
+                by_job: dict[str, list[Any]] = {}
+                for msg in messages:
+                    by_job.setdefault(msg.subject.rsplit(".", 2)[-2], []).append(msg)
+                for group in by_job.values():
+                    await slots.acquire()
+                    task = asyncio.create_task(self._process_group(group))
+                    busy.add(task)
+                    task.add_done_callback(busy.discard)
+                    task.add_done_callback(lambda _: slots.release())
+        finally:
+            await asyncio.gather(*busy, return_exceptions=True)
+
+    async def _process_group(self, messages: list[Any]) -> None:
+        """One job's events from one batch, in order. When the batch already holds the job's end, the
+        `started` and `progress` before it are not written one by one: the end records them."""
+        events = [_decoded(msg.data) for msg in messages]
+        last_end = max((i for i, event in enumerate(events) if event is not None and _ends(event)), default=-1)
+        started: JobEvent | None = None
+        folded: list[Any] = []
+        for index, (msg, event) in enumerate(zip(messages, events, strict=True)):
+            if event is not None and index < last_end and not _ends(event) and _same_run(event, events[last_end]):
+                started = event if event.HasField("started") else started
+                folded.append(msg)
+                continue
+            await self._settle(msg, event, started if index == last_end else None)
+        for msg in folded:  # acknowledged once the end that records them is settled
+            await self._settle(msg, None)
+
+    async def _settle(self, msg: Any, event: JobEvent | None, started: JobEvent | None = None) -> None:
+        """Record an event (None: nothing to record), then acknowledge it; a database hiccup naks it instead."""
+        try:
+            if event is not None:
+                await self.apply(event, started)
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, ConnectionError, TimeoutError) as error:
             log.warning("job event not recorded yet (%s); it will be redelivered", error)
             with contextlib.suppress(Exception):
@@ -102,66 +142,40 @@ class EventsConsumer:
             log.warning("could not acknowledge a job event (%s); it will be redelivered", error)
 
     async def handle(self, data: bytes) -> None:
-        try:
-            event = JobEvent.FromString(data)
-        except DecodeError:
-            log.warning("ignoring an undecodable job event")
-            return
+        """Record one serialized event (undecodable ones and other systems' jobs are ignored)."""
+        event = _decoded(data)
+        if event is not None:
+            await self.apply(event)
+
+    async def apply(self, event: JobEvent, started: JobEvent | None = None) -> None:
+        """Record one event; `started` is the run's start when it is recorded together with the end."""
         parsed = parse_submission_id(event.job_id)
         if parsed is None:
             return
         job_id, dispatch = parsed
         kind = event.WhichOneof("event")
+        jobs = self.gateway.jobs
         if kind == "started":
-            await self._simple_update(
-                job_id,
-                dispatch,
-                "UPDATE generation_jobs SET status = 'running', started_at = COALESCE(started_at, $2), "
-                "attempts = GREATEST(attempts, $3), updated_at = now() WHERE id = $1",
-                _time(event),
-                event.started.attempt,
-            )
-            self.gateway.hub.publish(HubEvent(job_id=job_id, kind="started"))
+            if await jobs.start(job_id, dispatch, _time(event), event.started.attempt):
+                self.gateway.hub.publish(HubEvent(job_id=job_id, kind="started"))
         elif kind == "progress":
             progress = event.progress
-            await self._simple_update(
-                job_id,
-                dispatch,
-                "UPDATE generation_jobs SET status = 'running', progress = $2, stage = $3, updated_at = now() "
-                "WHERE id = $1",
-                progress.fraction,
-                progress.stage,
-            )
-            self.gateway.hub.publish(
-                HubEvent(
-                    job_id=job_id,
-                    kind="progress",
-                    fraction=progress.fraction,
-                    stage=progress.stage,
-                    message=progress.message,
+            if await jobs.progress(job_id, dispatch, progress.fraction, progress.stage):
+                self.gateway.hub.publish(
+                    HubEvent(
+                        job_id=job_id,
+                        kind="progress",
+                        fraction=progress.fraction,
+                        stage=progress.stage,
+                        message=progress.message,
+                    )
                 )
-            )
         elif kind == "completed":
-            await self._completed(job_id, dispatch, event)
+            await self._completed(job_id, dispatch, event, started)
         elif kind == "failed":
-            await self._failed(job_id, dispatch, event)
+            await self._failed(job_id, dispatch, event, started)
 
-    @staticmethod
-    async def _lock_live(conn: asyncpg.Connection, job_id: Any, dispatch: int) -> bool:
-        """Lock the job's row; true when the event belongs to its current dispatch and it is not finished.
-
-        The lock also waits for a dispatcher that published this job and has not committed yet:
-        a fast worker's events can arrive before the row says `submitted`.
-        """
-        row = await conn.fetchrow("SELECT dispatch_count, status FROM generation_jobs WHERE id = $1 FOR UPDATE", job_id)
-        return row is not None and row["dispatch_count"] == dispatch and row["status"] in _LIVE
-
-    async def _simple_update(self, job_id: Any, dispatch: int, sql: str, *args: Any) -> None:
-        async with self.gateway.pool.acquire() as conn, conn.transaction():
-            if await self._lock_live(conn, job_id, dispatch):
-                await conn.execute(sql, job_id, *args)
-
-    async def _completed(self, job_id: Any, dispatch: int, event: JobEvent) -> None:
+    async def _completed(self, job_id: uuid.UUID, dispatch: int, event: JobEvent, started: JobEvent | None) -> None:
         packed = event.completed.result
         result: Message | None = None
         try:
@@ -169,49 +183,35 @@ class EventsConsumer:
         except Exception:  # noqa: BLE001 - an unknown result type is stored raw, without assets
             log.warning("job %s completed with an unknown result type %s", job_id, packed.TypeName())
         async with self.gateway.pool.acquire() as conn, conn.transaction():
-            if not await self._lock_live(conn, job_id, dispatch):
-                return
-            row = await conn.fetchrow(
-                "UPDATE generation_jobs SET status = 'completed', progress = 1, stage = 'done', result = $2, "
-                " result_any = $3, completed_at = $4, attempts = GREATEST(attempts, 1), updated_at = now() "
-                f"WHERE id = $1 RETURNING {JOB_COLUMNS}",
+            row = await self.gateway.jobs.complete(
+                conn,
                 job_id,
-                to_json(result) if result is not None else {"type": packed.TypeName()},
-                packed.SerializeToString(),
-                _time(event),
+                dispatch,
+                result=to_json(result) if result is not None else {"type": packed.TypeName()},
+                result_any=packed.SerializeToString(),
+                at=_time(event),
+                started_at=_time(started) if started else None,
+                attempts=started.started.attempt if started else 1,
             )
-            if row is None:
+            if row is None:  # stale or repeated: the job is past this dispatch
                 return
-            if result is not None:
-                for role, ref, metadata in artifact_refs(result):
-                    await insert_asset(
-                        conn,
-                        owner_id=row["owner_id"],
-                        ref=ref,
-                        role=role,
-                        job_id=row["id"],
-                        project_id=row["project_id"],
-                        metadata=metadata,
-                    )
+            assets = await self.gateway.assets.insert_outputs(conn, row, artifact_refs(result)) if result else []
             await record_outcome(conn, self.gateway, row, result)
-        announce_outcome(self.gateway, row)
+        announce_outcome(self.gateway, row, assets)
 
-    async def _failed(self, job_id: Any, dispatch: int, event: JobEvent) -> None:
+    async def _failed(self, job_id: uuid.UUID, dispatch: int, event: JobEvent, started: JobEvent | None) -> None:
         failed = event.failed
-        status = "cancelled" if failed.code == ERROR_CODE_CANCELLED else "failed"
         async with self.gateway.pool.acquire() as conn, conn.transaction():
-            if not await self._lock_live(conn, job_id, dispatch):
-                return
-            row = await conn.fetchrow(
-                "UPDATE generation_jobs SET status = $2, error_code = $3, error_message = $4, completed_at = $5, "
-                " attempts = GREATEST(attempts, $6), updated_at = now() "
-                f"WHERE id = $1 RETURNING {JOB_COLUMNS}",
+            row = await self.gateway.jobs.fail(
+                conn,
                 job_id,
-                status,
-                error_code_name(failed.code),
-                failed.message,
-                _time(event),
-                failed.attempts,
+                dispatch,
+                status="cancelled" if failed.code == ERROR_CODE_CANCELLED else "failed",
+                error_code=error_code_name(failed.code),
+                message=failed.message,
+                at=_time(event),
+                attempts=failed.attempts,
+                started_at=_time(started) if started else None,
             )
             if row is None:
                 return

@@ -19,9 +19,9 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 from litestar.types.asgi_types import HTTPDisconnectEvent, HTTPRequestEvent
 
-from studio.core.errors import InvalidInput
+from studio.core.errors import FailedPrecondition, InvalidInput
 from studio.gateway.auth.middleware import DOCS_PATTERN, PUBLIC
-from studio.gateway.errors import Conflict, PayloadTooLarge, Unprocessable
+from studio.gateway.errors import PayloadTooLarge, Unprocessable
 from studio.gateway.http.scope import gateway_of, header, owner_of
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -83,19 +83,8 @@ class IdempotencyMiddleware(ASGIMiddleware):
             raise InvalidInput("Idempotency-Key must be 1-255 visible ASCII characters (a UUID is a good choice)")
         body = await _read_body(receive, _max_body(scope))
         request_hash = _request_hash(scope, body)
-        pool = gateway_of(scope).pool
-        claimed = await pool.fetchval(
-            "INSERT INTO idempotency_keys (owner_id, key, method, path, request_hash) VALUES ($1, $2, $3, $4, $5) "
-            "ON CONFLICT (owner_id, key) DO UPDATE SET created_at = now(), request_hash = EXCLUDED.request_hash, "
-            "  method = EXCLUDED.method, path = EXCLUDED.path "
-            "  WHERE idempotency_keys.status_code IS NULL "
-            f"  AND idempotency_keys.created_at < now() - interval '{ABANDONED_SECONDS} seconds' "
-            "RETURNING true",
-            owner,
-            key,
-            scope.get("method", "POST"),
-            scope.get("path", ""),
-            request_hash,
+        claimed = await gateway_of(scope).idempotency.claim(
+            owner, key, str(scope.get("method", "POST")), str(scope.get("path", "")), request_hash, ABANDONED_SECONDS
         )
         if not claimed:
             await self._replay(scope, send, owner, key, request_hash)
@@ -103,21 +92,18 @@ class IdempotencyMiddleware(ASGIMiddleware):
         await self._run_and_store(scope, send, next_app, owner, key, body)
 
     async def _replay(self, scope: Scope, send: Send, owner: uuid.UUID, key: str, request_hash: str) -> None:
-        row = await gateway_of(scope).pool.fetchrow(
-            "SELECT request_hash, path, status_code, headers, body FROM idempotency_keys "
-            "WHERE owner_id = $1 AND key = $2",
-            owner,
-            key,
-        )
+        row = await gateway_of(scope).idempotency.get(owner, key)
         if row is None:
-            raise Conflict("the Idempotency-Key was released while this request arrived; retry it")
+            raise FailedPrecondition("the Idempotency-Key was released while this request arrived; retry it")
         if row["request_hash"] != request_hash:
             raise Unprocessable(
                 f"Idempotency-Key {key!r} was already used for a different request ({row['path']}); "
                 "use a new key for a new request"
             )
         if row["status_code"] is None:
-            raise Conflict(f"a request with Idempotency-Key {key!r} is still being handled; retry in a moment")
+            raise FailedPrecondition(
+                f"a request with Idempotency-Key {key!r} is still being handled; retry in a moment"
+            )
         headers = [(name.encode(), value.encode()) for name, value in row["headers"]]
         headers.append((b"idempotent-replayed", b"true"))
         await send({"type": "http.response.start", "status": row["status_code"], "headers": headers})
@@ -126,7 +112,7 @@ class IdempotencyMiddleware(ASGIMiddleware):
     async def _run_and_store(
         self, scope: Scope, send: Send, next_app: ASGIApp, owner: uuid.UUID, key: str, body: bytes
     ) -> None:
-        pool = gateway_of(scope).pool
+        store = gateway_of(scope).idempotency
         delivered = False
 
         async def replay_receive() -> ReceiveMessage:
@@ -162,20 +148,10 @@ class IdempotencyMiddleware(ASGIMiddleware):
         try:
             await next_app(scope, replay_receive, capture)
             if 200 <= status < 300:
-                await pool.execute(
-                    "UPDATE idempotency_keys SET status_code = $3, headers = $4, body = $5 "
-                    "WHERE owner_id = $1 AND key = $2",
-                    owner,
-                    key,
-                    status,
-                    headers,
-                    b"".join(chunks),
-                )
+                await store.store(owner, key, status, headers, b"".join(chunks))
                 stored = True
         finally:
             if not stored:
-                await pool.execute(
-                    "DELETE FROM idempotency_keys WHERE owner_id = $1 AND key = $2 AND status_code IS NULL", owner, key
-                )
+                await store.release(owner, key)
         for message in held:
             await send(message)

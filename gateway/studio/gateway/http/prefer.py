@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 from litestar import Request, Response
 
 from studio.gateway.context import Gateway
-from studio.gateway.domain.jobs.schemas import Job
-from studio.gateway.domain.jobs.services import load_job, wait_for_job
+from studio.gateway.jobs.schemas import Job
+from studio.gateway.jobs.views import job_out, load_job
+from studio.gateway.jobs.waiting import wait_for_job
 from studio.gateway.problems import problem
 
 MAX_WAIT_SECONDS = 60
@@ -48,10 +49,13 @@ async def job_response(
     job_id: uuid.UUID,
     render: Callable[[Job], Awaitable[BodyT]],
 ) -> Response[Any]:
+    """The answer to a request that has just submitted `job_id` (so it is known to be queued)."""
     wait = prefer_wait(request)
-    if wait:
-        await wait_for_job(gateway, owner_id, job_id, wait)
-    job = await load_job(gateway, owner_id, job_id)
+    last = await wait_for_job(gateway, owner_id, job_id, wait, known_status="queued") if wait else None
+    if last is not None and last.job is not None and last.job["owner_id"] == owner_id:
+        job = job_out(gateway, last.job, last.assets)  # recorded by this process: no need to read it again
+    else:
+        job = await load_job(gateway, owner_id, job_id)
     headers = {"Location": job.links.self_}
     if wait:
         headers["Preference-Applied"] = f"wait={wait}"

@@ -8,7 +8,6 @@ again (its next dispatch gets a new JetStream message id, so it really runs).
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
@@ -16,7 +15,9 @@ from google.protobuf.any_pb2 import Any as AnyMessage
 from google.protobuf.message import Message
 
 from studio.gateway.context import Gateway
-from studio.gateway.domain.jobs.services import JOB_COLUMNS, POLL_SECONDS, TERMINAL, insert_job, job_error
+from studio.gateway.jobs.errors import job_error
+from studio.gateway.jobs.submit import store_job
+from studio.gateway.jobs.waiting import follow_job
 from studio.gateway.protojson import unpack_any
 from studio.pipeline.steps import Step
 from studio.v1.common_pb2 import Progress
@@ -37,31 +38,21 @@ class JobStepExecutor:
 
     async def run(self, step: Step) -> Any:
         job_id = step_job_id(self.project_id, step.id)
-        with self.gateway.hub.subscribe(job_id) as events:
-            row = await self._ensure_job(step, job_id)
-            while row["status"] not in TERMINAL:
-                try:
-                    event = await asyncio.wait_for(events.get(), POLL_SECONDS)
-                except TimeoutError:
-                    row = await self._row(job_id)
-                    continue
-                if event.terminal:
-                    row = await self._row(job_id)
-                elif event.kind == "progress":
-                    await step.report(Progress(fraction=event.fraction, stage=event.stage, message=event.message))
+        row = await self._ensure_job(step, job_id)
+        async for update in follow_job(self.gateway, self.owner_id, job_id, known_status=row["status"]):
+            if update.kind == "progress":
+                await step.report(Progress(fraction=update.fraction, stage=update.stage, message=update.message))
+        row = await self.gateway.jobs.get(self.owner_id, job_id)
         if row["status"] == "completed":
             return await self._result(job_id)
         raise job_error(row)
 
-    async def _row(self, job_id: uuid.UUID) -> Any:
-        return await self.gateway.pool.fetchrow(f"SELECT {JOB_COLUMNS} FROM generation_jobs WHERE id = $1", job_id)
-
     async def _ensure_job(self, step: Step, job_id: uuid.UUID) -> Any:
         """The step's job: created queued if new, re-queued if it had failed, else as it is."""
         async with self.gateway.pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(f"SELECT {JOB_COLUMNS} FROM generation_jobs WHERE id = $1 FOR UPDATE", job_id)
+            row = await self.gateway.jobs.find(job_id, conn, lock=True)
             if row is None:
-                row = await insert_job(
+                row = await store_job(
                     conn,
                     self.gateway,
                     owner_id=self.owner_id,
@@ -73,16 +64,11 @@ class JobStepExecutor:
                     step_id=step.id,
                 )
             elif row["status"] in ("failed", "cancelled"):
-                row = await conn.fetchrow(
-                    "UPDATE generation_jobs SET status = 'queued', error_code = NULL, error_message = NULL, "
-                    " progress = 0, stage = '', result = NULL, result_any = NULL, started_at = NULL, "
-                    " completed_at = NULL, updated_at = now() "
-                    f"WHERE id = $1 RETURNING {JOB_COLUMNS}",
-                    job_id,
-                )
+                row = await self.gateway.jobs.requeue(conn, job_id)
         self.gateway.dispatch_waker.wake()
         return row
 
     async def _result(self, job_id: uuid.UUID) -> Message:
-        packed = await self.gateway.pool.fetchval("SELECT result_any FROM generation_jobs WHERE id = $1", job_id)
+        packed = await self.gateway.jobs.result_any(job_id)
+        assert packed is not None
         return unpack_any(AnyMessage.FromString(packed))

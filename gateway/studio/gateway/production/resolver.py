@@ -9,9 +9,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from studio.core.errors import FailedPrecondition, InvalidInput, NotFound
+from studio.core.errors import InvalidInput, NotFound
 from studio.gateway.context import Gateway
-from studio.gateway.domain.assets.services import fetch_asset, ref_of
+from studio.gateway.store.assets import ref_of
+from studio.gateway.store.voices import ready_profile
 from studio.pipeline.media import MediaUse, ResolvedScreenplay, VoiceUse, resolve_media
 from studio.pipeline.screenplay import load_screenplay
 from studio.v1.common_pb2 import ArtifactRef
@@ -30,7 +31,7 @@ class GatewayMediaResolver:
             )
         try:
             asset_id = uuid.UUID(use.asset_id)
-            row = await fetch_asset(self.gateway.pool, self.owner_id, asset_id)
+            row = await self.gateway.assets.get(self.owner_id, asset_id)
         except (ValueError, NotFound):
             raise InvalidInput(f"{use.field}: asset {use.asset_id!r} not found") from None
         if row["type"] != use.kind:
@@ -42,14 +43,11 @@ class GatewayMediaResolver:
             voice_id = uuid.UUID(use.voice_id)
         except ValueError:
             raise InvalidInput(f"{use.field}: {use.voice_id!r} is not a voice id") from None
-        row = await self.gateway.pool.fetchrow(
-            "SELECT status, profile, error FROM voices WHERE id = $1 AND owner_id = $2", voice_id, self.owner_id
-        )
-        if row is None:
-            raise InvalidInput(f"{use.field}: voice {use.voice_id} not found")
-        if row["status"] != "ready":
-            raise FailedPrecondition(f"{use.field}: voice {use.voice_id} is {row['status']}, not ready")
-        return ArtifactRef(**row["profile"])
+        try:
+            row = await self.gateway.voices.get(self.owner_id, voice_id)
+        except NotFound:
+            raise InvalidInput(f"{use.field}: voice {use.voice_id} not found") from None
+        return ready_profile(row, use.voice_id, use.field)
 
 
 async def resolve_for_owner(gateway: Gateway, owner_id: uuid.UUID, data: dict[str, Any]) -> ResolvedScreenplay:

@@ -45,11 +45,11 @@ class ProjectRunner:
         )
 
     async def resume_all(self) -> int:
-        rows = await self.gateway.pool.fetch("SELECT id FROM projects WHERE status = 'running' ORDER BY updated_at")
-        for row in rows:
-            log.info("resuming production of project %s", row["id"])
-            self.start(row["id"])
-        return len(rows)
+        running = await self.gateway.projects.running()
+        for project_id in running:
+            log.info("resuming production of project %s", project_id)
+            self.start(project_id)
+        return len(running)
 
     async def stop(self) -> None:
         """Stop productions (they stay `running` and resume at the next start)."""
@@ -76,10 +76,7 @@ class ProjectRunner:
                 await lock.close()
 
     async def _produce(self, project_id: uuid.UUID) -> None:
-        pool = self.gateway.pool
-        row = await pool.fetchrow(
-            "SELECT owner_id, screenplay FROM projects WHERE id = $1 AND status = 'running'", project_id
-        )
+        row = await self.gateway.projects.production(project_id)
         if row is None:
             return
         owner_id: uuid.UUID = row["owner_id"]
@@ -100,14 +97,7 @@ class ProjectRunner:
     async def _finish(
         self, project_id: uuid.UUID, status: str, *, error: str | None = None, result: Any = None
     ) -> None:
-        await self.gateway.pool.execute(
-            "UPDATE projects SET status = $2, error = $3, result = COALESCE($4, result), updated_at = now() "
-            "WHERE id = $1",
-            project_id,
-            status,
-            error,
-            result,
-        )
+        await self.gateway.projects.finish(project_id, status, error=error, result=result)
 
     async def _on_event(self, project_id: uuid.UUID, event: ProductionEvent) -> None:
         if event.kind == "planned":
@@ -122,6 +112,4 @@ class ProjectRunner:
                 }
                 for s in event.steps
             ]
-            await self.gateway.pool.execute(
-                "UPDATE projects SET steps = $2, updated_at = now() WHERE id = $1", project_id, steps
-            )
+            await self.gateway.projects.plan(project_id, steps)

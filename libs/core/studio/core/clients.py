@@ -13,7 +13,7 @@ from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.message import Message
 
 from studio.core.artifacts.base import ArtifactStore
-from studio.core.errors import from_grpc_code
+from studio.core.errors import from_grpc_status
 from studio.core.grpc_server import GRPC_OPTIONS, serialize
 from studio.core.operations import OperationContext, ProgressSink, ServiceDefinition, _discard
 
@@ -72,7 +72,7 @@ class GrpcClient:
                 elif kind == "result":
                     return response.result
         except grpc.aio.AioRpcError as error:
-            raise from_grpc_code(error.code(), error.details() or error.code().name) from None
+            raise from_grpc_status(error.code().name, error.details() or error.code().name) from None
         raise RuntimeError(f"{path} ended without a result")
 
     async def close(self) -> None:

@@ -2,11 +2,11 @@
 
 Handlers raise these; one interceptor (gRPC), one worker (jobs) and one
 exception handler (REST) translate them, so every edge reports the same thing.
+The gRPC status of each is named here (`grpc_status`) but grpc itself is not
+imported: REST clients (the SDK) use this vocabulary without the gRPC stack.
 """
 
 from __future__ import annotations
-
-import grpc
 
 from studio.v1 import common_pb2
 
@@ -14,7 +14,8 @@ from studio.v1 import common_pb2
 class StudioError(Exception):
     """Base class: an error whose message a user can act on."""
 
-    grpc_code: grpc.StatusCode = grpc.StatusCode.INTERNAL
+    #: The grpc.StatusCode's name.
+    grpc_status: str = "INTERNAL"
     http_status: int = 500
     error_code: int = common_pb2.ERROR_CODE_INTERNAL
     #: A retry may succeed (the job transport naks with a delay instead of failing).
@@ -28,7 +29,7 @@ class StudioError(Exception):
 class InvalidInput(StudioError):
     """The request is wrong; the message says what was wrong and what is accepted."""
 
-    grpc_code = grpc.StatusCode.INVALID_ARGUMENT
+    grpc_status = "INVALID_ARGUMENT"
     http_status = 400
     error_code = common_pb2.ERROR_CODE_INVALID_ARGUMENT
 
@@ -36,7 +37,7 @@ class InvalidInput(StudioError):
 class NotFound(StudioError):
     """A named thing (artifact, model, voice, job) does not exist."""
 
-    grpc_code = grpc.StatusCode.NOT_FOUND
+    grpc_status = "NOT_FOUND"
     http_status = 404
     error_code = common_pb2.ERROR_CODE_NOT_FOUND
 
@@ -44,7 +45,7 @@ class NotFound(StudioError):
 class FailedPrecondition(StudioError):
     """The request is valid but the system is not in a state to serve it."""
 
-    grpc_code = grpc.StatusCode.FAILED_PRECONDITION
+    grpc_status = "FAILED_PRECONDITION"
     http_status = 409
     error_code = common_pb2.ERROR_CODE_FAILED_PRECONDITION
 
@@ -56,7 +57,7 @@ class ModelNotInstalled(FailedPrecondition):
 class Overloaded(StudioError):
     """Too much work right now; try again later."""
 
-    grpc_code = grpc.StatusCode.RESOURCE_EXHAUSTED
+    grpc_status = "RESOURCE_EXHAUSTED"
     http_status = 429
     error_code = common_pb2.ERROR_CODE_RESOURCE_EXHAUSTED
     retryable = True
@@ -65,7 +66,7 @@ class Overloaded(StudioError):
 class Unavailable(StudioError):
     """A dependency is temporarily unreachable."""
 
-    grpc_code = grpc.StatusCode.UNAVAILABLE
+    grpc_status = "UNAVAILABLE"
     http_status = 503
     error_code = common_pb2.ERROR_CODE_UNAVAILABLE
     retryable = True
@@ -74,7 +75,7 @@ class Unavailable(StudioError):
 class Cancelled(StudioError):
     """The job was cancelled by its owner."""
 
-    grpc_code = grpc.StatusCode.CANCELLED
+    grpc_status = "CANCELLED"
     http_status = 409
     error_code = common_pb2.ERROR_CODE_CANCELLED
 
@@ -83,17 +84,17 @@ class ConfigError(StudioError):
     """Start-up configuration is missing, malformed or points at something unreachable."""
 
 
-_BY_GRPC_CODE: dict[grpc.StatusCode, type[StudioError]] = {
-    cls.grpc_code: cls for cls in (InvalidInput, NotFound, FailedPrecondition, Overloaded, Unavailable, Cancelled)
+_BY_GRPC_STATUS: dict[str, type[StudioError]] = {
+    cls.grpc_status: cls for cls in (InvalidInput, NotFound, FailedPrecondition, Overloaded, Unavailable, Cancelled)
 }
 _BY_ERROR_CODE: dict[int, type[StudioError]] = {
     cls.error_code: cls for cls in (InvalidInput, NotFound, FailedPrecondition, Overloaded, Unavailable, Cancelled)
 }
 
 
-def from_grpc_code(code: grpc.StatusCode, message: str) -> StudioError:
-    """The studio error a gRPC client should raise for a failed call."""
-    return _BY_GRPC_CODE.get(code, StudioError)(message)
+def from_grpc_status(status: str, message: str) -> StudioError:
+    """The studio error a gRPC client should raise for a failed call (`status`: the StatusCode's name)."""
+    return _BY_GRPC_STATUS.get(status, StudioError)(message)
 
 
 def from_error_code(code: int, message: str) -> StudioError:

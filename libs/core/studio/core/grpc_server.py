@@ -45,7 +45,7 @@ def _request_id(context: grpc.aio.ServicerContext) -> str:
 
 async def _abort(context: grpc.aio.ServicerContext, error: BaseException, method: str, request_id: str) -> None:
     if isinstance(error, StudioError):
-        await context.abort(error.grpc_code, error.message)
+        await context.abort(grpc.StatusCode[error.grpc_status], error.message)
     log.error("unhandled error in %s", method, exc_info=error)
     await context.abort(grpc.StatusCode.INTERNAL, f"internal error (request {request_id}); see service logs")
 
@@ -117,7 +117,7 @@ class StudioInterceptor(grpc.aio.ServerInterceptor):
 
 
 def _code_name(error: BaseException) -> str:
-    return error.grpc_code.name if isinstance(error, StudioError) else "INTERNAL"
+    return error.grpc_status if isinstance(error, StudioError) else "INTERNAL"
 
 
 def serialize(message: Message) -> bytes:

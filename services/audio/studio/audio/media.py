@@ -5,7 +5,6 @@ Samples are float32 numpy arrays shaped (frames,) for mono or (frames, channels)
 
 from __future__ import annotations
 
-import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,12 +13,8 @@ import numpy as np
 import soundfile as sf
 
 from studio.core.errors import InvalidInput
-from studio.core.media import ffmpeg_input_args, read_head, sniff_audio_demuxer
+from studio.core.media import AUDIO, accepted, input_args, require
 from studio.v1 import audio_pb2
-
-#: ffprobe format names accepted for voice samples (wav, mp3, flac, ogg, m4a, webm).
-SAMPLE_FORMATS = {"wav", "mp3", "flac", "ogg", "mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm"}
-ACCEPTED_SAMPLES = "wav, mp3, flac, ogg, m4a or webm"
 
 
 @dataclass(frozen=True)
@@ -66,24 +61,7 @@ def codec_rate(fmt: OutputFormat, rate: int) -> int:
 
 def _sample_input(path: Path) -> list[str]:
     """ffmpeg input arguments with the demuxer forced from the sample's magic bytes (no playlists)."""
-    demuxer = sniff_audio_demuxer(read_head(path))
-    if demuxer is None:
-        raise InvalidInput(f"sample is not audio ffmpeg can read; accepted: {ACCEPTED_SAMPLES}")
-    return ffmpeg_input_args(path, demuxer)
-
-
-def probe(path: Path) -> dict[str, object]:
-    """ffprobe's view of a file; InvalidInput when it is not media at all."""
-    result = subprocess.run(
-        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", *_sample_input(path)],
-        capture_output=True,
-        check=False,
-        timeout=60,
-    )
-    if result.returncode != 0:
-        raise InvalidInput(f"sample is not audio ffmpeg can read; accepted: {ACCEPTED_SAMPLES}")
-    info: dict[str, object] = json.loads(result.stdout or b"{}")
-    return info
+    return input_args(path, require(path, AUDIO, "sample"))
 
 
 def decode(path: Path, sample_rate: int, *, channels: int = 1, max_seconds: float | None = None) -> np.ndarray:
@@ -96,7 +74,7 @@ def decode(path: Path, sample_rate: int, *, channels: int = 1, max_seconds: floa
     if result.returncode != 0:
         detail = result.stderr.decode(errors="replace").strip().splitlines()
         reason = detail[-1] if detail else "unknown error"
-        raise InvalidInput(f"sample could not be decoded as audio ({reason}); accepted: {ACCEPTED_SAMPLES}")
+        raise InvalidInput(f"sample could not be decoded as audio ({reason}); accepted: {accepted(AUDIO)}")
     samples = np.frombuffer(result.stdout, dtype="<f4").astype(np.float32)
     if channels > 1:
         samples = samples[: len(samples) - len(samples) % channels].reshape(-1, channels)

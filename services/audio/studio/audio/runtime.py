@@ -15,14 +15,13 @@ from studio.audio.backends.base import MusicBackend, SpeechBackend
 from studio.audio.models import CATALOG
 from studio.audio.settings import AudioSettings
 from studio.core.errors import ConfigError, InvalidInput
-from studio.core.settings import StudioSettings
 from studio.v1.common_pb2 import ModelInfo
 
 log = logging.getLogger(__name__)
 B = TypeVar("B")
 
 
-def _speech_factories(settings: AudioSettings, shared: StudioSettings) -> dict[str, Callable[[], SpeechBackend]]:
+def _speech_factories(settings: AudioSettings) -> dict[str, Callable[[], SpeechBackend]]:
     def espeak() -> SpeechBackend:
         from studio.audio.backends.espeak import EspeakBackend
 
@@ -32,9 +31,9 @@ def _speech_factories(settings: AudioSettings, shared: StudioSettings) -> dict[s
         from studio.audio.backends.chatterbox import ChatterboxBackend
 
         return ChatterboxBackend(
-            shared.models_dir,
+            settings.models_dir,
             settings.chatterbox_model,
-            shared.device,
+            settings.device,
             chunk_chars=settings.chatterbox_chunk_chars,
             cache_size=settings.chatterbox_voice_cache,
         )
@@ -42,7 +41,7 @@ def _speech_factories(settings: AudioSettings, shared: StudioSettings) -> dict[s
     return {"espeak": espeak, "chatterbox": chatterbox}
 
 
-def _music_factories(settings: AudioSettings, shared: StudioSettings) -> dict[str, Callable[[], MusicBackend]]:
+def _music_factories(settings: AudioSettings) -> dict[str, Callable[[], MusicBackend]]:
     def synth() -> MusicBackend:
         from studio.audio.backends.synth import SynthMusicBackend
 
@@ -51,7 +50,7 @@ def _music_factories(settings: AudioSettings, shared: StudioSettings) -> dict[st
     def musicgen() -> MusicBackend:
         from studio.audio.backends.musicgen import MusicgenBackend
 
-        return MusicgenBackend(shared.models_dir, settings.musicgen_model, shared.device)
+        return MusicgenBackend(settings.models_dir, settings.musicgen_model, settings.device)
 
     return {"synth": synth, "musicgen": musicgen}
 
@@ -89,15 +88,13 @@ class AudioRuntime:
     def __init__(
         self,
         settings: AudioSettings,
-        shared: StudioSettings,
         *,
         speech: dict[str, SpeechBackend] | None = None,
         music: dict[str, MusicBackend] | None = None,
     ) -> None:
         self.settings = settings
-        self.shared = shared
-        self.speech = _Pool("speech", _speech_factories(settings, shared), speech or {})
-        self.music = _Pool("music", _music_factories(settings, shared), music or {})
+        self.speech = _Pool("speech", _speech_factories(settings), speech or {})
+        self.music = _Pool("music", _music_factories(settings), music or {})
 
     def startup_backends(self) -> list[tuple[_Pool, str]]:
         """The default backends and STUDIO_AUDIO_PRELOAD, validated."""
@@ -131,5 +128,5 @@ class AudioRuntime:
         from studio.audio.backends.synth import SynthMusicBackend
 
         infos = [*EspeakBackend().models(), *SynthMusicBackend().models()]
-        infos += [spec.info(self.shared.models_dir) for spec in CATALOG]
+        infos += [spec.info(self.settings.models_dir) for spec in CATALOG]
         return infos

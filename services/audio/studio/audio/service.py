@@ -16,7 +16,7 @@ from studio.audio.runtime import AudioRuntime
 from studio.audio.settings import AudioSettings
 from studio.core.artifacts import ArtifactStore
 from studio.core.operations import Operation, OperationContext, ServiceDefinition
-from studio.core.settings import StudioSettings, load_settings
+from studio.core.settings import load_settings
 from studio.v1.audio_pb2 import (
     GenerateMusicRequest,
     GenerateMusicResponse,
@@ -38,14 +38,12 @@ def build_service(
     artifacts: ArtifactStore,
     *,
     settings: AudioSettings | None = None,
-    shared: StudioSettings | None = None,
     speech_backends: dict[str, SpeechBackend] | None = None,
     music_backends: dict[str, MusicBackend] | None = None,
 ) -> ServiceDefinition:
     """The audio service. Keyword arguments let tests inject settings and stand-in backends."""
     runtime = AudioRuntime(
         settings or load_settings(AudioSettings),
-        shared or load_settings(StudioSettings),
         speech=speech_backends,
         music=music_backends,
     )

@@ -15,6 +15,7 @@ import numpy as np
 
 from studio.audio import analysis, media
 from studio.core.errors import InvalidInput
+from studio.core.media import AUDIO, MediaInfo, probe, require, unsupported
 from studio.v1.common_pb2 import ArtifactRef
 
 SCHEMA = "studio.voice-profile/1"
@@ -86,19 +87,20 @@ class CleanSample:
         return len(self.samples) / self.sample_rate
 
 
-def clean_sample(path: Path, sample_rate: int, min_seconds: float, max_seconds: float) -> CleanSample:
-    """Validate and clean a voice sample: decode, trim silence, downmix, resample, normalise, measure.
+async def probe_sample(path: Path) -> MediaInfo:
+    """The sample's container and streams (studio.core.media); InvalidInput when it is not audio."""
+    info = await probe(path, require(path, AUDIO, "sample"), "sample")
+    if not info.has_audio:
+        raise InvalidInput(unsupported(AUDIO, "sample"))
+    return info
 
-    Raises InvalidInput naming the problem: not audio, too long, silent, too short, not speech.
+
+def clean_sample(path: Path, info: MediaInfo, sample_rate: int, min_seconds: float, max_seconds: float) -> CleanSample:
+    """Validate and clean a probed voice sample: decode, trim silence, downmix, resample, normalise, measure.
+
+    Raises InvalidInput naming the problem: too long, silent, too short, not speech.
     """
-    info = media.probe(path)
-    fmt = info.get("format") if isinstance(info.get("format"), dict) else {}
-    streams = info.get("streams") if isinstance(info.get("streams"), list) else []
-    assert isinstance(fmt, dict) and isinstance(streams, list)
-    has_audio = any(isinstance(s, dict) and s.get("codec_type") == "audio" for s in streams)
-    if fmt.get("format_name") not in media.SAMPLE_FORMATS or not has_audio:
-        raise InvalidInput(f"sample is not audio; accepted: {media.ACCEPTED_SAMPLES}")
-    declared = _float(fmt.get("duration"))
+    declared = info.audio_duration
     if declared > max_seconds + 0.5:
         raise InvalidInput(
             f"sample is {declared:.0f} s long; the limit is {max_seconds / 60:.0f} minutes — send a shorter excerpt"
@@ -136,10 +138,3 @@ def clean_sample(path: Path, sample_rate: int, min_seconds: float, max_seconds: 
         loudness_dbfs=analysis.speech_level_db(cleaned, sample_rate),
         warnings=warnings,
     )
-
-
-def _float(value: object) -> float:
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 0.0

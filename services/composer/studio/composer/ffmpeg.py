@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.core.errors import Cancelled, StudioError
+from studio.core.media import MEDIA, input_args, require
 
 log = logging.getLogger(__name__)
 
@@ -18,17 +19,10 @@ STDERR_KEEP = 256 * 1024
 
 ProgressCallback = Callable[[float], Awaitable[None]]
 
-#: Demuxers a user's file may be opened with. Playlists (HLS, concat scripts) and network protocols are
-#: refused: a file posing as a video could otherwise make ffmpeg read other local files or URLs.
-SAFE_FORMATS = (
-    "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,ogg,wav,flac,mp3,aac,"
-    "image2,png_pipe,jpeg_pipe,webp_pipe,bmp_pipe,tiff_pipe,gif"
-)
 
-
-def user_input(path: Path | str, *options: str) -> list[str]:
-    """`-i path` for a user's file, restricted to local files and plain media demuxers."""
-    return ["-protocol_whitelist", "file", "-format_whitelist", SAFE_FORMATS, *options, "-i", str(path)]
+def user_input(path: Path, *options: str) -> list[str]:
+    """`-i path` for a user's (already probed) file: its own demuxer forced, local files only (studio.core.media)."""
+    return input_args(path, require(path, MEDIA, str(path.name)), *options)
 
 
 async def together(*steps: Awaitable[Any]) -> list[Any]:

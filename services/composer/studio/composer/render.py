@@ -16,11 +16,12 @@ from pathlib import Path
 
 from studio.composer import loudness
 from studio.composer.audio_graph import has_sound, mix_graph, music_needs_loop
-from studio.composer.ffmpeg import SAFE_FORMATS, RenderError, run_ffmpeg, together, user_input
+from studio.composer.ffmpeg import RenderError, run_ffmpeg, together, user_input
 from studio.composer.plan import Plan
 from studio.composer.settings import ComposerSettings
 from studio.composer.subtitles import to_ass, to_srt, to_vtt
 from studio.composer.video_graph import video_graph
+from studio.core.media import VIDEO, demuxers
 
 Report = Callable[[float, str], Awaitable[None]]
 
@@ -170,7 +171,7 @@ class Renderer:
         out = plan.output
         listing = "ffconcat version 1.0\n" + "".join(f"file '{p.relative_to(self.work)}'\n" for p in parts)
         script = _write(self.work / "pictures.ffconcat", listing)
-        source = ["-protocol_whitelist", "file", "-format_whitelist", f"concat,{SAFE_FORMATS}", "-f", "concat"]
+        source = ["-protocol_whitelist", "file", "-format_whitelist", f"concat,{demuxers(VIDEO)}", "-f", "concat"]
         args = [*source, "-safe", "1", "-i", script.name, "-map", "0:v", "-c", "copy", *out.container_args(final=False)]
         return await self._output(f"picture{out.suffix}", args, "joining")
 

@@ -11,7 +11,7 @@ from studio.composer.ffmpeg import together
 from studio.composer.output import plan_output
 from studio.composer.parts import check_parts, check_request, check_sound, part_frames, part_slots
 from studio.composer.plan import Inputs, Needs, Plan, build_plan, input_slots
-from studio.composer.probe import MediaInfo, probe
+from studio.composer.probe import MediaInfo, probe_input
 from studio.composer.render import Rendered, Renderer
 from studio.composer.settings import ComposerSettings
 from studio.core.artifacts import ArtifactStore
@@ -57,7 +57,7 @@ async def _probe_all(
 
     async def one(slot: str) -> tuple[str, MediaInfo]:
         async with gate:
-            return slot, await probe(settings.ffprobe, files[slot], slots[slot][0])
+            return slot, await probe_input(settings.ffprobe, files[slot], slots[slot][0])
 
     # The first bad input stops the other probes (a process left behind would outlive the request).
     return dict(await together(*(one(slot) for slot in slots)))

@@ -39,12 +39,6 @@ OUTPUT_FORMATS: dict[int, OutputFormat] = {
     IMAGE_FORMAT_JPEG: OutputFormat("jpg", "image/jpeg", "JPEG"),
     IMAGE_FORMAT_WEBP: OutputFormat("webp", "image/webp", "WEBP"),
 }
-_BY_EXTENSION = {
-    "png": IMAGE_FORMAT_PNG,
-    "jpg": IMAGE_FORMAT_JPEG,
-    "jpeg": IMAGE_FORMAT_JPEG,
-    "webp": IMAGE_FORMAT_WEBP,
-}
 
 
 def output_format(value: int) -> OutputFormat:
@@ -53,14 +47,6 @@ def output_format(value: int) -> OutputFormat:
     if value not in OUTPUT_FORMATS:
         raise InvalidInput(f"format: unknown value {value}; use PNG, JPEG or WEBP")
     return OUTPUT_FORMATS[value]
-
-
-def format_for_path(path: Path) -> int:
-    """The ImageFormat an output file name asks for (by extension)."""
-    extension = Path(path).suffix.lower().lstrip(".")
-    if extension not in _BY_EXTENSION:
-        raise InvalidInput(f"output {path}: unknown image extension; use .png, .jpg, .jpeg or .webp")
-    return _BY_EXTENSION[extension]
 
 
 def _xmp_packet(meta: dict[str, str]) -> bytes:

@@ -13,7 +13,7 @@ from studio.core.artifacts import ArtifactStore
 from studio.core.errors import ConfigError, FailedPrecondition, InvalidInput, NotFound
 from studio.core.operations import Operation, OperationContext, ServiceDefinition
 from studio.core.residency import ResidencyManager
-from studio.core.settings import StudioSettings, load_settings
+from studio.core.settings import load_settings
 from studio.image.backends.base import EditParams, ImageBackend
 from studio.image.backends.draft import DRAFT_MODEL, LANCZOS_MODEL, DraftBackend
 from studio.image.formats import OutputFormat, load_input, output_format, read_metadata, save_image
@@ -45,12 +45,10 @@ _DRAFT_MODELS = (DRAFT_MODEL, LANCZOS_MODEL)
 class ImageService:
     """Chooses a backend per request, validates, runs it, and stores what it made."""
 
-    def __init__(
-        self, settings: ImageSettings, core: StudioSettings, residency: ResidencyManager | None = None
-    ) -> None:
+    def __init__(self, settings: ImageSettings, residency: ResidencyManager | None = None) -> None:
         self.settings = settings
-        self.models_dir = Path(core.models_dir)
-        self.device_setting = core.device
+        self.models_dir = Path(settings.models_dir)
+        self.device_setting = settings.device
         self.residency = residency
         self.draft = DraftBackend()
         self._diffusers: ImageBackend | None = None
@@ -272,11 +270,10 @@ class ImageService:
 def build_service(
     artifacts: ArtifactStore,
     settings: ImageSettings | None = None,
-    core: StudioSettings | None = None,
     residency: ResidencyManager | None = None,
 ) -> ServiceDefinition:
     """The image ServiceDefinition; settings default to the environment's."""
-    service = ImageService(settings or load_settings(ImageSettings), core or load_settings(StudioSettings), residency)
+    service = ImageService(settings or load_settings(ImageSettings), residency)
     return ServiceDefinition(
         name="image",
         grpc_service="studio.v1.ImageService",

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from studio.core.errors import InvalidInput
+from studio.core.frames import output_size
 from studio.core.operations import OperationContext
 from studio.v1.video_pb2 import AnimateRequest, AnimateResult
 from studio.video.backends import AnimateBackend, AnimateJob
 from studio.video.media.encoder import EncoderOptions, VideoEncoder
-from studio.video.media.framing import output_size
 from studio.video.media.images import load_rgb
 from studio.video.requests import backend_of, fps_of, require_ref
 from studio.video.runner import encode_frames

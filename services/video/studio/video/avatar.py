@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from studio.core.frames import output_size
 from studio.core.operations import OperationContext
 from studio.v1.video_pb2 import CreateAvatarVideoRequest, CreateAvatarVideoResult, FaceBox
 from studio.video.backends import AvatarBackend, AvatarJob
@@ -14,7 +15,7 @@ from studio.video.face.detect import find_face
 from studio.video.lipsync.tracks import frame_count
 from studio.video.media.audio import decode_speech
 from studio.video.media.encoder import EncoderOptions, VideoEncoder
-from studio.video.media.framing import output_size, plan_fit, render_fit
+from studio.video.media.framing import plan_fit, render_fit
 from studio.video.media.images import load_rgb
 from studio.video.requests import backend_of, fps_of, phoneme_spans, require_ref
 from studio.video.runner import encode_frames

@@ -13,13 +13,14 @@ from litestar.response import Redirect, Stream
 
 from studio.gateway.context import Gateway
 from studio.gateway.domain.assets.schemas import UploadForm
-from studio.gateway.domain.assets.services import asset_out, fetch_asset, insert_asset
-from studio.gateway.domain.assets.uploads import stored_upload
-from studio.gateway.domain.assets.validation import MediaInfo, validate_media
-from studio.gateway.domain.jobs.schemas import Asset
-from studio.gateway.domain.jobs.services import check_project, parse_uuid
+from studio.gateway.jobs.ids import parse_uuid
+from studio.gateway.jobs.schemas import Asset
+from studio.gateway.jobs.submit import owned_project
+from studio.gateway.jobs.views import asset_out
 from studio.gateway.openapi import UPLOAD, UPLOAD_RESPONSES
 from studio.gateway.signed_links import download_url
+from studio.gateway.uploads.checks import UploadInfo, validate_media
+from studio.gateway.uploads.storage import stored_upload
 
 AssetType = Literal["audio", "image", "video", "subtitles", "voice_profile", "data"]
 
@@ -43,14 +44,13 @@ class AssetController(Controller):
         data: Annotated[UploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> Asset:
         settings = gateway.settings
-        project = await check_project(gateway.pool, owner, data.project_id or None)
+        project = await owned_project(gateway, owner, data.project_id or None)
 
-        async def validate(path: Path, declared: str) -> MediaInfo:
+        async def validate(path: Path, declared: str) -> UploadInfo:
             return await validate_media(path, declared, settings.max_audio_upload_seconds, settings.max_image_pixels)
 
         async with stored_upload(gateway, owner, data.file, "upload", validate) as upload:
-            row = await insert_asset(
-                gateway.pool,
+            row = await gateway.assets.insert(
                 owner_id=owner,
                 ref=upload.ref,
                 role="upload",
@@ -71,20 +71,12 @@ class AssetController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
     ) -> list[Asset]:
-        rows = await gateway.pool.fetch(
-            "SELECT * FROM media_assets WHERE owner_id = $1 AND ($2::text IS NULL OR type = $2) "
-            "AND ($3::uuid IS NULL OR project_id = $3) ORDER BY created_at DESC, id LIMIT $4 OFFSET $5",
-            owner,
-            asset_type,
-            project_id,
-            limit,
-            offset,
-        )
+        rows = await gateway.assets.page(owner, type_=asset_type, project_id=project_id, limit=limit, offset=offset)
         return [asset_out(gateway, row) for row in rows]
 
     @get("/{asset_id:str}", operation_id="get_asset", summary="An asset's metadata and links")
     async def get_asset(self, gateway: Gateway, owner: uuid.UUID, asset_id: str) -> Asset:
-        return asset_out(gateway, await fetch_asset(gateway.pool, owner, parse_uuid(asset_id, "asset")))
+        return asset_out(gateway, await gateway.assets.get(owner, parse_uuid(asset_id, "asset")))
 
     @get(
         "/{asset_id:str}/download",
@@ -98,7 +90,7 @@ class AssetController(Controller):
         asset_id: str,
         mode: Literal["redirect", "stream"] | None = None,
     ) -> Stream | Redirect:
-        row = await fetch_asset(gateway.pool, owner, parse_uuid(asset_id, "asset"))
+        row = await gateway.assets.get(owner, parse_uuid(asset_id, "asset"))
         chosen = mode or gateway.settings.download_mode
         if chosen == "auto":
             chosen = "redirect" if gateway.settings.artifacts == "s3" else "stream"

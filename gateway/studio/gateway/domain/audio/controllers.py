@@ -12,17 +12,12 @@ from litestar.params import Body, Parameter
 
 from studio.gateway.context import Gateway
 from studio.gateway.domain.audio.schemas import CloneVoiceAccepted, CloneVoiceForm, MusicRequest, SpeechRequest, Voice
-from studio.gateway.domain.audio.services import (
-    clone_voice,
-    delete_voice,
-    fetch_voice,
-    music_request,
-    speech_request,
-    voice_out,
-)
-from studio.gateway.domain.jobs.schemas import Job
-from studio.gateway.domain.jobs.services import parse_uuid, submit_job
+from studio.gateway.domain.audio.services import clone_voice, delete_voice, music_request, speech_request
+from studio.gateway.domain.audio.views import voice_out
 from studio.gateway.http.prefer import as_is, job_response
+from studio.gateway.jobs.ids import parse_uuid
+from studio.gateway.jobs.schemas import Job
+from studio.gateway.jobs.submit import submit_job
 from studio.gateway.openapi import ACCEPTED_RESPONSES, UPLOAD, UPLOAD_RESPONSES, PreferHeader
 
 
@@ -34,7 +29,7 @@ class AudioController(Controller):
         "/clone-voice",
         operation_id="clone_voice",
         summary="Clone a voice from a recorded sample",
-        description="multipart/form-data with `sample` (WAV, MP3, OGG, FLAC, M4A or WebM; a few seconds to "
+        description="multipart/form-data with `sample` (WAV, MP3, AAC, OGG, FLAC, M4A or WebM; a few seconds to "
         "a few minutes of one clear speaker) and `name`. Answers 202 with the voice (status `processing`) "
         "and its registration job; the voice is usable once it is `ready`.",
         opt={"body_limit": UPLOAD},
@@ -55,9 +50,7 @@ class AudioController(Controller):
         voice_id, job_id = await clone_voice(gateway, owner, data)
 
         async def render(job: Job) -> CloneVoiceAccepted:
-            return CloneVoiceAccepted(
-                voice=voice_out(gateway, await fetch_voice(gateway.pool, owner, voice_id)), job=job
-            )
+            return CloneVoiceAccepted(voice=voice_out(gateway, await gateway.voices.get(owner, voice_id)), job=job)
 
         return await job_response(gateway, request, owner, job_id, render)
 
@@ -116,17 +109,11 @@ class AudioController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=200)] = 100,
         offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
     ) -> list[Voice]:
-        rows = await gateway.pool.fetch(
-            "SELECT * FROM voices WHERE owner_id = $1 ORDER BY created_at DESC, id LIMIT $2 OFFSET $3",
-            owner,
-            limit,
-            offset,
-        )
-        return [voice_out(gateway, row) for row in rows]
+        return [voice_out(gateway, row) for row in await gateway.voices.page(owner, limit, offset)]
 
     @get("/voices/{voice_id:str}", operation_id="get_voice", summary="One voice")
     async def get_voice(self, gateway: Gateway, owner: uuid.UUID, voice_id: str) -> Voice:
-        return voice_out(gateway, await fetch_voice(gateway.pool, owner, parse_uuid(voice_id, "voice")))
+        return voice_out(gateway, await gateway.voices.get(owner, parse_uuid(voice_id, "voice")))
 
     @delete("/voices/{voice_id:str}", operation_id="delete_voice", summary="Delete a voice and its sample")
     async def delete_voice(self, gateway: Gateway, owner: uuid.UUID, voice_id: str) -> None:

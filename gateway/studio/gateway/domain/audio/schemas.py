@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar.datastructures import UploadFile
 
-from studio.gateway.domain.jobs.schemas import Job, JobOptions
+from studio.gateway.jobs.schemas import Job, JobOptions
 
 AudioFormatName = Literal["wav", "mp3", "ogg", "flac"]
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=5000, pattern=r"\S", examples=["Olá, eu sou a Luna."])]

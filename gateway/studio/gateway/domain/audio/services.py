@@ -5,20 +5,15 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-import asyncpg
-from google.protobuf.message import Message
-
-from studio.core.errors import FailedPrecondition, InvalidInput, NotFound
+from studio.core.errors import FailedPrecondition, InvalidInput
 from studio.gateway.context import Gateway
-from studio.gateway.domain.assets.services import insert_asset
-from studio.gateway.domain.assets.uploads import stored_upload
-from studio.gateway.domain.assets.validation import MediaInfo, validate_audio
-from studio.gateway.domain.audio.schemas import CloneVoiceForm, MusicRequest, SpeechRequest, Voice, VoiceLinks
-from studio.gateway.domain.jobs.services import insert_job, parse_uuid
-from studio.gateway.links import link
-from studio.gateway.protojson import to_json
+from studio.gateway.domain.audio.schemas import CloneVoiceForm, MusicRequest, SpeechRequest
+from studio.gateway.jobs.ids import parse_uuid
+from studio.gateway.jobs.submit import store_job
+from studio.gateway.store.voices import ready_profile
+from studio.gateway.uploads.checks import UploadInfo, validate_audio
+from studio.gateway.uploads.storage import stored_upload
 from studio.v1 import audio_pb2
-from studio.v1.common_pb2 import ArtifactRef
 
 AUDIO_FORMATS = {
     "wav": audio_pb2.AUDIO_FORMAT_WAV,
@@ -32,33 +27,6 @@ def _sample_rate(value: int) -> int:
     if value and not 8000 <= value <= 48000:
         raise InvalidInput(f"sample_rate: {value} is not accepted; use 0 (the backend's default) or 8000-48000 Hz")
     return value
-
-
-def voice_out(gateway: Gateway, row: asyncpg.Record) -> Voice:
-    voice_id = str(row["id"])
-    return Voice(
-        id=voice_id,
-        name=row["name"],
-        language=row["language"],
-        status=row["status"],
-        details=row["details"] or {},
-        error=row["error"],
-        created_at=row["created_at"],
-        links=VoiceLinks(
-            self_=link(gateway, f"/api/v1/audio/voices/{voice_id}"),
-            job=link(gateway, f"/api/v1/jobs/{row['job_id']}") if row["job_id"] else None,
-            sample=link(gateway, f"/api/v1/assets/{row['sample_asset_id']}") if row["sample_asset_id"] else None,
-        ),
-    )
-
-
-async def fetch_voice(
-    conn: asyncpg.Connection | asyncpg.Pool, owner_id: uuid.UUID, voice_id: uuid.UUID
-) -> asyncpg.Record:
-    row = await conn.fetchrow("SELECT * FROM voices WHERE id = $1 AND owner_id = $2", voice_id, owner_id)
-    if row is None:
-        raise NotFound(f"voice {voice_id} not found")
-    return row
 
 
 def _voice_name(name: str) -> str:
@@ -81,7 +49,7 @@ async def clone_voice(gateway: Gateway, owner_id: uuid.UUID, form: CloneVoiceFor
     language = _language(form.language)
     settings = gateway.settings
 
-    async def validate(path: Path, declared: str) -> MediaInfo:
+    async def validate(path: Path, declared: str) -> UploadInfo:
         return await validate_audio(
             path, declared, settings.max_voice_sample_seconds, settings.min_voice_sample_seconds
         )
@@ -92,66 +60,39 @@ async def clone_voice(gateway: Gateway, owner_id: uuid.UUID, form: CloneVoiceFor
         gateway.pool.acquire() as conn,
         conn.transaction(),
     ):
-        await insert_asset(
-            conn,
+        await gateway.assets.insert(
             owner_id=owner_id,
             ref=upload.ref,
             role="upload",
             metadata=upload.info.metadata,
             asset_id=upload.asset_id,
+            conn=conn,
         )
         request = audio_pb2.RegisterVoiceRequest(sample=upload.ref, name=name, language=language)
-        job = await insert_job(conn, gateway, owner_id=owner_id, service="audio", rpc="RegisterVoice", request=request)
-        await conn.execute(
-            "INSERT INTO voices (id, owner_id, name, language, sample_asset_id, job_id) "
-            "VALUES ($1, $2, $3, $4, $5, $6)",
-            voice_id,
-            owner_id,
-            name,
-            language,
-            upload.asset_id,
-            job["id"],
+        job = await store_job(conn, gateway, owner_id=owner_id, service="audio", rpc="RegisterVoice", request=request)
+        await gateway.voices.create(
+            conn,
+            voice_id=voice_id,
+            owner_id=owner_id,
+            name=name,
+            language=language,
+            sample_asset_id=upload.asset_id,
+            job_id=job["id"],
         )
     gateway.dispatch_waker.wake()
     return voice_id, job["id"]
 
 
-async def finish_voice(conn: asyncpg.Connection, job: asyncpg.Record, result: Message | None) -> None:
-    """Called in the transaction that ends a registration job."""
-    if job["status"] == "completed" and isinstance(result, audio_pb2.RegisterVoiceResult):
-        details = to_json(result)
-        profile = details.pop("profile", None)
-        details.pop("reference", None)
-        await conn.execute(
-            "UPDATE voices SET status = 'ready', profile = $2, details = $3, error = NULL WHERE job_id = $1",
-            job["id"],
-            profile,
-            details,
-        )
-    else:
-        await conn.execute(
-            "UPDATE voices SET status = 'failed', error = $2 WHERE job_id = $1",
-            job["id"],
-            job["error_message"] or f"voice registration {job['status']}",
-        )
-
-
 async def delete_voice(gateway: Gateway, owner_id: uuid.UUID, voice_id: uuid.UUID) -> None:
     """Remove the voice with its sample and profile artifacts."""
     async with gateway.pool.acquire() as conn, conn.transaction():
-        voice = await fetch_voice(conn, owner_id, voice_id)
+        voice = await gateway.voices.get(owner_id, voice_id, conn)
         if voice["status"] == "processing":
             raise FailedPrecondition(f"voice {voice_id} is still being processed; wait for its job or cancel it")
-        assets = await conn.fetch(
-            "DELETE FROM media_assets WHERE owner_id = $1 AND (id = $2 OR (job_id = $3 AND job_id IS NOT NULL)) "
-            "RETURNING key",
-            owner_id,
-            voice["sample_asset_id"],
-            voice["job_id"],
-        )
-        await conn.execute("DELETE FROM voices WHERE id = $1", voice_id)
-    for asset in assets:
-        await gateway.artifacts.delete(asset["key"])
+        keys = await gateway.assets.delete_with_job(conn, owner_id, voice["sample_asset_id"], voice["job_id"])
+        await gateway.voices.delete(conn, voice_id)
+    for key in keys:
+        await gateway.artifacts.delete(key)
 
 
 async def speech_request(gateway: Gateway, owner_id: uuid.UUID, data: SpeechRequest) -> audio_pb2.SynthesizeRequest:
@@ -160,13 +101,8 @@ async def speech_request(gateway: Gateway, owner_id: uuid.UUID, data: SpeechRequ
     voice = audio_pb2.VoiceSelection()
     language = data.language.lower()
     if data.voice_id:
-        row = await fetch_voice(gateway.pool, owner_id, parse_uuid(data.voice_id, "voice"))
-        if row["status"] != "ready":
-            raise FailedPrecondition(
-                f"voice {data.voice_id} is {row['status']}"
-                + (f": {row['error']}" if row["error"] else "; wait until its job completes")
-            )
-        voice.profile.CopyFrom(ArtifactRef(**row["profile"]))
+        row = await gateway.voices.get(owner_id, parse_uuid(data.voice_id, "voice"))
+        voice.profile.CopyFrom(ready_profile(row, data.voice_id))
         language = language or row["language"]
     elif data.preset:
         voice.preset = data.preset

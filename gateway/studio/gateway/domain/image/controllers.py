@@ -11,9 +11,9 @@ from litestar.openapi import ResponseSpec
 from studio.gateway.context import Gateway
 from studio.gateway.domain.image.schemas import EditImageRequest, GenerateImageRequest, UpscaleImageRequest
 from studio.gateway.domain.image.services import edit_request, generate_request, upscale_request
-from studio.gateway.domain.jobs.schemas import Job
-from studio.gateway.domain.jobs.services import submit_job
 from studio.gateway.http.prefer import as_is, job_response
+from studio.gateway.jobs.schemas import Job
+from studio.gateway.jobs.submit import submit_job
 from studio.gateway.openapi import ACCEPTED_RESPONSES, PreferHeader
 
 _RESPONSES = {200: ResponseSpec(Job, description="Finished within Prefer: wait"), **ACCEPTED_RESPONSES}

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from studio.gateway.domain.jobs.schemas import JobOptions
+from studio.gateway.jobs.schemas import JobOptions
 
 ImageFormatName = Literal["png", "jpeg", "webp"]
 #: 0 = the model's default.

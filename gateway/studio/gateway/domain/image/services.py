@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 from studio.gateway.context import Gateway
-from studio.gateway.domain.assets.services import input_asset, ref_of
 from studio.gateway.domain.image.schemas import EditImageRequest, GenerateImageRequest, UpscaleImageRequest
+from studio.gateway.store.assets import ref_of
 from studio.v1 import image_pb2
 
 IMAGE_FORMATS = {
@@ -36,7 +36,7 @@ def generate_request(data: GenerateImageRequest) -> image_pb2.GenerateRequest:
 
 
 async def edit_request(gateway: Gateway, owner_id: uuid.UUID, data: EditImageRequest) -> image_pb2.EditRequest:
-    image = await input_asset(gateway.pool, owner_id, data.image_asset_id, "image", "image_asset_id")
+    image = await gateway.assets.input(owner_id, data.image_asset_id, "image", "image_asset_id")
     request = image_pb2.EditRequest(
         image=ref_of(image),
         instruction=data.instruction,
@@ -46,7 +46,7 @@ async def edit_request(gateway: Gateway, owner_id: uuid.UUID, data: EditImageReq
         format=IMAGE_FORMATS[data.format],  # type: ignore[arg-type]
     )
     if data.mask_asset_id:
-        mask = await input_asset(gateway.pool, owner_id, data.mask_asset_id, "image", "mask_asset_id")
+        mask = await gateway.assets.input(owner_id, data.mask_asset_id, "image", "mask_asset_id")
         request.mask.CopyFrom(ref_of(mask))
     if data.guidance is not None:
         request.guidance = data.guidance
@@ -56,7 +56,7 @@ async def edit_request(gateway: Gateway, owner_id: uuid.UUID, data: EditImageReq
 
 
 async def upscale_request(gateway: Gateway, owner_id: uuid.UUID, data: UpscaleImageRequest) -> image_pb2.UpscaleRequest:
-    image = await input_asset(gateway.pool, owner_id, data.image_asset_id, "image", "image_asset_id")
+    image = await gateway.assets.input(owner_id, data.image_asset_id, "image", "image_asset_id")
     return image_pb2.UpscaleRequest(
         image=ref_of(image),
         factor=data.factor,

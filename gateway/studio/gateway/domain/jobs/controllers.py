@@ -11,8 +11,10 @@ from litestar.response import ServerSentEvent
 
 from studio.gateway.context import Gateway
 from studio.gateway.domain.jobs.events import job_event_stream
-from studio.gateway.domain.jobs.schemas import Job, JobPage
-from studio.gateway.domain.jobs.services import cancel_job, fetch_job, list_jobs, load_job, parse_uuid
+from studio.gateway.jobs.ids import parse_uuid
+from studio.gateway.jobs.outcomes import cancel_job
+from studio.gateway.jobs.schemas import Job, JobPage
+from studio.gateway.jobs.views import jobs_out, load_job
 
 JobStatus = Literal["queued", "submitted", "running", "completed", "failed", "cancelled"]
 
@@ -34,10 +36,10 @@ class JobController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
     ) -> JobPage:
-        items = await list_jobs(
-            gateway, owner, status=status, type_=job_type, project_id=project_id, limit=limit, offset=offset
+        rows = await gateway.jobs.page(
+            owner, status=status, type_=job_type, project_id=project_id, limit=limit, offset=offset
         )
-        return JobPage(items=items, limit=limit, offset=offset)
+        return JobPage(items=await jobs_out(gateway, rows), limit=limit, offset=offset)
 
     @get("/{job_id:str}", operation_id="get_job", summary="A job with its result and assets")
     async def get_job(self, gateway: Gateway, owner: uuid.UUID, job_id: str) -> Job:
@@ -58,5 +60,5 @@ class JobController(Controller):
     )
     async def events(self, gateway: Gateway, owner: uuid.UUID, job_id: str) -> ServerSentEvent:
         job_uuid = parse_uuid(job_id)
-        await fetch_job(gateway.pool, owner, job_uuid)  # 404 before the stream starts
+        await gateway.jobs.get(owner, job_uuid)  # 404 before the stream starts
         return ServerSentEvent(job_event_stream(gateway, owner, job_uuid))

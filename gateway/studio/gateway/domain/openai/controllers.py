@@ -15,14 +15,20 @@ from litestar.response import Stream
 
 from studio.core.errors import StudioError
 from studio.gateway.context import Gateway
-from studio.gateway.domain.assets.services import ref_of
 from studio.gateway.domain.openai.errors import ERROR_RESPONSES
 from studio.gateway.domain.openai.images import image_job, images_response
 from studio.gateway.domain.openai.jobs import finished, output_assets
 from studio.gateway.domain.openai.models import get_model, list_models
-from studio.gateway.domain.openai.schemas import ImageRequest, ImagesResponse, Model, ModelList, SpeechRequest
+from studio.gateway.domain.openai.schemas import (
+    ImageRequest,
+    ImagesResponse,
+    OpenAIModel,
+    OpenAIModelList,
+    SpeechRequest,
+)
 from studio.gateway.domain.openai.speech import SPEECH_FORMATS, speech_job
 from studio.gateway.domain.openai.validation import body_check
+from studio.gateway.store.assets import ref_of
 
 SPEECH_RESPONSE = ResponseSpec(
     bytes,
@@ -80,9 +86,9 @@ class OpenAIController(Controller):
         summary="OpenAI-compatible model list: the `model` values /v1 takes",
         responses=ERROR_RESPONSES,
     )
-    async def models(self, gateway: Gateway) -> ModelList:
+    async def models(self, gateway: Gateway) -> OpenAIModelList:
         models, _ = await list_models(gateway)
-        return ModelList(data=models)
+        return OpenAIModelList(data=models)
 
     @get(
         "/models/{model_id:str}",
@@ -90,5 +96,5 @@ class OpenAIController(Controller):
         summary="OpenAI-compatible model lookup",
         responses=ERROR_RESPONSES,
     )
-    async def model(self, gateway: Gateway, model_id: str) -> Model:
+    async def model(self, gateway: Gateway, model_id: str) -> OpenAIModel:
         return await get_model(gateway, model_id)

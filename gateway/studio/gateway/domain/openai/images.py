@@ -10,12 +10,12 @@ from typing import Any
 from litestar import Request
 
 from studio.gateway.context import Gateway
-from studio.gateway.domain.assets.services import ref_of
-from studio.gateway.domain.jobs.services import submit_job
 from studio.gateway.domain.openai.errors import OpenAIError
 from studio.gateway.domain.openai.jobs import output_assets
 from studio.gateway.domain.openai.schemas import ImageData, ImageRequest, ImagesResponse
+from studio.gateway.jobs.submit import submit_job
 from studio.gateway.signed_links import download_url
+from studio.gateway.store.assets import ref_of
 from studio.v1 import image_pb2
 
 OPENAI_IMAGE_MODELS = ("dall-e", "gpt-image")

@@ -6,13 +6,15 @@ import uuid
 from typing import Any
 
 from studio.gateway.context import Gateway
-from studio.gateway.domain.jobs.services import job_error, wait_for_job
 from studio.gateway.domain.openai.errors import StillRunning
+from studio.gateway.jobs.errors import job_error
+from studio.gateway.jobs.waiting import wait_for_job
 
 
 async def finished(gateway: Gateway, owner_id: uuid.UUID, job_id: uuid.UUID) -> Any:
     """The job's row once completed; else the job's own error, or StillRunning when the wait ran out."""
-    row = await wait_for_job(gateway, owner_id, job_id, gateway.settings.openai_wait_seconds)
+    update = await wait_for_job(gateway, owner_id, job_id, gateway.settings.openai_wait_seconds)
+    row = update.job or await gateway.jobs.get(owner_id, job_id)
     if row["status"] == "completed":
         return row
     if row["status"] in ("failed", "cancelled"):
@@ -25,8 +27,4 @@ async def finished(gateway: Gateway, owner_id: uuid.UUID, job_id: uuid.UUID) -> 
 
 async def output_assets(gateway: Gateway, job_id: uuid.UUID, kind: str) -> list[Any]:
     """The job's outputs of one type ("audio", "image"), in a stable order."""
-    return list(
-        await gateway.pool.fetch(
-            "SELECT * FROM media_assets WHERE job_id = $1 AND type = $2 ORDER BY role, created_at", job_id, kind
-        )
-    )
+    return [asset for asset in await gateway.assets.of_job(job_id) if asset["type"] == kind]

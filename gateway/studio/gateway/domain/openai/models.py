@@ -14,7 +14,7 @@ import time
 from studio.core.errors import StudioError
 from studio.gateway.context import Gateway
 from studio.gateway.domain.openai.errors import OpenAIError
-from studio.gateway.domain.openai.schemas import Model
+from studio.gateway.domain.openai.schemas import OpenAIModel
 from studio.v1 import audio_pb2, image_pb2
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ async def _image_models(gateway: Gateway) -> list[str]:
     return [info.name for info in response.models if info.installed and info.task == "text-to-image"]
 
 
-async def list_models(gateway: Gateway) -> tuple[list[Model], list[str]]:
+async def list_models(gateway: Gateway) -> tuple[list[OpenAIModel], list[str]]:
     """The models, and the services that could not be asked."""
     services = {"audio": _speech_backends(gateway), "image": _image_models(gateway)}
     answers = await asyncio.gather(
@@ -52,10 +52,10 @@ async def list_models(gateway: Gateway) -> tuple[list[Model], list[str]]:
             silent.append(service)
         else:
             ids += answer
-    return [Model(id=name, created=STARTED, owned_by=OWNER) for name in dict.fromkeys(ids)], silent
+    return [OpenAIModel(id=name, created=STARTED, owned_by=OWNER) for name in dict.fromkeys(ids)], silent
 
 
-async def get_model(gateway: Gateway, model_id: str) -> Model:
+async def get_model(gateway: Gateway, model_id: str) -> OpenAIModel:
     models, silent = await list_models(gateway)
     for model in models:
         if model.id == model_id:

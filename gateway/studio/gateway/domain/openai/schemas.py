@@ -60,15 +60,15 @@ class ImagesResponse(msgspec.Struct):
     data: list[ImageData]
 
 
-class Model(msgspec.Struct):
+class OpenAIModel(msgspec.Struct):
     id: str
     created: int
     owned_by: str
     object: Literal["model"] = "model"
 
 
-class ModelList(msgspec.Struct):
-    data: list[Model]
+class OpenAIModelList(msgspec.Struct):
+    data: list[OpenAIModel]
     object: Literal["list"] = "list"
 
 

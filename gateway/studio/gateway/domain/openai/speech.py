@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from studio.core.errors import InvalidInput
 from studio.gateway.context import Gateway
-from studio.gateway.domain.jobs.services import submit_job
 from studio.gateway.domain.openai.errors import OpenAIError
 from studio.gateway.domain.openai.schemas import SpeechRequest, VoiceRef
-from studio.v1 import audio_pb2, common_pb2
+from studio.gateway.jobs.submit import submit_job
+from studio.gateway.store.voices import ready_profile
+from studio.v1 import audio_pb2
 
 OPENAI_VOICES = frozenset(
     {"alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse", "marin", "cedar"}
@@ -51,18 +51,10 @@ async def _voice(gateway: Gateway, owner_id: uuid.UUID, voice: str | VoiceRef) -
         voice_id: uuid.UUID | None = uuid.UUID(name)
     except ValueError:
         voice_id = None
-    row = await gateway.pool.fetchrow(
-        "SELECT status, profile FROM voices WHERE owner_id = $1 AND (id = $2 OR name = $3) "
-        "ORDER BY (status = 'ready') DESC, created_at DESC LIMIT 1",
-        owner_id,
-        voice_id,
-        name,
-    )
+    row = await gateway.voices.find(owner_id, voice_id, name)
     if row is None:
         return audio_pb2.VoiceSelection(preset=name)
-    if row["status"] != "ready":
-        raise InvalidInput(f"voice {name!r} is {row['status']}, not ready")
-    return audio_pb2.VoiceSelection(profile=common_pb2.ArtifactRef(**row["profile"]))
+    return audio_pb2.VoiceSelection(profile=ready_profile(row, name, "voice"))
 
 
 async def speech_job(gateway: Gateway, owner_id: uuid.UUID, data: SpeechRequest) -> uuid.UUID:

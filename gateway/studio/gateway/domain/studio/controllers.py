@@ -9,16 +9,10 @@ from litestar import Controller, Response, get, post
 from litestar.params import Parameter
 
 from studio.gateway.context import Gateway
-from studio.gateway.domain.jobs.services import parse_uuid
 from studio.gateway.domain.studio.schemas import CreateProjectRequest, GenerateContentRequest, Project, ProjectDetail
-from studio.gateway.domain.studio.services import (
-    create_project,
-    fetch_project,
-    list_projects,
-    project_detail,
-    project_out,
-    start_production,
-)
+from studio.gateway.domain.studio.services import start_production
+from studio.gateway.domain.studio.views import load_project, project_detail, projects_out
+from studio.gateway.jobs.ids import parse_uuid
 from studio.gateway.openapi import ACCEPTED_RESPONSES
 
 
@@ -28,7 +22,8 @@ class StudioController(Controller):
 
     @post("/create-project", operation_id="create_project", summary="Create an (empty) project", status_code=201)
     async def create_project(self, gateway: Gateway, owner: uuid.UUID, data: CreateProjectRequest) -> Project:
-        return await create_project(gateway, owner, data.name, data.type)
+        project_id = await gateway.projects.create(owner, data.name.strip(), data.type)
+        return await load_project(gateway, owner, project_id)
 
     @post(
         "/generate-content",
@@ -43,7 +38,7 @@ class StudioController(Controller):
         self, gateway: Gateway, owner: uuid.UUID, data: GenerateContentRequest
     ) -> Response[Project]:
         project_id = await start_production(gateway, owner, data)
-        project = project_out(gateway, await fetch_project(gateway.pool, owner, project_id))
+        project = await load_project(gateway, owner, project_id)
         return Response(project, status_code=202, headers={"Location": project.links.self_})
 
     @get("/projects", operation_id="list_projects", summary="Your projects, newest first")
@@ -54,7 +49,7 @@ class StudioController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
     ) -> list[Project]:
-        return await list_projects(gateway, owner, limit, offset)
+        return await projects_out(gateway, await gateway.projects.page(owner, limit, offset))
 
     @get("/projects/{project_id:str}", operation_id="get_project", summary="A project with its steps, jobs and assets")
     async def get_project(self, gateway: Gateway, owner: uuid.UUID, project_id: str) -> ProjectDetail:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from studio.gateway.domain.jobs.schemas import Asset, Job
+from studio.gateway.jobs.schemas import Asset, Job
 
 ProjectType = Literal["audio", "image", "video", "mixed"]
 

@@ -10,8 +10,9 @@ from litestar import Controller, Request, Response, get, post
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from studio.gateway.auth.tokens import issue_token
+from studio.gateway.background.queue_depth import refresh_queue_depth
 from studio.gateway.context import Gateway
-from studio.gateway.domain.system.services import readiness, refresh_queue_depth
+from studio.gateway.domain.system.services import readiness
 from studio.gateway.errors import Unauthorized
 from studio.gateway.http.scope import scope_state
 
@@ -54,7 +55,7 @@ class SystemController(Controller):
 
     @get("/metrics", operation_id="metrics", summary="Prometheus metrics", opt=PUBLIC, media_type=CONTENT_TYPE_LATEST)
     async def metrics(self, gateway: Gateway) -> Response[bytes]:
-        await refresh_queue_depth(gateway)
+        await refresh_queue_depth(gateway, jetstream=True)
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 

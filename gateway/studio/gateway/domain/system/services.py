@@ -9,7 +9,6 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from studio.core.metrics import QUEUE_DEPTH
 from studio.core.registry import SERVICES
 from studio.gateway.context import Gateway
 
@@ -67,23 +66,3 @@ async def readiness(gateway: Gateway) -> tuple[bool, dict[str, dict[str, Any]]]:
     results = dict(zip(names, checks, strict=True))
     required = names if gateway.settings.ready_requires_services else names[:3]
     return all(results[name]["ok"] for name in required), results
-
-
-async def refresh_queue_depth(gateway: Gateway) -> None:
-    """Queue gauges, read at scrape time: jobs held back in Postgres and jobs pending in JetStream."""
-    rows = await gateway.pool.fetch(
-        "SELECT service, count(*) AS n FROM generation_jobs WHERE status = 'queued' GROUP BY service"
-    )
-    queued = {row["service"]: row["n"] for row in rows}
-
-    async def pending(name: str) -> int:
-        try:
-            return await asyncio.wait_for(gateway.transport.pending(name), CHECK_TIMEOUT)
-        except Exception:  # noqa: BLE001 - a scrape never fails because NATS is slow
-            return -1
-
-    counts = await asyncio.gather(*(pending(name) for name in SERVICES))
-    for name, count in zip(SERVICES, counts, strict=True):
-        QUEUE_DEPTH.labels(name, "gateway").set(queued.get(name, 0))
-        if count >= 0:
-            QUEUE_DEPTH.labels(name, "jetstream").set(count)

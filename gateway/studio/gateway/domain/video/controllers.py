@@ -9,11 +9,13 @@ from litestar import Controller, Request, Response, get, post
 from litestar.openapi import ResponseSpec
 
 from studio.gateway.context import Gateway
-from studio.gateway.domain.jobs.schemas import Job
-from studio.gateway.domain.jobs.services import load_job, parse_uuid, submit_job
 from studio.gateway.domain.video.schemas import AnimateRequest, CreateAvatarRequest
 from studio.gateway.domain.video.services import animate_request, avatar_request
 from studio.gateway.http.prefer import as_is, job_response
+from studio.gateway.jobs.ids import parse_uuid
+from studio.gateway.jobs.schemas import Job
+from studio.gateway.jobs.submit import submit_job
+from studio.gateway.jobs.views import load_job
 from studio.gateway.openapi import ACCEPTED_RESPONSES, PreferHeader
 
 _RESPONSES = {200: ResponseSpec(Job, description="Finished within Prefer: wait"), **ACCEPTED_RESPONSES}

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 
-from studio.gateway.domain.jobs.schemas import JobOptions
+from studio.gateway.jobs.schemas import JobOptions
 
 AssetId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 #: 0 = the backend's default.

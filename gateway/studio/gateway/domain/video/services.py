@@ -8,19 +8,17 @@ import asyncpg
 from google.protobuf.any_pb2 import Any as AnyMessage
 
 from studio.gateway.context import Gateway
-from studio.gateway.domain.assets.services import input_asset, ref_of
 from studio.gateway.domain.video.schemas import AnimateRequest, CreateAvatarRequest
 from studio.gateway.protojson import unpack_any
+from studio.gateway.store.assets import ref_of
 from studio.v1 import audio_pb2, video_pb2
 
 
-async def _speech_timings(conn: asyncpg.Pool, audio: asyncpg.Record) -> audio_pb2.SynthesizeResult | None:
+async def _speech_timings(gateway: Gateway, audio: asyncpg.Record) -> audio_pb2.SynthesizeResult | None:
     """The SynthesizeResult that produced an audio asset, when it came from generate-speech."""
     if audio["job_id"] is None:
         return None
-    packed = await conn.fetchval(
-        "SELECT result_any FROM generation_jobs WHERE id = $1 AND type = 'audio.synthesize'", audio["job_id"]
-    )
+    packed = await gateway.jobs.result_any(audio["job_id"], "audio.synthesize")
     if packed is None:
         return None
     result = unpack_any(AnyMessage.FromString(packed))
@@ -30,8 +28,8 @@ async def _speech_timings(conn: asyncpg.Pool, audio: asyncpg.Record) -> audio_pb
 async def avatar_request(
     gateway: Gateway, owner_id: uuid.UUID, data: CreateAvatarRequest
 ) -> video_pb2.CreateAvatarVideoRequest:
-    portrait = await input_asset(gateway.pool, owner_id, data.portrait_asset_id, "image", "portrait_asset_id")
-    audio = await input_asset(gateway.pool, owner_id, data.audio_asset_id, "audio", "audio_asset_id")
+    portrait = await gateway.assets.input(owner_id, data.portrait_asset_id, "image", "portrait_asset_id")
+    audio = await gateway.assets.input(owner_id, data.audio_asset_id, "audio", "audio_asset_id")
     request = video_pb2.CreateAvatarVideoRequest(
         portrait=ref_of(portrait),
         audio=ref_of(audio),
@@ -40,7 +38,7 @@ async def avatar_request(
         fps=data.fps,
         backend=data.backend,
     )
-    speech = await _speech_timings(gateway.pool, audio)
+    speech = await _speech_timings(gateway, audio)
     if speech is not None:
         request.phonemes.extend(speech.phonemes)
         request.words.extend(speech.words)
@@ -52,7 +50,7 @@ async def avatar_request(
 
 
 async def animate_request(gateway: Gateway, owner_id: uuid.UUID, data: AnimateRequest) -> video_pb2.AnimateRequest:
-    image = await input_asset(gateway.pool, owner_id, data.image_asset_id, "image", "image_asset_id")
+    image = await gateway.assets.input(owner_id, data.image_asset_id, "image", "image_asset_id")
     request = video_pb2.AnimateRequest(
         image=ref_of(image),
         motion=data.motion,

@@ -7,9 +7,9 @@ import uuid
 from litestar import Controller, delete, get, post
 
 from studio.gateway.context import Gateway
-from studio.gateway.domain.jobs.services import parse_uuid
 from studio.gateway.domain.webhooks.schemas import Account, Webhook, WebhookCreate
-from studio.gateway.domain.webhooks.services import create_webhook, delete_webhook, list_webhooks
+from studio.gateway.domain.webhooks.services import create_webhook, list_webhooks
+from studio.gateway.jobs.ids import parse_uuid
 
 
 class WebhookController(Controller):
@@ -26,7 +26,7 @@ class WebhookController(Controller):
 
     @delete("/{webhook_id:str}", operation_id="delete_webhook", summary="Remove a webhook")
     async def remove(self, gateway: Gateway, owner: uuid.UUID, webhook_id: str) -> None:
-        await delete_webhook(gateway, owner, parse_uuid(webhook_id, "webhook"))
+        await gateway.webhooks.delete(owner, parse_uuid(webhook_id, "webhook"))
 
 
 class AccountController(Controller):
@@ -35,8 +35,7 @@ class AccountController(Controller):
 
     @get("/", operation_id="get_account", summary="The calling key's account and webhook signing secret")
     async def account(self, gateway: Gateway, owner: uuid.UUID) -> Account:
-        row = await gateway.pool.fetchrow("SELECT * FROM api_keys WHERE id = $1", owner)
-        assert row is not None
+        row = await gateway.keys.get(owner)
         return Account(
             id=str(row["id"]),
             name=row["name"],

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 import msgspec
 
 WebhookEvent = Literal["job.completed", "job.failed", "job.cancelled"]
+#: The webhook event of each terminal job status.
+EVENT_OF_STATUS = {"completed": "job.completed", "failed": "job.failed", "cancelled": "job.cancelled"}
 
 
 class WebhookCreate(msgspec.Struct, kw_only=True):

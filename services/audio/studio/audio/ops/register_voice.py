@@ -13,7 +13,7 @@ import soundfile as sf
 
 from studio.audio.ops.common import check_language
 from studio.audio.runtime import AudioRuntime
-from studio.audio.voices import VoiceProfile, clean_sample
+from studio.audio.voices import VoiceProfile, clean_sample, probe_sample
 from studio.core.errors import InvalidInput
 from studio.core.operations import OperationContext
 from studio.v1.audio_pb2 import RegisterVoiceRequest, RegisterVoiceResult
@@ -41,9 +41,10 @@ async def register_voice(
     with tempfile.TemporaryDirectory(prefix="studio-voice-") as tmp:
         workdir = Path(tmp)
         source = await ctx.artifacts.download(request.sample.key, workdir / "sample")
+        info = await probe_sample(source)
         await ctx.progress(0.2, "analysing", force=True)
         clean = await asyncio.to_thread(
-            clean_sample, source, settings.sample_rate, settings.min_sample_seconds, settings.max_sample_seconds
+            clean_sample, source, info, settings.sample_rate, settings.min_sample_seconds, settings.max_sample_seconds
         )
         ctx.raise_if_cancelled()
         reference_path = workdir / "reference.wav"

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from studio.core.errors import InvalidInput
-from studio.core.media import AUDIO_CONTAINERS, ffmpeg_input_args, read_head, sniff_audio_demuxer
+from studio.core.media import AUDIO, AUDIO_CONTAINERS, Container, detect_file, input_args, unsupported
 
 ANALYSIS_RATE = 16_000
 #: Below this the clip carries no speech worth animating.
@@ -23,7 +23,7 @@ class Speech:
     """Decoded speech: the source file (muxed as-is into the MP4) and mono samples for analysis."""
 
     path: Path
-    demuxer: str
+    container: Container
     samples: np.ndarray
     rate: int = ANALYSIS_RATE
 
@@ -34,15 +34,14 @@ class Speech:
 
 def decode_speech(path: Path, *, field: str, max_seconds: float, ffmpeg: str = "ffmpeg") -> Speech:
     """Decode `path` to mono float32 at 16 kHz; InvalidInput if it is not audio, empty, silent or too long."""
-    head = read_head(path)
-    if not head:
+    if path.stat().st_size == 0:
         raise InvalidInput(f"{field}: the file is empty (accepted: {AUDIO_CONTAINERS})")
-    demuxer = sniff_audio_demuxer(head)
-    if demuxer is None:
-        raise InvalidInput(f"{field}: not a recognised audio file (accepted: {AUDIO_CONTAINERS})")
+    container = detect_file(path)
+    if container is None or AUDIO not in container.kinds:
+        raise InvalidInput(unsupported(AUDIO, field))
     # Decode at most one second past the limit: enough to know it is too long, without decoding hours.
     command = [
-        ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", *ffmpeg_input_args(path, demuxer),
+        ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", *input_args(path, container),
         "-map", "0:a:0", "-t", f"{max_seconds + 1.0:.3f}", "-ac", "1", "-ar", str(ANALYSIS_RATE),
         "-f", "f32le", "pipe:1",
     ]  # fmt: skip
@@ -52,7 +51,7 @@ def decode_speech(path: Path, *, field: str, max_seconds: float, ffmpeg: str = "
         reason = detail[-1] if detail else f"ffmpeg exited with {result.returncode}"
         raise InvalidInput(f"{field}: could not decode audio ({reason}); accepted: {AUDIO_CONTAINERS}")
     samples = np.frombuffer(result.stdout, dtype="<f4").astype(np.float32)
-    speech = Speech(path=path, demuxer=demuxer, samples=samples)
+    speech = Speech(path=path, container=container, samples=samples)
     if speech.duration < MIN_SECONDS:
         raise InvalidInput(
             f"{field}: audio is empty ({speech.duration:.3f} s); at least {MIN_SECONDS} s of speech needed"

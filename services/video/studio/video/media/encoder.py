@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from studio.core.errors import StudioError
-from studio.core.media import ffmpeg_input_args
+from studio.core.media import input_args
 from studio.video.media.audio import Speech
 
 
@@ -59,7 +59,7 @@ class VideoEncoder:
             "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}", "-r", str(fps), "-i", "pipe:0",
         ]  # fmt: skip
         if speech is not None:
-            command += [*ffmpeg_input_args(speech.path, speech.demuxer), "-map", "0:v:0", "-map", "1:a:0"]
+            command += [*input_args(speech.path, speech.container), "-map", "0:v:0", "-map", "1:a:0"]
             command += ["-c:a", "aac", "-b:a", "128k", "-ac", "1"]
         command += [
             "-c:v", "libx264", "-preset", options.preset, "-crf", str(options.crf), "-pix_fmt", "yuv420p",

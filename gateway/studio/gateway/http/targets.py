@@ -1,6 +1,6 @@
-"""Which URLs a webhook may call: http(s) only, and no loopback, private, link-local or
-reserved address (the gateway sits inside the network; a webhook must not become a
-way to reach it) unless STUDIO_ALLOW_PRIVATE_WEBHOOKS allows them."""
+"""Which URLs the gateway calls out to (webhooks): http(s) only, and no loopback, private,
+link-local or reserved address (the gateway sits inside the network; a webhook must not become
+a way to reach it) unless STUDIO_ALLOW_PRIVATE_WEBHOOKS allows them."""
 
 from __future__ import annotations
 

@@ -20,18 +20,18 @@ from litestar.datastructures import UploadFile
 
 from studio.core.errors import InvalidInput
 from studio.gateway.context import Gateway
-from studio.gateway.domain.assets.validation import MediaInfo
 from studio.gateway.errors import PayloadTooLarge
+from studio.gateway.uploads.checks import UploadInfo
 from studio.v1.common_pb2 import ArtifactRef
 
-Validator = Callable[[Path, str], Awaitable[MediaInfo]]
+Validator = Callable[[Path, str], Awaitable[UploadInfo]]
 
 
 @dataclass(frozen=True)
 class StoredUpload:
     asset_id: uuid.UUID
     ref: ArtifactRef
-    info: MediaInfo
+    info: UploadInfo
 
 
 def _copy_limited(source: IO[bytes], dest: Path, limit: int) -> int:

@@ -1,0 +1,1 @@
+"""The gateway's job runtime, shared by every domain: submitting, waiting, views, outcomes."""

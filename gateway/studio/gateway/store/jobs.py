@@ -1,0 +1,350 @@
+"""`generation_jobs`: a job's row and its named transitions.
+
+queued --dispatch--> submitted --start--> running --complete/fail--> completed | failed | cancelled
+  ^                                                                                     |
+  +-------------------------------------- requeue (a production step again) -----------+
+cancel: any unfinished state --> cancelled.
+
+Event transitions (start, progress, complete, fail) are conditional on the dispatch they
+belong to and on a live state, so a redelivered or stale event changes nothing. Each is one
+statement; only when it matches nothing does the store lock the row, which waits for a
+dispatcher that has published but not yet committed, and then tries once more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from google.protobuf.message import Message
+
+from studio.core.errors import NotFound
+from studio.core.operations import snake_case
+from studio.gateway.store.base import Db
+
+log = logging.getLogger(__name__)
+
+TERMINAL = ("completed", "failed", "cancelled")
+LIVE = ("submitted", "running")
+
+JOB_COLUMNS = (
+    "id, owner_id, project_id, step_id, type, service, rpc, status, priority, parameters, result, "
+    "error_code, error_message, progress, stage, attempts, dispatch_count, webhook_url, webhook_events, created_at, "
+    "started_at, completed_at"
+)
+_LIVE_ROW = "id = $1 AND dispatch_count = $2 AND status IN ('submitted', 'running')"
+
+Publish = Callable[[asyncpg.Record], Awaitable[None]]
+
+
+def job_type(service: str, rpc: str) -> str:
+    return f"{service}.{snake_case(rpc)}"
+
+
+class JobStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    # -- transitions ---------------------------------------------------------------------------
+
+    async def submit(
+        self,
+        conn: Db,
+        *,
+        owner_id: uuid.UUID,
+        service: str,
+        rpc: str,
+        request: Message,
+        parameters: dict[str, Any],
+        priority: int,
+        job_id: uuid.UUID | None = None,
+        project_id: uuid.UUID | None = None,
+        step_id: str | None = None,
+        webhook_url: str | None = None,
+        webhook_events: list[str] | None = None,
+    ) -> asyncpg.Record:
+        """Store a queued job (the caller wakes the dispatcher once its transaction commits)."""
+        row = await conn.fetchrow(
+            "INSERT INTO generation_jobs (id, owner_id, project_id, step_id, type, service, rpc, priority, "
+            " parameters, payload, webhook_url, webhook_events) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+            f" $12) RETURNING {JOB_COLUMNS}",
+            job_id or uuid.uuid4(),
+            owner_id,
+            project_id,
+            step_id,
+            job_type(service, rpc),
+            service,
+            rpc,
+            priority,
+            parameters,
+            request.SerializeToString(),
+            webhook_url,
+            webhook_events or None,
+        )
+        assert row is not None
+        return row
+
+    async def dispatch(self, caps: dict[str, int], total_cap: int, lock_id: int, publish: Publish) -> tuple[int, int]:
+        """Mark the queued jobs the caps allow `submitted` and publish each, in one transaction; return
+        how many were handed over and how many stay queued (held back by the caps).
+
+        `caps` are per-service limits on submitted + running jobs, `total_cap` the limit across
+        services (0 = none). Rows come back with the dispatch count they had, so `publish` sends
+        dispatch number count + 1; a publish that fails rolls the whole sweep back.
+        """
+        services = list(caps)
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", lock_id)
+            rows = await conn.fetch(
+                "WITH active AS ("
+                "  SELECT service, count(*)::int AS n FROM generation_jobs "
+                "  WHERE status IN ('submitted', 'running') GROUP BY service"
+                "), free AS ("
+                "  SELECT c.service, GREATEST(c.cap - COALESCE(a.n, 0), 0) AS n "
+                "  FROM unnest($1::text[], $2::int[]) AS c(service, cap) LEFT JOIN active a USING (service)"
+                "), chosen AS ("
+                "  SELECT q.id, q.dispatch_count, q.priority, q.created_at FROM free f CROSS JOIN LATERAL ("
+                "    SELECT id, dispatch_count, priority, created_at FROM generation_jobs "
+                "    WHERE status = 'queued' AND service = f.service ORDER BY priority DESC, created_at LIMIT f.n "
+                "    FOR UPDATE SKIP LOCKED) q "
+                "  ORDER BY q.priority DESC, q.created_at "
+                "  LIMIT CASE WHEN $3 > 0 THEN GREATEST($3 - (SELECT COALESCE(sum(n), 0) FROM active), 0) END"
+                "), handed AS ("
+                "  UPDATE generation_jobs g SET status = 'submitted', dispatch_count = g.dispatch_count + 1, "
+                "    submitted_at = now(), updated_at = now() FROM chosen WHERE g.id = chosen.id "
+                "  RETURNING g.id, g.service, g.rpc, g.payload, chosen.dispatch_count"
+                "), queued AS (SELECT count(*)::int AS n FROM generation_jobs WHERE status = 'queued') "
+                # One row even when nothing was handed over, carrying the queue before this sweep.
+                "SELECT handed.*, queued.n AS queued FROM queued LEFT JOIN handed ON true",
+                services,
+                [caps[service] for service in services],
+                total_cap,
+            )
+            handed = [row for row in rows if row["id"] is not None]
+            await asyncio.gather(*(publish(row) for row in handed))
+        return len(handed), rows[0]["queued"] - len(handed)
+
+    @staticmethod
+    async def _live_update(conn: Db, sql: str, job_id: uuid.UUID, dispatch: int, *args: Any) -> asyncpg.Record | None:
+        """Run a conditional event UPDATE ... RETURNING; the row, or None when the event is stale.
+
+        A row that is still `queued` with an older dispatch count may belong to a dispatcher that has
+        published but not committed: its row lock is waited for, and the update tried again.
+        """
+        row = await conn.fetchrow(sql, job_id, dispatch, *args)
+        if row is not None:
+            return row
+        current = await conn.fetchrow(
+            "SELECT dispatch_count, status FROM generation_jobs WHERE id = $1 FOR UPDATE", job_id
+        )
+        if current is None or current["dispatch_count"] != dispatch or current["status"] not in LIVE:
+            return None
+        log.debug("job %s: an event waited for its dispatch to commit", job_id)
+        return await conn.fetchrow(sql, job_id, dispatch, *args)
+
+    async def start(self, job_id: uuid.UUID, dispatch: int, at: datetime, attempt: int) -> bool:
+        async with self.pool.acquire() as conn:
+            row = await self._live_update(
+                conn,
+                "UPDATE generation_jobs SET status = 'running', started_at = COALESCE(started_at, $3), "
+                f"attempts = GREATEST(attempts, $4), updated_at = now() WHERE {_LIVE_ROW} RETURNING id",
+                job_id,
+                dispatch,
+                at,
+                attempt,
+            )
+        return row is not None
+
+    async def progress(self, job_id: uuid.UUID, dispatch: int, fraction: float, stage: str) -> bool:
+        async with self.pool.acquire() as conn:
+            row = await self._live_update(
+                conn,
+                "UPDATE generation_jobs SET status = 'running', progress = $3, stage = $4, updated_at = now() "
+                f"WHERE {_LIVE_ROW} RETURNING id",
+                job_id,
+                dispatch,
+                fraction,
+                stage,
+            )
+        return row is not None
+
+    async def complete(
+        self,
+        conn: asyncpg.Connection,
+        job_id: uuid.UUID,
+        dispatch: int,
+        *,
+        result: dict[str, Any],
+        result_any: bytes,
+        at: datetime,
+        started_at: datetime | None = None,
+        attempts: int = 1,
+    ) -> asyncpg.Record | None:
+        """The completed row, or None when the event was stale (its effects then do not run)."""
+        return await self._live_update(
+            conn,
+            "UPDATE generation_jobs SET status = 'completed', progress = 1, stage = 'done', result = $3, "
+            " result_any = $4, completed_at = $5, started_at = COALESCE(started_at, $6), "
+            " attempts = GREATEST(attempts, $7), updated_at = now() "
+            f"WHERE {_LIVE_ROW} RETURNING {JOB_COLUMNS}",
+            job_id,
+            dispatch,
+            result,
+            result_any,
+            at,
+            started_at,
+            attempts,
+        )
+
+    async def fail(
+        self,
+        conn: asyncpg.Connection,
+        job_id: uuid.UUID,
+        dispatch: int,
+        *,
+        status: str,
+        error_code: str,
+        message: str,
+        at: datetime,
+        attempts: int,
+        started_at: datetime | None = None,
+    ) -> asyncpg.Record | None:
+        """The failed (or worker-cancelled) row, or None when the event was stale."""
+        return await self._live_update(
+            conn,
+            "UPDATE generation_jobs SET status = $3, error_code = $4, error_message = $5, completed_at = $6, "
+            " started_at = COALESCE(started_at, $8), attempts = GREATEST(attempts, $7), updated_at = now() "
+            f"WHERE {_LIVE_ROW} RETURNING {JOB_COLUMNS}",
+            job_id,
+            dispatch,
+            status,
+            error_code,
+            message,
+            at,
+            attempts,
+            started_at,
+        )
+
+    async def lock_unfinished(self, conn: asyncpg.Connection, owner_id: uuid.UUID, job_id: uuid.UUID) -> asyncpg.Record:
+        """The row (status, dispatch_count), locked for a cancel; NotFound for another owner's."""
+        row = await conn.fetchrow(
+            "SELECT status, dispatch_count FROM generation_jobs WHERE id = $1 AND owner_id = $2 FOR UPDATE",
+            job_id,
+            owner_id,
+        )
+        if row is None:
+            raise NotFound(f"job {job_id} not found")
+        return row
+
+    async def cancel(self, conn: asyncpg.Connection, job_id: uuid.UUID, message: str) -> asyncpg.Record:
+        row = await conn.fetchrow(
+            "UPDATE generation_jobs SET status = 'cancelled', error_code = 'cancelled', error_message = $2, "
+            f" completed_at = now(), updated_at = now() WHERE id = $1 RETURNING {JOB_COLUMNS}",
+            job_id,
+            message,
+        )
+        assert row is not None
+        return row
+
+    async def requeue(self, conn: asyncpg.Connection, job_id: uuid.UUID) -> asyncpg.Record:
+        """A failed or cancelled job queued again as new (its next dispatch gets a new message id)."""
+        row = await conn.fetchrow(
+            "UPDATE generation_jobs SET status = 'queued', error_code = NULL, error_message = NULL, "
+            " progress = 0, stage = '', result = NULL, result_any = NULL, started_at = NULL, "
+            f" completed_at = NULL, updated_at = now() WHERE id = $1 RETURNING {JOB_COLUMNS}",
+            job_id,
+        )
+        assert row is not None
+        return row
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    async def get(self, owner_id: uuid.UUID, job_id: uuid.UUID, conn: Db | None = None) -> asyncpg.Record:
+        row = await (conn or self.pool).fetchrow(
+            f"SELECT {JOB_COLUMNS} FROM generation_jobs WHERE id = $1 AND owner_id = $2", job_id, owner_id
+        )
+        if row is None:
+            raise NotFound(f"job {job_id} not found")
+        return row
+
+    async def find(self, job_id: uuid.UUID, conn: Db | None = None, *, lock: bool = False) -> asyncpg.Record | None:
+        """Any owner's job (production steps, whose ids are derived), optionally locked for update."""
+        return await (conn or self.pool).fetchrow(
+            f"SELECT {JOB_COLUMNS} FROM generation_jobs WHERE id = $1" + (" FOR UPDATE" if lock else ""), job_id
+        )
+
+    async def state(self, owner_id: uuid.UUID, job_id: uuid.UUID) -> tuple[str, float, str]:
+        """(status, progress, stage): what a waiter polls for."""
+        row = await self.pool.fetchrow(
+            "SELECT status, progress, stage FROM generation_jobs WHERE id = $1 AND owner_id = $2", job_id, owner_id
+        )
+        if row is None:
+            raise NotFound(f"job {job_id} not found")
+        return row["status"], round(float(row["progress"]), 4), row["stage"]
+
+    async def page(
+        self,
+        owner_id: uuid.UUID,
+        *,
+        status: str | None = None,
+        type_: str | None = None,
+        project_id: uuid.UUID | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        conn: Db | None = None,
+    ) -> list[asyncpg.Record]:
+        clauses = ["owner_id = $1"]
+        args: list[Any] = [owner_id]
+        for column, value in (("status", status), ("type", type_), ("project_id", project_id)):
+            if value is not None:
+                args.append(value)
+                clauses.append(f"{column} = ${len(args)}")
+        args += [limit, offset]
+        return list(
+            await (conn or self.pool).fetch(
+                f"SELECT {JOB_COLUMNS} FROM generation_jobs WHERE {' AND '.join(clauses)} "
+                f"ORDER BY created_at DESC, id LIMIT ${len(args) - 1} OFFSET ${len(args)}",
+                *args,
+            )
+        )
+
+    async def of_project(self, owner_id: uuid.UUID, project_id: uuid.UUID, conn: Db | None = None) -> list[Any]:
+        """A project's jobs, oldest first."""
+        return list(
+            await (conn or self.pool).fetch(
+                f"SELECT {JOB_COLUMNS} FROM generation_jobs WHERE project_id = $1 AND owner_id = $2 "
+                "ORDER BY created_at",
+                project_id,
+                owner_id,
+            )
+        )
+
+    async def result_any(self, job_id: uuid.UUID, job_type_: str | None = None) -> bytes | None:
+        """A completed job's exact result (a serialized Any), optionally only for one job type."""
+        value: bytes | None = await self.pool.fetchval(
+            "SELECT result_any FROM generation_jobs WHERE id = $1 AND ($2::text IS NULL OR type = $2)",
+            job_id,
+            job_type_,
+        )
+        return value
+
+    async def queued_by_service(self) -> dict[str, int]:
+        """Jobs waiting in Postgres for a free slot, per service (the gateway's queue depth)."""
+        rows = await self.pool.fetch(
+            "SELECT service, count(*) AS n FROM generation_jobs WHERE status = 'queued' GROUP BY service"
+        )
+        return {row["service"]: row["n"] for row in rows}
+
+    async def completed_steps(self, project_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
+        """The step ids each project has a completed job for."""
+        rows = await self.pool.fetch(
+            "SELECT project_id, array_agg(step_id) AS steps FROM generation_jobs "
+            "WHERE project_id = ANY($1::uuid[]) AND status = 'completed' AND step_id IS NOT NULL GROUP BY project_id",
+            project_ids,
+        )
+        return {row["project_id"]: set(row["steps"]) for row in rows}
