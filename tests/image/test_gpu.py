@@ -10,7 +10,7 @@ from PIL import Image
 
 from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.clients import EmbeddedClient
-from studio.core.residency import Placement, ResidencySettings, manager_for
+from studio.core.residency import ResidencySettings, manager_for
 from studio.core.settings import StudioSettings
 from studio.image.service import build_service
 from studio.v1.image_pb2 import GenerateRequest
@@ -32,6 +32,6 @@ async def test_generate_on_cuda_is_deterministic_and_resident(
     pixels = [np.asarray(Image.open(artifacts.path_of(r.images[0].image))) for r in (first, again)]
     assert np.array_equal(pixels[0], pixels[1])
     (resident,) = residency.residents()
-    assert resident.placement is Placement.DEVICE and resident.charged_bytes > 0
+    assert resident.placement.on_device and resident.charged_bytes > 0
     await client.close()
     assert residency.residents() == []
