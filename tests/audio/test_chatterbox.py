@@ -88,6 +88,9 @@ def make_client(
     models = tmp_path / "models"
     install(models, "chatterbox", "t3_cfg.safetensors")
     install(models, "chatterbox-multilingual", "t3_mtl23ls_v2.safetensors")
+    if loader.builtin:  # checkpoints with a default voice ship it as conds.pt
+        install(models, "chatterbox", "conds.pt")
+        install(models, "chatterbox-multilingual", "conds.pt")
     backend = ChatterboxBackend(models, model, "cpu", cache_size=cache_size, loader=loader)
     definition = build_service(
         artifacts,

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from studio.core.placement import PartPlacement, Placement, Where
-from studio.image.placing import place
+from studio.core.placing import place
 from studio.image.speedups import Fp8Linear, use_fp8_matmuls
 
 

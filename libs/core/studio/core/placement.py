@@ -63,6 +63,17 @@ class Role(StrEnum):
     MODEL = "model"  # a model with no parts (TTS, music, lip-sync): on the device or not at all
 
 
+def role_of(part: str) -> Role:
+    """The role of a diffusers pipeline component, from its name."""
+    if part in ("transformer", "unet"):
+        return Role.DENOISER
+    if part.startswith("text_encoder"):
+        return Role.ENCODER
+    if part == "vae":
+        return Role.DECODER
+    return Role.MODEL
+
+
 @dataclass(frozen=True)
 class PartPlacement:
     where: Where = Where.DEVICE

@@ -362,6 +362,44 @@ def manager_for(device: str, settings: ResidencySettings) -> ResidencyManager:
     )
 
 
+@dataclass
+class ResidentModel(Generic[T]):
+    """A backend's model kept through residency: loaded when an operation holds it, evicted when idle.
+
+    TTS, music, lip-sync and image-to-video backends run their model in worker threads;
+    the operation holds it (`async with resident.hold()`) around that work, and the thread
+    code reads `current`. Eviction drops `current`, so nothing keeps the weights alive.
+    """
+
+    key: str
+    footprint: Callable[[], Footprint]
+    #: Placement -> the model, on the device the placement says (called in a worker thread).
+    build: Callable[[Placement], T]
+    residency: ResidencyManager
+    #: Called after the model is let go (e.g. to drop caches holding device tensors).
+    on_release: Callable[[], None] = lambda: None
+    current: T | None = None
+
+    def _load(self, placement: Placement) -> Loaded[T]:
+        return Loaded(self.build(placement), release=self._drop)
+
+    def _drop(self) -> None:
+        self.current = None
+        self.on_release()
+
+    @contextlib.asynccontextmanager
+    async def hold(self) -> AsyncIterator[T]:
+        async with self.residency.use(self.key, self.footprint(), self._load) as model:
+            self.current = model
+            yield model
+
+
+def holding(backend: object) -> contextlib.AbstractAsyncContextManager[Any]:
+    """Hold a backend's resident model for the length of an operation (no-op for backends without one)."""
+    resident = getattr(backend, "resident", None)
+    return resident.hold() if isinstance(resident, ResidentModel) else contextlib.nullcontext()
+
+
 _shared: dict[str, ResidencyManager] = {}
 
 

@@ -15,6 +15,7 @@ from studio.audio.backends.base import MusicBackend, SpeechBackend
 from studio.audio.models import CATALOG
 from studio.audio.settings import AudioSettings
 from studio.core.errors import ConfigError, InvalidInput
+from studio.core.residency import holding
 from studio.core.settings import StudioSettings
 from studio.v1.common_pb2 import ModelInfo
 
@@ -51,7 +52,7 @@ def _music_factories(settings: AudioSettings, shared: StudioSettings) -> dict[st
     def musicgen() -> MusicBackend:
         from studio.audio.backends.musicgen import MusicgenBackend
 
-        return MusicgenBackend(shared.models_dir, settings.musicgen_model, shared.device)
+        return MusicgenBackend(shared.models_dir, settings.musicgen_model, shared.device, dtype=settings.musicgen_dtype)
 
     return {"synth": synth, "musicgen": musicgen}
 
@@ -80,6 +81,8 @@ class _Pool:
             if name not in self.loaded:
                 backend = self.instances.get(name) or self.factories[name]()
                 await asyncio.to_thread(backend.load)
+                async with holding(backend):  # GPU weights load through residency (and stay while idle)
+                    pass
                 self.loaded[name] = backend
                 log.info("loaded %s backend %s", self.kind, name)
         return self.loaded[name]

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.core.placement import GB, Footprint, Part, Role
+from studio.core.placement import GB, Footprint, Part, Role, role_of
 from studio.core.residency import folder_parameters
 from studio.image.models import Profile
 
@@ -56,16 +56,6 @@ _FLUX_GEOMETRY = Geometry(blocks=57, hidden=3072, cfg=False, text_tokens=512)
 _SD35_GEOMETRY = Geometry(blocks=38, hidden=2432, cfg=True, text_tokens=333)
 
 
-def _role(part: str) -> Role:
-    if part in ("transformer", "unet"):
-        return Role.DENOISER
-    if part.startswith("text_encoder"):
-        return Role.ENCODER
-    if part == "vae":
-        return Role.DECODER
-    return Role.MODEL
-
-
 def _geometry(folder: Path | None, pipeline_class: str, profile: Profile) -> Geometry | None:
     """Read from the denoiser's config.json when installed; the published shape otherwise."""
     config_file = folder / "transformer" / "config.json" if folder else None
@@ -93,7 +83,7 @@ def image_footprint(
     text_tokens = geometry.text_tokens if geometry else 77
     built = []
     for name, params in sorted(parts.items()):
-        role = _role(name)
+        role = role_of(name)
         block_params = 0
         if role is Role.DENOISER:
             tokens = image_tokens + text_tokens

@@ -30,7 +30,7 @@ from studio.image.backends.base import EditParams, StepReporter
 from studio.image.backends.draft import NO_EDIT_MODEL
 from studio.image.batching import DynamicBatcher
 from studio.image.footprint import installed_footprint
-from studio.image.placing import modules, place
+from studio.core.placing import modules, place
 from studio.image.speedups import compile_blocks, use_fp8_matmuls
 from studio.image.models import ImageModel, Profile, installed_models, model_infos, models_root, resolve_model, task_of
 from studio.image.settings import ImageSettings

@@ -1,5 +1,7 @@
 """Putting a loaded diffusers pipeline where its `Placement` says, with diffusers' own hooks.
 
+Shared by the image and video servers; torch and diffusers are imported only when called.
+
 - float8 storage: `enable_layerwise_casting` (weights kept as e4m3, each layer cast to the
   compute dtype just before it runs). Applied before offloading, so the pinned host copies
   that streaming moves are float8 too: half the bytes over the bus.
