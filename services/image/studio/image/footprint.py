@@ -17,7 +17,8 @@ from pathlib import Path
 
 from studio.core.placement import GB, Footprint, Part, Role, role_of
 from studio.core.residency import folder_parameters
-from studio.image.models import Profile
+from studio.core.models import ModelSpec
+from studio.image.models import Profile, installed_models, profile_of
 
 #: Published parameter counts per part (FLUX.1 [dev]/[schnell]/Kontext share one architecture).
 _FLUX = {"transformer": 11_901_408_320, "text_encoder_2": 4_762_310_656, "text_encoder": 123_060_480, "vae": 83_819_683}
@@ -106,3 +107,22 @@ def image_footprint(
 def installed_footprint(folder: Path, pipeline_class: str, profile: Profile, bytes_per_param: int) -> Footprint:
     parts = {name or "model": count for name, count in folder_parameters(folder).items()}
     return image_footprint(parts, pipeline_class, profile, bytes_per_param, folder)
+
+
+def catalog_footprint(spec: ModelSpec, models_dir: Path, bytes_per_param: int = 2) -> Footprint | None:
+    """A catalogue model's footprint: from its folder when installed, else from its published sizes."""
+    installed = next((m for m in installed_models(models_dir) if m.name == spec.name), None)
+    if installed is not None:
+        try:
+            found = installed_footprint(installed.path, installed.pipeline_class, installed.profile, bytes_per_param)
+        except (OSError, ValueError):
+            found = None
+        if found is not None and found.parts:
+            return found
+    parts = PUBLISHED.get(spec.name)
+    if parts is None:
+        return None
+    pipeline_class = "FluxPipeline" if spec.name.startswith("flux") else "StableDiffusion3Pipeline"
+    if "unet" in parts:
+        pipeline_class = "StableDiffusionUpscalePipeline"
+    return image_footprint(parts, pipeline_class, profile_of(spec.name, pipeline_class), bytes_per_param)

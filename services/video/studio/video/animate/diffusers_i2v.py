@@ -76,14 +76,15 @@ def cover(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return resized[y : y + height, x : x + width]
 
 
-def i2v_footprint(folder: Path, rules: PipelineRules, steps: int, bytes_per_param: int) -> Footprint:
+def i2v_footprint(parts_params: dict[str, int], rules: PipelineRules, steps: int, bytes_per_param: int) -> Footprint:
     """Parts of an image-to-video pipeline for a clip of ~5 s at the model's largest area (an estimate)."""
     tokens = 1 + 120 // rules.frame_step * rules.max_area // rules.pixels_per_token
     parts = []
-    for name, params in folder_parameters(folder).items():
+    for name, params in parts_params.items():
         role = role_of(name)
         if role is Role.DENOISER:
-            parts.append(Part(name, params, role, bytes_per_param, steps, 2.0 * params * tokens * 2, params // 30, tokens * 5120 * 2 * 30))
+            working = tokens * 5120 * 2 * 8  # flash attention: activations of one block at a time
+            parts.append(Part(name, params, role, bytes_per_param, steps, 4.0 * params * tokens, params // 30, working))
         elif role is Role.DECODER:
             parts.append(Part(name, params, role, bytes_per_param, 1, 0.0, 0, 4 * 1024**3))
         else:
@@ -127,7 +128,7 @@ class DiffusersBackend:
         bytes_per_param = 4 if device == "cpu" else 2
         self.resident: ResidentModel[Any] = ResidentModel(
             f"video/{spec.name}:{folder}",
-            lambda: i2v_footprint(folder, self.rules, steps, bytes_per_param),
+            lambda: i2v_footprint(folder_parameters(folder), self.rules, steps, bytes_per_param),
             build,
             residency or shared_residency(device),
         )
