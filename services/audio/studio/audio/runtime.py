@@ -52,7 +52,13 @@ def _music_factories(settings: AudioSettings, shared: StudioSettings) -> dict[st
     def musicgen() -> MusicBackend:
         from studio.audio.backends.musicgen import MusicgenBackend
 
-        return MusicgenBackend(shared.models_dir, settings.musicgen_model, shared.device, dtype=settings.musicgen_dtype)
+        return MusicgenBackend(
+            shared.models_dir,
+            settings.musicgen_model,
+            shared.device,
+            dtype=settings.musicgen_dtype,
+            static_cache=settings.musicgen_static_cache,
+        )
 
     return {"synth": synth, "musicgen": musicgen}
 

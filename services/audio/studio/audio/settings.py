@@ -55,6 +55,9 @@ class AudioSettings(StudioSettings):
     #: MusicGen's precision: float32 (default; TF32 products on GPUs) or a half dtype for the text encoder and
     #: decoder (EnCodec always stays float32). bfloat16 was 4x slower on an H200 (see docs/audio.md).
     musicgen_dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+    #: Decode MusicGen with a static KV cache of one fixed length: on GPUs transformers then compiles the
+    #: decoder step (CUDA graphs), warmed at load before SERVING.
+    musicgen_static_cache: bool = False
     #: Chatterbox checkpoint (a name from studio.audio.models.CATALOG).
     chatterbox_model: str = "chatterbox"
 

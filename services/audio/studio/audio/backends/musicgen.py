@@ -68,6 +68,8 @@ class MusicgenBackend:
         segment_seconds: float = 30.0,
         prompt_seconds: float = 10.0,
         dtype: str = "float32",
+        static_cache: bool = False,
+        static_bucket_seconds: float = 5.0,
         residency: ResidencyManager | None = None,
     ) -> None:
         if not 0 < prompt_seconds < segment_seconds:
@@ -78,6 +80,10 @@ class MusicgenBackend:
         self.segment_seconds = segment_seconds
         self.prompt_seconds = prompt_seconds
         self.dtype = dtype
+        self.static_cache = static_cache
+        #: With a static cache, windows are generated in lengths rounded up to this (trimmed after), so a few
+        #: compiled graphs serve every request instead of one per length.
+        self.static_bucket_seconds = static_bucket_seconds
         self._residency = residency
         self.resident: ResidentModel[Any] | None = None
         self._processor: Any = None
@@ -113,7 +119,11 @@ class MusicgenBackend:
                 for part in (model.text_encoder, model.decoder, getattr(model, "enc_to_dec_proj", None)):
                     if part is not None:
                         part.to(half)
-            return model.to(self._device).eval()
+            model = model.to(self._device).eval()
+            if self.static_cache:  # compile now (health is not SERVING yet), not on the first request
+                text = self._processor(text=["warm-up"], padding=True, return_tensors="pt")
+                self._generate(model, dict(text), 4, lambda _: None)
+            return model
 
         params = sum(folder_parameters(path).values())
         self.resident = ResidentModel(
@@ -138,24 +148,29 @@ class MusicgenBackend:
     def frame_rate(self) -> float:
         return float(self.model.config.audio_encoder.frame_rate)
 
-    def _generate(self, inputs: dict[str, Any], frames: int, progress: ProgressCallback) -> np.ndarray:
+    def _generate(self, model: Any, inputs: dict[str, Any], frames: int, progress: ProgressCallback) -> np.ndarray:
         """`frames` new codec frames (plus any audio prompt in `inputs`), as (channels, samples) float32."""
         import torch
 
-        delay = int(self.model.decoder.config.num_codebooks) - 1  # MusicGen's codebook delay pattern
+        delay = int(model.decoder.config.num_codebooks) - 1  # MusicGen's codebook delay pattern
+        if self.static_cache:
+            bucket = max(1, round(self.static_bucket_seconds * float(model.config.audio_encoder.frame_rate)))
+            frames = math.ceil(frames / bucket) * bucket
         new_tokens = frames + delay + 1
         moved = {key: value.to(self._device) for key, value in inputs.items()}
         if "input_values" in moved:  # the audio prompt goes through EnCodec, which stays float32
-            moved["input_values"] = moved["input_values"].to(self.model.audio_encoder.dtype)
+            moved["input_values"] = moved["input_values"].to(model.audio_encoder.dtype)
         from transformers import StoppingCriteriaList
 
+        cache = {"cache_implementation": "static"} if self.static_cache else {}  # transformers compiles it on GPUs
         with torch.inference_mode():
-            audio = self.model.generate(
+            audio = model.generate(
                 **moved,
                 do_sample=True,
                 guidance_scale=GUIDANCE_SCALE,
                 max_new_tokens=new_tokens,
                 stopping_criteria=StoppingCriteriaList([_step_counter(new_tokens, progress)]),
+                **cache,
             )
         progress(1.0)
         return np.asarray(audio[0].float().cpu().numpy(), dtype=np.float32)
@@ -175,13 +190,14 @@ class MusicgenBackend:
         rate = self.native_rate
         needed = math.ceil(seconds * rate)
         first = min(seconds, self.segment_seconds)
-        windows = 1 + max(0, math.ceil((seconds - first) / (self.segment_seconds - self.prompt_seconds)))
+        step = self.segment_seconds - self.prompt_seconds
+        windows = 1 + max(0, math.ceil((seconds - first) / step - 1e-9))  # 0.4 / 0.4 may be 1.0000000002
 
         def report(window: int) -> ProgressCallback:
             return lambda fraction: progress((window + fraction) / windows)
 
         text = self._processor(text=[description], padding=True, return_tensors="pt")
-        audio = self._generate(dict(text), math.ceil(first * self.frame_rate), report(0))
+        audio = self._generate(self.model, dict(text), math.ceil(first * self.frame_rate), report(0))
         window = 1
         while audio.shape[-1] < needed:
             prompt = audio[:, -int(self.prompt_seconds * rate) :]
@@ -194,7 +210,9 @@ class MusicgenBackend:
                 padding=True,
                 return_tensors="pt",
             )
-            generated = self._generate(dict(inputs), math.ceil(new_seconds * self.frame_rate), report(window))
+            generated = self._generate(
+                self.model, dict(inputs), math.ceil(new_seconds * self.frame_rate), report(window)
+            )
             audio = np.concatenate([audio, generated[:, prompt.shape[-1] :]], axis=-1)
             window += 1
         return audio
