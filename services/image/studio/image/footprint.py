@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from studio.core.placement import GB, Footprint, Part, Role, role_of
 from studio.core.residency import folder_parameters
@@ -57,15 +59,19 @@ _FLUX_GEOMETRY = Geometry(blocks=57, hidden=3072, cfg=False, text_tokens=512)
 _SD35_GEOMETRY = Geometry(blocks=38, hidden=2432, cfg=True, text_tokens=333)
 
 
+def geometry_of(config: Mapping[str, Any], profile: Profile) -> Geometry:
+    """From a FLUX or SD3 transformer's config."""
+    blocks = int(config.get("num_layers", 0)) + int(config.get("num_single_layers", 0))
+    hidden = int(config.get("num_attention_heads", 0)) * int(config.get("attention_head_dim", 0))
+    sd3 = "caption_projection_dim" in config
+    return Geometry(blocks, hidden, sd3, profile.max_sequence_length + (77 if sd3 else 0))
+
+
 def _geometry(folder: Path | None, pipeline_class: str, profile: Profile) -> Geometry | None:
     """Read from the denoiser's config.json when installed; the published shape otherwise."""
     config_file = folder / "transformer" / "config.json" if folder else None
     if config_file is not None and config_file.is_file():
-        config = json.loads(config_file.read_text())
-        blocks = int(config.get("num_layers", 0)) + int(config.get("num_single_layers", 0))
-        hidden = int(config.get("num_attention_heads", 0)) * int(config.get("attention_head_dim", 0))
-        sd3 = "caption_projection_dim" in config
-        return Geometry(blocks, hidden, sd3, profile.max_sequence_length + (77 if sd3 else 0))
+        return geometry_of(json.loads(config_file.read_text()), profile)
     if pipeline_class.startswith("Flux"):
         return _FLUX_GEOMETRY
     if pipeline_class.startswith("StableDiffusion3"):
@@ -74,10 +80,16 @@ def _geometry(folder: Path | None, pipeline_class: str, profile: Profile) -> Geo
 
 
 def image_footprint(
-    parts: dict[str, int], pipeline_class: str, profile: Profile, bytes_per_param: int, folder: Path | None = None
+    parts: dict[str, int],
+    pipeline_class: str,
+    profile: Profile,
+    bytes_per_param: int,
+    folder: Path | None = None,
+    *,
+    geometry: Geometry | None = None,
 ) -> Footprint:
     """A pipeline's footprint for one image at the model's default size and steps."""
-    geometry = _geometry(folder, pipeline_class, profile)
+    geometry = geometry or _geometry(folder, pipeline_class, profile)
     pixels = profile.size * profile.size
     image_tokens = pixels // 256  # 8x VAE, 2x2 patches
     batch = 2 if geometry and geometry.cfg else 1
@@ -107,6 +119,20 @@ def image_footprint(
 def installed_footprint(folder: Path, pipeline_class: str, profile: Profile, bytes_per_param: int) -> Footprint:
     parts = {name or "model": count for name, count in folder_parameters(folder).items()}
     return image_footprint(parts, pipeline_class, profile, bytes_per_param, folder)
+
+
+def pipeline_footprint(pipe: Any, profile: Profile, bytes_per_param: int) -> Footprint:
+    """The footprint of a pipeline already built in memory (benchmarks' random-weight pipelines)."""
+    import torch
+
+    parts = {
+        name: sum(p.numel() for p in part.parameters())
+        for name, part in pipe.components.items()
+        if isinstance(part, torch.nn.Module)
+    }
+    config = getattr(getattr(pipe, "transformer", None), "config", None)
+    geometry = geometry_of(config, profile) if config is not None else None
+    return image_footprint(parts, type(pipe).__name__, profile, bytes_per_param, geometry=geometry)
 
 
 def catalog_footprint(spec: ModelSpec, models_dir: Path, bytes_per_param: int = 2) -> Footprint | None:

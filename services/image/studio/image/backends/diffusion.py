@@ -100,6 +100,7 @@ class DiffusersBackend:
         residency: ResidencyManager | None = None,
         *,
         build_pipeline: Callable[[ImageModel, Any], Any] | None = None,
+        footprint_of: Callable[[ImageModel], Footprint] | None = None,
     ) -> None:
         _quiet_hub_libraries()
         self.settings = settings
@@ -113,6 +114,7 @@ class DiffusersBackend:
         self.residency = residency or shared_residency(self.device)
         #: (model, dtype) -> pipeline on the CPU; from the model's folder unless a benchmark builds one.
         self.build_pipeline = build_pipeline or _from_folder
+        self.footprint_of = footprint_of or self._footprint
         self.batcher: DynamicBatcher[BatchKey, BatchItem, Image.Image] = DynamicBatcher(
             self._run_batch, settings.batch_window_ms / 1000.0, settings.max_batch
         )
@@ -178,7 +180,7 @@ class DiffusersBackend:
 
     async def _call(self, model: ImageModel, work: Callable[[Any], Any]) -> Any:
         """Run `work(pipeline)` in a thread, with the model resident and nobody else calling it."""
-        async with self.residency.use(f"image/{model.name}", self._footprint(model), self._loader(model)) as pipe:
+        async with self.residency.use(f"image/{model.name}", self.footprint_of(model), self._loader(model)) as pipe:
             lock = self._call_locks.setdefault(model.name, asyncio.Lock())
             async with lock:
                 return await asyncio.to_thread(work, pipe)
