@@ -28,7 +28,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 if not __package__:  # run as a file: benchmarks/studio.py must not shadow the `studio` namespace
     sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
@@ -92,6 +92,9 @@ class Row:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+Device = Literal["cpu", "cuda"]
+
+
 def cuda() -> bool:
     import torch
 
@@ -149,7 +152,7 @@ async def run_image(case: Case, size: str, steps: int | None, repeats: int, root
     from studio.image.settings import ImageSettings
     from studio.v1.image_pb2 import GenerateRequest
 
-    device = "cuda" if cuda() else "cpu"
+    device: Device = "cuda" if cuda() else "cpu"
     name = MODEL_NAMES[case.family]
     folder = root / "models" / "image" / name
     folder.mkdir(parents=True, exist_ok=True)
@@ -172,6 +175,7 @@ async def run_image(case: Case, size: str, steps: int | None, repeats: int, root
         settings, root / "models", device, residency, build_pipeline=lambda _m, _d: pipe, footprint_of=footprint_of
     )
     started = time.perf_counter()
+    assert definition.load is not None
     await definition.load()  # plans, places (and with speedups compiles and warms) before "SERVING"
     load_s = time.perf_counter() - started
     (resident,) = residency.residents()
@@ -213,12 +217,13 @@ async def run_music(case: Case, size: str, seconds: float, root: Path) -> Row:
     from studio.core.residency import shared_residency
     from studio.v1.audio_pb2 import GenerateMusicRequest
 
-    device = "cuda" if cuda() else "cpu"
+    device: Device = "cuda" if cuda() else "cpu"
     models = root / "models"
     if not (models / "musicgen-small").is_dir():
         save_random_musicgen(models / "musicgen-small", "full" if size == "full" else "tiny")
     reset_peak()
-    settings = AudioSettings(music_backend="musicgen", musicgen_dtype=case.family, musicgen_static_cache=case.static_cache)  # type: ignore[arg-type]
+    dtype = cast(Any, case.family)  # "float32" / "bfloat16": a MusicGen dtype name
+    settings = AudioSettings(music_backend="musicgen", musicgen_dtype=dtype, musicgen_static_cache=case.static_cache)
     store = LocalArtifactStore(root / "artifacts")
     definition = build_service(store, settings=settings, shared=StudioSettings(models_dir=models, device=device))
     started = time.perf_counter()
@@ -226,9 +231,13 @@ async def run_music(case: Case, size: str, seconds: float, root: Path) -> Row:
     await definition.load()
     load_s = time.perf_counter() - started
     client = EmbeddedClient(definition, store)
-    await client.call("GenerateMusic", GenerateMusicRequest(description="calm warm piano", duration_seconds=1.0, seed=0))
+    await client.call(
+        "GenerateMusic", GenerateMusicRequest(description="calm warm piano", duration_seconds=1.0, seed=0)
+    )
     started = time.perf_counter()
-    await client.call("GenerateMusic", GenerateMusicRequest(description="calm warm piano", duration_seconds=seconds, seed=1))
+    await client.call(
+        "GenerateMusic", GenerateMusicRequest(description="calm warm piano", duration_seconds=seconds, seed=1)
+    )
     elapsed = time.perf_counter() - started
     manager = shared_residency(device)
     placement = manager.residents()[0].placement.label if manager.residents() else "-"
@@ -340,4 +349,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

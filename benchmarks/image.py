@@ -67,7 +67,7 @@ async def bench_tiny(size: int, steps: int, rounds: int, threads: int) -> None:
         hits = []
         for _ in range(200):
             started = time.perf_counter()
-            async with residency.use("image/tiny-flux", Footprint(1), lambda _: Loaded(None)):
+            async with residency.use("image/tiny-flux", Footprint.single(1), lambda _: Loaded(None)):
                 pass
             hits.append(time.perf_counter() - started)
         print(f"residency warm hit (model already loaded): median {statistics.median(hits) * 1e6:.0f} µs")

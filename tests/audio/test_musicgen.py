@@ -29,7 +29,6 @@ from studio.core.settings import StudioSettings
 from studio.v1 import audio_pb2 as pb
 
 
-
 @pytest.fixture(scope="module", autouse=True)
 def one_torch_thread() -> Iterator[None]:
     """Tiny models drown in thread hand-offs on a shared 2-core machine; one thread is ~6x faster here."""

@@ -17,7 +17,14 @@ from packaging.markers import Marker
 from tests.deploy.support import REPO_ROOT
 
 LOCK_SCRIPT = REPO_ROOT / "scripts" / "lock.sh"
-COMPONENTS = ("libs/core", "libs/pipeline", "cli", "services/audio", "services/image", "services/video")
+COMPONENTS: tuple[str, ...] = (
+    "libs/core",
+    "libs/pipeline",
+    "cli",
+    "services/audio",
+    "services/image",
+    "services/video",
+)
 COMPONENTS += ("services/composer", "gateway")
 CHATTERBOX = "services/audio/chatterbox"
 
@@ -144,7 +151,7 @@ def test_a_dependency_added_without_relocking_fails_naming_make_lock(tmp_path: P
     root = lock_inputs_copy(tmp_path)
     pyproject = root / component / "pyproject.toml"
     text = pyproject.read_text()
-    pyproject.write_text(text.replace('dependencies = [\n', 'dependencies = [\n  "tabulate",\n', 1))
+    pyproject.write_text(text.replace("dependencies = [\n", 'dependencies = [\n  "tabulate",\n', 1))
     assert pyproject.read_text() != text
     result = lock_check(root)
     assert result.returncode == 1

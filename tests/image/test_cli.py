@@ -98,7 +98,9 @@ def test_models_shows_the_placement_for_a_12_gb_card(workdir: Path) -> None:
     assert code == 0, out
     assert "PLACEMENT" in out and "budget 9.6 GB" in out
     lines = {line.split()[1]: line for line in out.splitlines() if line.startswith(("image", "audio", "video"))}
-    assert "transformer=" in lines["flux-dev"] and "stream" in lines["flux-dev"]  # 24 GB of transformer cannot sit whole
+    assert (
+        "transformer=" in lines["flux-dev"] and "stream" in lines["flux-dev"]
+    )  # 24 GB of transformer cannot sit whole
     assert " device " in lines["chatterbox"] and " device " in lines["sd-x4-upscaler"]
     seconds = float(lines["flux-dev"].split("~")[1].split()[0])
     assert seconds > float(lines["flux-schnell"].split("~")[1].split()[0])  # 28 steps cost more than 4

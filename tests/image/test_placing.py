@@ -28,9 +28,9 @@ def load(tiny_models_dir: Path) -> Any:
 
 def render(pipe: Any) -> np.ndarray:
     generator = torch.Generator("cpu").manual_seed(3)
-    image = pipe(
-        "a red fox", height=64, width=64, num_inference_steps=2, generator=generator, output_type="np"
-    ).images[0]
+    image = pipe("a red fox", height=64, width=64, num_inference_steps=2, generator=generator, output_type="np").images[
+        0
+    ]
     return np.asarray(image, dtype=np.float32)
 
 
@@ -58,7 +58,12 @@ def test_float8_storage_halves_the_transformer_and_keeps_the_picture(
     tiny_models_dir: Path, reference: np.ndarray
 ) -> None:
     pipe = load(tiny_models_dir)
-    place(pipe, placement(transformer=PartPlacement(Where.STREAM, fp8=True), vae=PartPlacement(tiled=True)), "cpu", torch.float32)
+    place(
+        pipe,
+        placement(transformer=PartPlacement(Where.STREAM, fp8=True), vae=PartPlacement(tiled=True)),
+        "cpu",
+        torch.float32,
+    )
     linear = pipe.transformer.transformer_blocks[0].attn.to_q
     assert linear.weight.dtype == torch.float8_e4m3fn  # stored as float8 between calls
     assert pipe.vae.use_tiling

@@ -35,15 +35,21 @@ class Models:
 def pipeline(transformer_gb: float, encoder_gb: float = 0.0, steps: int = 28) -> Footprint:
     """A diffusion pipeline's footprint: a denoiser run once per step, a text encoder, a small VAE."""
     parts = [
-        Part("transformer", int(transformer_gb * GB / 2), Role.DENOISER, 2, steps, 4e12, int(transformer_gb * GB / 114)),
+        Part(
+            "transformer", int(transformer_gb * GB / 2), Role.DENOISER, 2, steps, 4e12, int(transformer_gb * GB / 114)
+        ),
         Part("vae", 42_000_000, Role.DECODER, 2, 1, 5e12, GB),
     ]
     if encoder_gb:
-        parts.append(Part("text_encoder", int(encoder_gb * GB / 2), Role.ENCODER, 2, 1, 5e12, int(encoder_gb * GB / 48)))
+        parts.append(
+            Part("text_encoder", int(encoder_gb * GB / 2), Role.ENCODER, 2, 1, 5e12, int(encoder_gb * GB / 48))
+        )
     return Footprint(tuple(parts))
 
 
-async def use(manager: ResidencyManager, models: Models, key: str, gb: float, footprint: Footprint | None = None) -> str:
+async def use(
+    manager: ResidencyManager, models: Models, key: str, gb: float, footprint: Footprint | None = None
+) -> str:
     async with manager.use(key, footprint or Footprint.single(int(gb * GB), key), models.loader(key)) as value:
         return value
 
@@ -154,8 +160,13 @@ async def test_models_take_turns_on_a_small_card_without_running_out() -> None:
     assert models.released == ["flux", "tts"]  # least recently used made room
     await manager.unload("sd35-medium")
     await manager.unload("talking-head")
-    other_processes[0] = 9 * GB  # another server (without a lease) took most of the card: a smaller placement
-    assert await use(manager, models, "flux", 0, pipeline(23.8, 9.5)) == "flux@text_encoder=stream, transformer=fp8+stream"
+    other_processes[0] = 10 * GB  # another server (without a lease) holds most of the card
+    await use(manager, models, "flux", 0, pipeline(23.8, 9.5))
+    (resident,) = manager.residents()
+    assert resident.charged_bytes <= 2 * GB  # planned within what the card had free, not the whole budget
+    other_processes[0] = 12 * GB - manager.used_bytes  # the card is full
+    with pytest.raises(FailedPrecondition, match="needs"):
+        await use(manager, models, "tts", 4)
 
 
 async def test_a_model_that_fits_no_placement_is_refused_with_the_numbers() -> None:

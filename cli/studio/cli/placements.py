@@ -45,7 +45,9 @@ class ModelPlanner:
         device = torch_device(load_settings(StudioSettings).device)
         manager = ResidencyManager(budget_for(device, settings), device, strategy=settings.placement)
         profile = manager.device_profile()
-        return cls(manager, f"{profile.name}: budget {manager.budget_bytes / GB:.1f} GB (try --vram 12 for a 12 GB card)")
+        return cls(
+            manager, f"{profile.name}: budget {manager.budget_bytes / GB:.1f} GB (try --vram 12 for a 12 GB card)"
+        )
 
     def device_line(self) -> str:
         return self.note

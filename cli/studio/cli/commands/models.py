@@ -54,7 +54,9 @@ def list_models(
     ctx: typer.Context,
     vram: Annotated[
         float | None,
-        typer.Option("--vram", help="Plan for a GPU with this many GB (nominal speeds) instead of this machine's device"),
+        typer.Option(
+            "--vram", help="Plan for a GPU with this many GB (nominal speeds) instead of this machine's device"
+        ),
     ] = None,
 ) -> None:
     """List every model: installed or missing, the memory it needs, and the placement residency would choose.

@@ -170,7 +170,7 @@ class GpuLease:
                 await self.kv.update(self.key, value, last=revision)
         except KeyWrongLastSequenceError:
             return False  # someone wrote in between: read again
-        except Exception as error:  # noqa: BLE001 - create on an existing key: same as a lost race
+        except Exception as error:
             if "wrong last sequence" in str(error).lower():
                 return False
             raise

@@ -151,7 +151,7 @@ class Placement:
 
     @property
     def label(self) -> str:
-        """"device", or the parts that are not simply on the device: "transformer=fp8+stream, text_encoder_2=stream"."""
+        """`device`, or the parts not simply on the device: `text_encoder_2=stream, transformer=fp8+stream`."""
         wide = self.pipeline_wide
         if wide is not None:
             fp8 = [name for name, p in self.parts if p.fp8]
@@ -247,9 +247,7 @@ def _options(part: Part, strategy: str) -> list[PartPlacement]:
 
 def _wide(footprint: Footprint, where: Where, fp8: bool) -> Placement:
     return Placement(
-        tuple(
-            (part.name, PartPlacement(where, fp8 and part.role is Role.DENOISER, False)) for part in footprint.parts
-        )
+        tuple((part.name, PartPlacement(where, fp8 and part.role is Role.DENOISER, False)) for part in footprint.parts)
     )
 
 
@@ -258,7 +256,9 @@ def candidates(footprint: Footprint, strategy: str = "auto") -> Iterator[Placeme
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown placement strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
     if strategy in ("offload", "fp8-offload", "sequential"):
-        yield _wide(footprint, Where.SEQUENTIAL if strategy == "sequential" else Where.OFFLOAD, strategy == "fp8-offload")
+        yield _wide(
+            footprint, Where.SEQUENTIAL if strategy == "sequential" else Where.OFFLOAD, strategy == "fp8-offload"
+        )
         return
     names = [part.name for part in footprint.parts]
     for combo in itertools.product(*(_options(part, strategy) for part in footprint.parts)):

@@ -198,7 +198,9 @@ class ResidencyManager:
 
     def plan_for(self, footprint: Footprint, headroom: int | None = None) -> Plan:
         """The placement a model would get now (with `headroom` free bytes; default: the whole budget)."""
-        return plan(footprint, self.budget_bytes if headroom is None else headroom, self.device_profile(), self.strategy)
+        return plan(
+            footprint, self.budget_bytes if headroom is None else headroom, self.device_profile(), self.strategy
+        )
 
     async def _load(self, key: str, footprint: Footprint, loader: Loader[T]) -> _Entry:
         async with self._load_lock:

@@ -91,6 +91,8 @@ def save_random_musicgen(dest: Path, size: Size = "tiny", *, seed: int = 0) -> P
     model.generation_config.pad_token_id = pad
     model.generation_config.max_length = 4096
     model.save_pretrained(dest)
-    processor = MusicgenProcessor(EncodecFeatureExtractor(feature_size=1, sampling_rate=32000), T5Tokenizer(vocab=vocab, extra_ids=0))
+    processor = MusicgenProcessor(
+        EncodecFeatureExtractor(feature_size=1, sampling_rate=32000), T5Tokenizer(vocab=vocab, extra_ids=0)
+    )
     processor.save_pretrained(dest)
     return dest

@@ -12,14 +12,14 @@ activation bytes; both are estimates, checked by `benchmarks/gpu.py`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from studio.core.models import ModelSpec
 from studio.core.placement import GB, Footprint, Part, Role, role_of
 from studio.core.residency import folder_parameters
-from studio.core.models import ModelSpec
 from studio.image.models import Profile, installed_models, profile_of
 
 #: Published parameter counts per part (FLUX.1 [dev]/[schnell]/Kontext share one architecture).

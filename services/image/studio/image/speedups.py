@@ -31,6 +31,9 @@ def _row_scale(x: torch.Tensor) -> torch.Tensor:
 class Fp8Linear(torch.nn.Module):
     """A Linear whose product runs in float8 with per-row scales (see the module docstring)."""
 
+    weight_fp8: torch.Tensor
+    weight_scale: torch.Tensor
+
     def __init__(self, linear: torch.nn.Linear) -> None:
         super().__init__()
         weight = linear.weight.detach()
@@ -63,8 +66,9 @@ def use_fp8_matmuls(model: Any) -> int:
     for block in _blocks(model):
         for parent in block.modules():
             for name, child in list(parent.named_children()):
-                aligned = isinstance(child, torch.nn.Linear) and child.in_features % _ALIGN == 0
-                if aligned and child.out_features % _ALIGN == 0:
+                if not isinstance(child, torch.nn.Linear):
+                    continue
+                if child.in_features % _ALIGN == 0 and child.out_features % _ALIGN == 0:
                     setattr(parent, name, Fp8Linear(child))
                     swapped += 1
     return swapped

@@ -9,7 +9,12 @@ from studio.core.placement import Footprint
 from studio.core.residency import folder_parameters
 
 #: Published parameter counts per part.
-_WAN_14B = {"transformer": 14_288_491_584, "text_encoder": 5_680_910_336, "image_encoder": 632_076_800, "vae": 126_892_531}
+_WAN_14B = {
+    "transformer": 14_288_491_584,
+    "text_encoder": 5_680_910_336,
+    "image_encoder": 632_076_800,
+    "vae": 126_892_531,
+}
 PUBLISHED: dict[str, tuple[str, dict[str, int]]] = {
     "ltx-video": (
         "LTXImageToVideoPipeline",

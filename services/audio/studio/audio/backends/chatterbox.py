@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,8 @@ def import_loader(path: Path) -> Loader:
         return ChatterboxTTS.from_local  # type: ignore[no-any-return]
     except ImportError as error:
         raise ConfigError(
-            f"the chatterbox backend needs chatterbox-tts (the audio image installs it: services/audio/chatterbox): {error}"
+            "the chatterbox backend needs chatterbox-tts "
+            f"(the audio image installs it: services/audio/chatterbox): {error}"
         ) from None
 
 
@@ -206,7 +207,7 @@ class ChatterboxBackend:
 
 
 def _footprint(spec: ModelSpec, models_dir: Path) -> Footprint:
-    """fp32 weights (chatterbox loads in float32), counted from safetensors headers; the catalogue's figure for .pt files."""
+    """float32 weights (chatterbox loads them so), counted from safetensors headers; the catalogue's figure for .pt."""
     try:
         params = sum(folder_parameters(spec.path(models_dir)).values())
     except (OSError, ValueError):  # unreadable headers: the loader will say what is wrong

@@ -39,7 +39,10 @@ async def generate_music(
     await ctx.progress(0.0, "composing", force=True)
     async with holding(backend):
         audio = await run_in_thread(
-            ctx, lambda progress: backend.generate(description, seconds, rate, seed, progress), stage="composing", end=0.9
+            ctx,
+            lambda progress: backend.generate(description, seconds, rate, seed, progress),
+            stage="composing",
+            end=0.9,
         )
     ctx.raise_if_cancelled()
     await ctx.progress(0.92, "encoding", force=True)

@@ -24,16 +24,16 @@ from PIL import Image
 from studio.core.devices import fp8_matmul_supported, torch_device, torch_dtype
 from studio.core.errors import Cancelled, FailedPrecondition, InvalidInput
 from studio.core.operations import OperationContext
-from studio.core.placement import Footprint, Placement, Role, Where
+from studio.core.placement import Footprint, Placement, Where
+from studio.core.placing import modules, place
 from studio.core.residency import Loaded, ResidencyManager, shared_residency
 from studio.image.backends.base import EditParams, StepReporter
 from studio.image.backends.draft import NO_EDIT_MODEL
 from studio.image.batching import DynamicBatcher
 from studio.image.footprint import installed_footprint
-from studio.core.placing import modules, place
-from studio.image.speedups import compile_blocks, use_fp8_matmuls
 from studio.image.models import ImageModel, Profile, installed_models, model_infos, models_root, resolve_model, task_of
 from studio.image.settings import ImageSettings
+from studio.image.speedups import compile_blocks, use_fp8_matmuls
 from studio.image.validation import GenerateParams
 from studio.v1.common_pb2 import ModelInfo
 

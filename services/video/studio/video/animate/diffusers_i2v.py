@@ -88,7 +88,9 @@ def i2v_footprint(parts_params: dict[str, int], rules: PipelineRules, steps: int
         elif role is Role.DECODER:
             parts.append(Part(name, params, role, bytes_per_param, 1, 0.0, 0, 4 * 1024**3))
         else:
-            parts.append(Part(name or "model", params, role, bytes_per_param, 1, 2.0 * params * 512, params // 24, 256 * 1024**2))
+            parts.append(
+                Part(name or "model", params, role, bytes_per_param, 1, 2.0 * params * 512, params // 24, 256 * 1024**2)
+            )
     return Footprint(tuple(parts))
 
 
