@@ -7,6 +7,7 @@ would show in the ledger.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import queue
@@ -43,7 +44,7 @@ class Server:
             "STUDIO_MEMORY_FRACTION": "1",
             "STUDIO_IDLE_UNLOAD_SECONDS": "0",
             "STUDIO_GPU_LEASE_TTL_SECONDS": str(TTL),
-            "STUDIO_GPU_LEASE_WAIT_SECONDS": "30",
+            "STUDIO_LOAD_WAIT_SECONDS": "30",
         }
         self.name = name
         self.proc = subprocess.Popen(
@@ -175,3 +176,32 @@ async def test_a_killed_holder_loses_its_lease_when_it_expires(servers: Any, nat
     holders = await ledger(nats_prefix, gpu)
     assert [h.service for h in holders.values()] == ["image"]
     assert sum(h.charged for h in holders.values()) == 60 * MB
+
+
+async def test_one_process_waits_for_its_own_busy_model_then_evicts_it(nats_prefix: str, gpu: str) -> None:
+    """Two operations of one server: the second model waits for the first to finish, then takes its place."""
+    from studio.core.gpu_lease import GpuLease
+    from studio.core.placement import DeviceProfile, Footprint
+    from studio.core.residency import Loaded, ResidencyManager
+
+    nc = await nats.connect("nats://127.0.0.1:4222")
+    manager = ResidencyManager(100 * MB, profile=DeviceProfile("sim", 1e12, 1e11, 1e10, 1e10, kind="cpu"))
+    manager.lease = await GpuLease.open(nc, gpu, manager.budget_bytes, manager, prefix=nats_prefix, ttl=TTL)
+    order: list[str] = []
+
+    async def hold(name: str, seconds: float) -> None:
+        async with manager.use(name, Footprint.single(60 * MB), lambda _: Loaded(name)):
+            order.append(f"{name} loaded")
+            await asyncio.sleep(seconds)
+        order.append(f"{name} done")
+
+    try:
+        first = asyncio.create_task(hold("tts", 1.0))
+        await asyncio.sleep(0.3)
+        await asyncio.wait_for(hold("music", 0), timeout=10)
+        await first
+    finally:
+        await manager.lease.close()
+        await nc.close()
+    assert order == ["tts loaded", "tts done", "music loaded", "music done"]
+    assert not manager.is_resident("tts")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.errors import FailedPrecondition
+from studio.core.errors import FailedPrecondition, Overloaded
 from studio.core.placement import DeviceProfile, Footprint, Part, Placement, Role
 from studio.core.residency import Loaded, ResidencyManager, ResidencySettings, folder_parameters, manager_for
 
@@ -167,6 +167,29 @@ async def test_models_take_turns_on_a_small_card_without_running_out() -> None:
     other_processes[0] = 12 * GB - manager.used_bytes  # the card is full
     with pytest.raises(FailedPrecondition, match="needs"):
         await use(manager, models, "tts", 4)
+
+
+async def test_on_a_gpu_a_load_waits_for_the_model_in_use_then_takes_its_place() -> None:
+    manager, models = gpu_manager(9.6), Models()
+    order: list[str] = []
+
+    async def hold(key: str, seconds: float) -> None:
+        async with manager.use(key, Footprint.single(6 * GB, key), models.loader(key)):
+            order.append(f"{key} runs")
+            await asyncio.sleep(seconds)
+
+    first = asyncio.create_task(hold("flux", 0.3))
+    await asyncio.sleep(0.05)
+    await hold("talking-head", 0)  # 6 + 6 GB > 9.6 GB: waits for flux, instead of failing or overflowing
+    await first
+    assert order == ["flux runs", "talking-head runs"] and models.released == ["flux"]
+
+
+async def test_waiting_for_a_busy_gpu_gives_up_with_overloaded() -> None:
+    manager, models = gpu_manager(9.6, wait_seconds=0.2), Models()
+    async with manager.use("flux", Footprint.single(6 * GB), models.loader("flux")):
+        with pytest.raises(Overloaded, match="busy for 0s with flux"):
+            await use(manager, models, "talking-head", 6)
 
 
 async def test_a_model_that_fits_no_placement_is_refused_with_the_numbers() -> None:

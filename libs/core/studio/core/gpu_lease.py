@@ -208,7 +208,10 @@ class GpuLease:
                     return
                 self._pending = 0
                 continue
-            freed = await self._ask_to_unload(others, deficit)
+            # This process's own idle models go first (another of its operations may have finished meanwhile).
+            freed = await self.release_idle(deficit)
+            if freed < deficit:
+                freed += await self._ask_to_unload(others, deficit - freed)
             if freed > 0:
                 continue
             if time.monotonic() > deadline:
@@ -326,7 +329,7 @@ class _LazyLease:
                     self.manager,
                     prefix=_connection["prefix"],
                     ttl=self.settings.gpu_lease_ttl_seconds,
-                    wait=self.settings.gpu_lease_wait_seconds,
+                    wait=self.settings.load_wait_seconds,
                     service=_connection["service"],
                 )
                 log.info("joined the lease of GPU %s (budget %.1f GB)", gpu_id, self.manager.budget_bytes / GB)
@@ -336,7 +339,8 @@ class _LazyLease:
         await (await self.get()).reserve(extra)
 
     async def settle(self) -> None:
-        await (await self.get()).settle()
+        if self._lease is not None:  # nothing was ever reserved otherwise
+            await self._lease.settle()
 
     async def close(self) -> None:
         if self._lease is not None:

@@ -38,7 +38,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import Field
 
-from studio.core.errors import FailedPrecondition
+from studio.core.errors import FailedPrecondition, Overloaded
 from studio.core.placement import (
     GB,
     STRATEGIES,
@@ -78,8 +78,8 @@ class ResidencySettings(StudioSettings):
     gpu_id: str = ""
     #: A process that stops heart-beating loses its lease after this long.
     gpu_lease_ttl_seconds: float = Field(default=10.0, gt=0)
-    #: How long a load waits for other processes to make room before failing with Overloaded.
-    gpu_lease_wait_seconds: float = Field(default=600.0, gt=0)
+    #: How long a load on a GPU waits for models in use (here or in other processes) before failing with Overloaded.
+    load_wait_seconds: float = Field(default=600.0, gt=0)
 
 
 @dataclass
@@ -142,7 +142,10 @@ class ResidencyManager:
     #: Set by `studio.core.gpu_lease.GpuLease.attach` when processes share the device.
     lease: Lease | None = None
     _entries: OrderedDict[str, _Entry] = field(default_factory=OrderedDict, init=False)
+    #: How long a load on an accelerator waits for models in use to be released before giving up.
+    wait_seconds: float = 600.0
     _load_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+    _released: asyncio.Condition = field(default_factory=asyncio.Condition, init=False)
     _sweeper: asyncio.Task[None] | None = field(default=None, init=False)
 
     @property
@@ -195,6 +198,9 @@ class ResidencyManager:
             entry.refs -= 1
             entry.last_used = self.clock()
             self._start_sweeper()
+            if entry.refs == 0:
+                async with self._released:
+                    self._released.notify_all()
 
     def plan_for(self, footprint: Footprint, headroom: int | None = None) -> Plan:
         """The placement a model would get now (with `headroom` free bytes; default: the whole budget)."""
@@ -237,27 +243,51 @@ class ResidencyManager:
             )
             return entry
 
-    def _headroom(self) -> int:
-        """Budget left if every idle model of this process were evicted.
+    @property
+    def _takes_turns(self) -> bool:
+        """On an accelerator a load waits for models in use; on the CPU it loads beside them (host memory)."""
+        return self.device != "cpu" or self.lease is not None
 
-        Without a lease, what the device really has free caps it (another process may hold memory);
-        with one, the ledger accounts for the other processes and the lease makes room.
+    def _headroom(self) -> int:
+        """What a new model may plan for: the budget once this process's models are out of the way.
+
+        Models in use count as room (the load waits for them) where models take turns; without a
+        lease, what the device really has free caps it (another process may hold memory).
         """
-        busy = sum(e.charged for e in self._entries.values() if e.refs > 0)
-        headroom = self.budget_bytes - busy
+        headroom = self.budget_bytes
+        if not self._takes_turns:
+            headroom -= sum(e.charged for e in self._entries.values() if e.refs > 0)
         free = None if self.lease is not None else self.free_memory()
         if free is not None:
-            headroom = min(headroom, free + self.idle_bytes)
+            headroom = min(headroom, free + self.used_bytes)
         return headroom
 
     async def _make_room(self, needed: int) -> None:
-        """Evict this process's idle models, least recently used first, until `needed` bytes fit."""
-        for entry in list(self._entries.values()):
-            if self.used_bytes + needed <= self.budget_bytes and self._device_has(needed):
+        """Evict idle models, least recently used first, until `needed` bytes fit; wait for busy ones on a GPU.
+
+        With a lease, waiting (for this process's models and the others') is the lease's job.
+        """
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            for entry in list(self._entries.values()):
+                if self._fits(needed):
+                    return
+                if entry.refs == 0 and self._entries.get(entry.key) is entry:
+                    log.info("evicting %s to make room (%.2f GB)", entry.key, entry.charged / GB)
+                    await self._release(entry)
+            busy = [e.key for e in self._entries.values() if e.refs > 0]
+            if self._fits(needed) or not busy or not self._takes_turns or self.lease is not None:
                 return
-            if entry.refs == 0 and entry.charged > 0:
-                log.info("evicting %s to make room (%.2f GB)", entry.key, entry.charged / GB)
-                await self._release(entry)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Overloaded(f"the device stayed busy for {self.wait_seconds:.0f}s with {', '.join(busy)}")
+            log.info("waiting for %s to finish: %.2f GB needed", ", ".join(busy), needed / GB)
+            async with self._released:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._released.wait(), remaining)
+
+    def _fits(self, needed: int) -> bool:
+        return self.used_bytes + needed <= self.budget_bytes and self._device_has(needed)
 
     def _device_has(self, needed: int) -> bool:
         free = None if self.lease is not None else self.free_memory()
@@ -360,6 +390,7 @@ def manager_for(device: str, settings: ResidencySettings) -> ResidencyManager:
         device=device,
         idle_unload_seconds=settings.idle_unload_seconds,
         strategy=settings.placement,
+        wait_seconds=settings.load_wait_seconds,
         free_memory=_cuda_free if device == "cuda" and not simulated else lambda: None,
     )
 
