@@ -39,24 +39,12 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 from pydantic import Field
 
 from studio.core.errors import FailedPrecondition, Overloaded
-from studio.core.placement import (
-    GB,
-    STRATEGIES,
-    DeviceProfile,
-    Footprint,
-    Part,
-    Placement,
-    Plan,
-    Role,
-    Strategy,
-    plan,
-)
+from studio.core.placement import GB, DeviceProfile, Footprint, Part, Placement, Plan, Strategy, plan
 from studio.core.settings import StudioSettings, load_settings
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-__all__ = ["GB", "STRATEGIES", "Footprint", "Loaded", "Part", "Placement", "ResidencyManager", "Role"]
 
 
 class ResidencySettings(StudioSettings):
