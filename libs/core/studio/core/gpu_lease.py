@@ -97,6 +97,7 @@ class GpuLease:
     _pending: int = field(default=0, init=False)
     _heartbeat: asyncio.Task[None] | None = field(default=None, init=False)
     _subscription: Any = field(default=None, init=False)
+    _expired: set[str] = field(default_factory=set, init=False)
 
     @classmethod
     async def open(
@@ -148,6 +149,9 @@ class GpuLease:
             if name == self.holder:
                 continue
             if now - holder.seen > self.ttl:
+                if name in self._expired:
+                    continue
+                self._expired.add(name)
                 log.warning(
                     "GPU lease of %s (pid %d, %s) expired: %.1f GB freed for others",
                     holder.service or name,
@@ -169,11 +173,7 @@ class GpuLease:
             else:
                 await self.kv.update(self.key, value, last=revision)
         except KeyWrongLastSequenceError:
-            return False  # someone wrote in between: read again
-        except Exception as error:
-            if "wrong last sequence" in str(error).lower():
-                return False
-            raise
+            return False  # someone wrote in between (or created the key first): read again
         return True
 
     async def _store(self) -> dict[str, Holder]:

@@ -195,7 +195,7 @@ class DiffusersBackend:
         if not generate:
             await self._call(model, lambda pipe: None)
             return
-        size = model.profile.size
+        size = self.settings.warmup_size or model.profile.size
         key = BatchKey(model, size, size, 2, model.profile.guidance, False)
         started = asyncio.get_running_loop().time()
         await self._run_batch(key, [BatchItem("warm-up", "", 0, StepReporter.silent())])
