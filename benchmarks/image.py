@@ -1,9 +1,8 @@
 """Image service numbers: draft speed, model load, warm-hit latency, batched vs unbatched throughput.
 
 Runs the real service code on a tiny random-weight FLUX pipeline (saved with
-save_pretrained, loaded through the service's loader). With a CUDA GPU it
-also builds full-size FLUX.1 and SD 3.5 Large with random weights (no
-checkpoint needed) and reports seconds per 1024x1024 image.
+save_pretrained, loaded through the service's loader). Full-size FLUX.1 and
+SD 3.5 Large on a GPU, per placement: benchmarks/gpu.py.
 
     .venv/bin/python -m benchmarks.image [--size 64] [--steps 2] [--rounds 3] [--threads 1]
 """
@@ -26,7 +25,7 @@ from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.clients import EmbeddedClient
 from studio.core.residency import Footprint, Loaded, ResidencyManager
 from studio.image.draft import render_draft
-from studio.image.random_models import build_pipeline, save_random_pipeline
+from studio.image.random_models import save_random_pipeline
 from studio.image.service import build_service
 from studio.image.settings import ImageSettings
 from studio.v1.image_pb2 import GenerateRequest
@@ -68,7 +67,7 @@ async def bench_tiny(size: int, steps: int, rounds: int, threads: int) -> None:
         hits = []
         for _ in range(200):
             started = time.perf_counter()
-            async with residency.use("image/tiny-flux", Footprint(1), lambda _: Loaded(None)):
+            async with residency.use("image/tiny-flux", Footprint.single(1), lambda _: Loaded(None)):
                 pass
             hits.append(time.perf_counter() - started)
         print(f"residency warm hit (model already loaded): median {statistics.median(hits) * 1e6:.0f} µs")
@@ -102,47 +101,15 @@ async def bench_tiny(size: int, steps: int, rounds: int, threads: int) -> None:
             print(f"  {concurrency:>11}  {rates[0]:>15.2f}  {rates[1]:>13.2f}  {rates[1] / rates[0]:>5.2f}  {sizes}")
 
 
-def bench_gpu_full_size(steps_flux: int, steps_sd3: int, repeats: int) -> None:
-    import torch
-
-    if not torch.cuda.is_available():
-        print("full-size FLUX.1 / SD 3.5 Large at 1024x1024: skipped (no CUDA GPU on this machine)")
-        return
-    print(f"GPU: {torch.cuda.get_device_name(0)}")
-    for family, steps, label in (("flux", steps_flux, "FLUX.1 (12B)"), ("sd3", steps_sd3, "SD 3.5 Large (8B)")):
-        torch.set_default_dtype(torch.bfloat16)
-        with torch.device("cuda"):
-            pipe = build_pipeline(family, "full")  # type: ignore[arg-type]
-        torch.set_default_dtype(torch.float32)
-        pipe.to("cuda", torch.bfloat16)
-        pipe.set_progress_bar_config(disable=True)
-        kwargs: dict[str, Any] = {"height": 1024, "width": 1024, "num_inference_steps": steps, "output_type": "pil"}
-        pipe(prompt="warm-up", **kwargs)
-        torch.cuda.synchronize()
-        for batch in (1, 4):
-            started = time.perf_counter()
-            for _ in range(repeats):
-                pipe(prompt=["a red fox in a watercolor forest"] * batch, **kwargs)
-            torch.cuda.synchronize()
-            per_image = (time.perf_counter() - started) / (repeats * batch)
-            print(f"{label} random weights, 1024x1024, {steps} steps, batch {batch}: {per_image:.2f} s/image")
-        print(f"  peak GPU memory: {torch.cuda.max_memory_allocated() / 1024**3:.1f} GiB")
-        del pipe
-        torch.cuda.empty_cache()
-        torch.cuda.reset_peak_memory_stats()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=64, help="tiny pipeline image side (multiple of 16)")
     parser.add_argument("--steps", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (0 = torch default)")
-    parser.add_argument("--gpu-repeats", type=int, default=2)
     args = parser.parse_args()
     bench_draft()
     asyncio.run(bench_tiny(args.size, args.steps, args.rounds, args.threads))
-    bench_gpu_full_size(4, 28, args.gpu_repeats)
 
 
 if __name__ == "__main__":

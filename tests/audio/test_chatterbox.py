@@ -24,10 +24,13 @@ from studio.audio.settings import AudioSettings
 from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.clients import EmbeddedClient
 from studio.core.errors import InvalidInput, ModelNotInstalled
+from studio.core.placement import DeviceProfile, Footprint
+from studio.core.residency import Loaded, ResidencyManager
 from studio.v1 import audio_pb2 as pb
 from tests.audio.conftest import assert_monotonic
 
 SECONDS_PER_CHAR = 0.05
+CPU = DeviceProfile("test cpu", 1e11, 2e10, 1e10, 1e10, kind="cpu")
 
 
 class StandInChatterbox:
@@ -87,6 +90,9 @@ def make_client(
     models = tmp_path / "models"
     install(models, "chatterbox", "t3_cfg.safetensors")
     install(models, "chatterbox-multilingual", "t3_mtl23ls_v2.safetensors")
+    if loader.builtin:  # checkpoints with a default voice ship it as conds.pt
+        install(models, "chatterbox", "conds.pt")
+        install(models, "chatterbox-multilingual", "conds.pt")
     backend = ChatterboxBackend(models, model, "cpu", cache_size=cache_size, loader=loader)
     definition = build_service(
         artifacts,
@@ -216,6 +222,34 @@ async def test_no_voice_without_builtin_conditionals(
     client = make_client(artifacts, tmp_path, espeak_backend, Loader(builtin=False))
     with pytest.raises(InvalidInput, match="needs a registered voice"):
         await speak(client, "Hello.")
+
+
+async def test_the_model_goes_through_residency(
+    artifacts: LocalArtifactStore, tmp_path: Path, espeak_backend: EspeakBackend, references: dict[str, Path]
+) -> None:
+    """Loaded at start-up, kept while idle, evicted (with its cached voices) when another model needs the room."""
+    loader = Loader()
+    residency = ResidencyManager(budget_bytes=8 * 1024**3, profile=CPU, idle_unload_seconds=0)
+    models = tmp_path / "models"
+    install(models, "chatterbox", "t3_cfg.safetensors")
+    install(models, "chatterbox", "conds.pt")
+    backend = ChatterboxBackend(models, "chatterbox", "cpu", loader=loader, residency=residency)
+    definition = build_service(
+        artifacts,
+        settings=AudioSettings(speech_backend="chatterbox", models_dir=models, device="cpu"),
+        speech_backends={"espeak": espeak_backend, "chatterbox": backend},
+    )
+    assert definition.load is not None
+    await definition.load()
+    assert backend.resident is not None and residency.is_resident(backend.resident.key) and len(loader.models) == 1
+    client = EmbeddedClient(definition, artifacts)
+    await speak(client, "First.", voice=await voice(client, artifacts, references["low"]))
+    assert len(loader.models) == 1 and len(backend._cache) == 1  # no reload while it stays resident
+    async with residency.use("flux", Footprint.single(residency.budget_bytes), lambda _: Loaded("flux")):
+        pass  # another model needed the whole budget
+    assert not residency.is_resident(backend.resident.key) and backend._cache == {}
+    await speak(client, "Second.")
+    assert len(loader.models) == 2 and loader.models[1].calls[0]["text"] == "Second."
 
 
 async def test_missing_weights_name_the_download_command(tmp_path: Path) -> None:

@@ -93,6 +93,21 @@ def test_models_lists_every_catalogue(workdir: Path) -> None:
     assert str(workdir / "models" / "image" / "flux-schnell") in lines["flux-schnell"]
 
 
+def test_models_shows_the_placement_for_a_12_gb_card(workdir: Path) -> None:
+    code, out = studio("models", "--vram", "12")
+    assert code == 0, out
+    assert "PLACEMENT" in out and "budget 9.6 GB" in out
+    lines = {line.split()[1]: line for line in out.splitlines() if line.startswith(("image", "audio", "video"))}
+    assert (
+        "transformer=" in lines["flux-dev"] and "stream" in lines["flux-dev"]
+    )  # 24 GB of transformer cannot sit whole
+    assert " device " in lines["chatterbox"] and " device " in lines["sd-x4-upscaler"]
+    seconds = float(lines["flux-dev"].split("~")[1].split()[0])
+    assert seconds > float(lines["flux-schnell"].split("~")[1].split()[0])  # 28 steps cost more than 4
+    code, out = studio("models", "--vram", "0")
+    assert code != 0 and "--vram" in out and "Traceback" not in out
+
+
 def test_models_download_dry_run_and_unknown_names_fetch_nothing(workdir: Path) -> None:
     code, out = studio("models", "download", "flux-schnell", "--dry-run")
     assert code == 0, out

@@ -235,3 +235,34 @@ async def test_preload_loads_the_default_model_before_serving(
     assert definition.load is not None
     await definition.load()
     assert residency.is_resident("image/tiny-flux")
+
+
+@pytest.mark.slow
+async def test_speedups_are_applied_and_warmed_before_serving(
+    artifacts: LocalArtifactStore,
+    tiny_models_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """fp8 matmuls swap the blocks' linears; compile is asked for; one generation runs inside load()."""
+    import logging
+
+    from studio.image.backends import diffusion
+    from studio.image.speedups import Fp8Linear
+
+    compiled: list[str] = []
+    # Inductor takes minutes on a 2-core CI machine: record the call (it is diffusers' compile_repeated_blocks).
+    monkeypatch.setattr(diffusion, "compile_blocks", lambda model: compiled.append(type(model).__name__))
+    residency = cpu_residency()
+    client, definition = make_client(
+        artifacts, tiny_models_dir, residency=residency, compile=True, fp8_matmul=True, warmup_size=64
+    )
+    caplog.set_level(logging.INFO, logger="studio.image.backends.diffusion")
+    assert definition.load is not None
+    await definition.load()
+    assert compiled == ["FluxTransformer2DModel"]
+    assert any("warmed tiny-flux at 64x64" in r.getMessage() for r in caplog.records)
+    pipe = next(iter(residency._entries.values())).loaded.value
+    assert any(isinstance(m, Fp8Linear) for m in pipe.transformer.transformer_blocks.modules())
+    result = await client.call("Generate", GenerateRequest(prompt="x", model="tiny-flux", seed=1, **SMALL))
+    assert result.images[0].width == 64

@@ -52,5 +52,6 @@ async def test_tiny_ltx_animates_an_image(tmp_path: Path) -> None:
     backend = DiffusersBackend.from_models_dir(tmp_path / "models", "ltx-video", "cpu", steps=2)
     job = AnimateJob(image=data.coffee(), motion="", size=(128, 128), fps=25, frames=9)
     job.cancel.set()
-    with pytest.raises(Cancelled, match="denoising"):
-        next(backend.frames(job))
+    async with backend.resident.hold():
+        with pytest.raises(Cancelled, match="denoising"):
+            next(backend.frames(job))

@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from studio.cli.errors import fail, reported_errors
+from studio.cli.placements import ModelPlanner
 from studio.core.errors import InvalidInput, StudioError, Unavailable
 from studio.core.models import ModelSpec
 from studio.core.settings import StudioSettings, load_settings
@@ -49,27 +50,46 @@ def _models_dir() -> Path:
 
 
 @models_app.callback(invoke_without_command=True)
-def list_models(ctx: typer.Context) -> None:
-    """List every model: installed or missing, where it lives, the accelerator memory it needs."""
+def list_models(
+    ctx: typer.Context,
+    vram: Annotated[
+        float | None,
+        typer.Option(
+            "--vram", help="Plan for a GPU with this many GB (nominal speeds) instead of this machine's device"
+        ),
+    ] = None,
+) -> None:
+    """List every model: installed or missing, the memory it needs, and the placement residency would choose.
+
+    PLACEMENT and S/IMAGE are residency's plan under the configured budget (STUDIO_MEMORY_FRACTION of the
+    device, STUDIO_PLACEMENT): on this machine's GPU (measured speeds), or for a `--vram` card.
+    """
     if ctx.invoked_subcommand is not None:
         return
     models_dir = _models_dir()
-    rows = [
-        (
-            service,
-            spec.name,
-            spec.task,
-            "installed" if spec.installed(models_dir) else "missing",
-            f"{spec.vram_gb:.1f} GB" if spec.vram_gb else "cpu",
-            str(spec.path(models_dir)),
+    with reported_errors():
+        planner = ModelPlanner.for_device(vram)
+    rows = []
+    for service, spec in catalogues():
+        placement, seconds = planner.describe(service, spec, models_dir)
+        rows.append(
+            (
+                service,
+                spec.name,
+                spec.task,
+                "installed" if spec.installed(models_dir) else "missing",
+                f"{spec.vram_gb:.1f} GB" if spec.vram_gb else "cpu",
+                placement,
+                seconds,
+                str(spec.path(models_dir)),
+            )
         )
-        for service, spec in catalogues()
-    ]
-    header = ("SERVICE", "MODEL", "TASK", "STATUS", "VRAM", "PATH")
+    header = ("SERVICE", "MODEL", "TASK", "STATUS", "VRAM", "PLACEMENT", "S/IMAGE", "PATH")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
     for row in [header, *rows]:
         typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1])
-    typer.echo(f"\nmodels directory: {models_dir} (STUDIO_MODELS_DIR); fetch with `studio models download NAME`")
+    typer.echo(f"\nplacements for {planner.device_line()}")
+    typer.echo(f"models directory: {models_dir} (STUDIO_MODELS_DIR); fetch with `studio models download NAME`")
 
 
 def _select(names: list[str], models_dir: Path) -> list[ModelSpec]:

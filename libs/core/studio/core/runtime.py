@@ -9,6 +9,7 @@ import signal
 
 from studio.core.artifacts import open_store
 from studio.core.errors import ConfigError
+from studio.core.gpu_lease import close_leases, enable_leases
 from studio.core.grpc_server import ModelServer
 from studio.core.jobs import JobTransport, JobWorker
 from studio.core.metrics import serve_metrics
@@ -55,6 +56,8 @@ async def serve_service(
         transport = await _checked(  # type: ignore[assignment]
             f"NATS at {settings.nats_url} (STUDIO_NATS_URL)", JobTransport.connect(settings)
         )
+    if transport is not None:  # model servers sharing a GPU take turns through a lease in NATS
+        enable_leases(transport.nc, settings.nats_prefix, name)
     definition: ServiceDefinition = spec.load_factory()(artifacts)
 
     server = ModelServer(definition, artifacts, port if port is not None else spec.port, host=settings.host)
@@ -86,5 +89,6 @@ async def serve_service(
         if worker_task is not None:
             await worker_task
         await server.stop(settings.shutdown_grace)
+        await close_leases()
         if transport is not None:
             await transport.close()

@@ -15,6 +15,7 @@ from studio.audio.backends.base import MusicBackend, SpeechBackend
 from studio.audio.models import CATALOG
 from studio.audio.settings import AudioSettings
 from studio.core.errors import ConfigError, InvalidInput
+from studio.core.residency import holding
 from studio.v1.common_pb2 import ModelInfo
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,13 @@ def _music_factories(settings: AudioSettings) -> dict[str, Callable[[], MusicBac
     def musicgen() -> MusicBackend:
         from studio.audio.backends.musicgen import MusicgenBackend
 
-        return MusicgenBackend(settings.models_dir, settings.musicgen_model, settings.device)
+        return MusicgenBackend(
+            settings.models_dir,
+            settings.musicgen_model,
+            settings.device,
+            dtype=settings.musicgen_dtype,
+            static_cache=settings.musicgen_static_cache,
+        )
 
     return {"synth": synth, "musicgen": musicgen}
 
@@ -79,6 +86,8 @@ class _Pool:
             if name not in self.loaded:
                 backend = self.instances.get(name) or self.factories[name]()
                 await asyncio.to_thread(backend.load)
+                async with holding(backend):  # GPU weights load through residency (and stay while idle)
+                    pass
                 self.loaded[name] = backend
                 log.info("loaded %s backend %s", self.kind, name)
         return self.loaded[name]

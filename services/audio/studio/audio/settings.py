@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -50,6 +52,12 @@ class AudioSettings(StudioSettings):
     chatterbox_voice_cache: int = Field(default=16, ge=1)
     #: MusicGen checkpoint (a name from studio.audio.models.CATALOG).
     musicgen_model: str = "musicgen-small"
+    #: MusicGen's precision: float32 (default; TF32 products on GPUs) or a half dtype for the text encoder and
+    #: decoder (EnCodec always stays float32). bfloat16 was 4x slower on an H200 (see docs/audio.md).
+    musicgen_dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+    #: Decode MusicGen with a static KV cache of one fixed length: on GPUs transformers then compiles the
+    #: decoder step (CUDA graphs), warmed at load before SERVING.
+    musicgen_static_cache: bool = False
     #: Chatterbox checkpoint (a name from studio.audio.models.CATALOG).
     chatterbox_model: str = "chatterbox"
 

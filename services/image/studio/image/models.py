@@ -161,7 +161,12 @@ class ImageModel:
 
     @property
     def profile(self) -> Profile:
-        return _PROFILES.get(self.name) or _CLASS_PROFILES[self.pipeline_class]
+        return profile_of(self.name, self.pipeline_class)
+
+
+def profile_of(name: str, pipeline_class: str) -> Profile:
+    """The request defaults of a model: its own when catalogued, its pipeline class's otherwise."""
+    return _PROFILES.get(name) or _CLASS_PROFILES[pipeline_class]
 
 
 def models_root(models_dir: Path) -> Path:

@@ -206,11 +206,12 @@ class ImageService:
             return
         backend = await asyncio.to_thread(self.diffusers)  # imports torch/diffusers off the event loop
         default = backend.default_model("text-to-image")
-        if self.settings.preload and default:
+        speedups = self.settings.compile or self.settings.fp8_matmul  # built on the first generation: do it now
+        if (self.settings.preload or speedups) and default:
             from studio.image.backends.diffusion import DiffusersBackend
 
             assert isinstance(backend, DiffusersBackend)
-            await backend.warm(default, "text-to-image")
+            await backend.warm(default, "text-to-image", generate=speedups)
 
     @staticmethod
     def draft_warmup() -> None:

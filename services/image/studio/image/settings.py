@@ -34,6 +34,12 @@ class ImageSettings(StudioSettings):
     max_upscale_side: int = Field(default=8192, ge=256)
     #: Load the default text-to-image model at start-up (health turns SERVING after), not on first use.
     preload: bool = False
+    #: Regional torch.compile of the denoiser's blocks (when it sits on the GPU); warmed before SERVING.
+    compile: bool = False
+    #: Float8 matrix products in the denoiser's blocks (Ada/Hopper GPUs); warmed before SERVING.
+    fp8_matmul: bool = False
+    #: Side of the warm-up image that builds compiled kernels (0 = the model's default size; serve mostly at it).
+    warmup_size: int = Field(default=0, ge=0, le=8192)
     #: torch CPU threads for the diffusers backend (0 = torch's default). 1 avoids thrashing on busy shared CPUs.
     cpu_threads: int = Field(default=0, ge=0, le=256)
     jpeg_quality: int = Field(default=92, ge=1, le=100)

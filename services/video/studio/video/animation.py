@@ -13,6 +13,7 @@ import numpy as np
 from studio.core.errors import InvalidInput
 from studio.core.frames import output_size
 from studio.core.operations import OperationContext
+from studio.core.residency import holding
 from studio.v1.video_pb2 import AnimateRequest, AnimateResult
 from studio.video.backends import AnimateBackend, AnimateJob
 from studio.video.media.encoder import EncoderOptions, VideoEncoder
@@ -55,7 +56,10 @@ class Animator:
         key = (name, model if name == "diffusers" else "")
         async with self._lock:
             if key not in self.backends:
-                self.backends[key] = await asyncio.to_thread(self.factories[name], model)
+                backend = await asyncio.to_thread(self.factories[name], model)
+                async with holding(backend):  # weights load now, through residency, so errors show at once
+                    pass
+                self.backends[key] = backend
             return self.backends[key]
 
     async def animate(self, request: AnimateRequest, ctx: OperationContext) -> AnimateResult:
@@ -87,7 +91,8 @@ class Animator:
             out = folder / "clip.mp4"
             options = EncoderOptions(preset=s.x264_preset, crf=s.x264_crf, threads=s.encoder_threads)
             encoder = VideoEncoder(out, width, height, fps, options=options)
-            await encode_frames(backend.frames(job), encoder, frames, ctx, start=0.05, cancel=job.cancel)
+            async with holding(backend):
+                await encode_frames(backend.frames(job), encoder, frames, ctx, start=0.05, cancel=job.cancel)
             await ctx.progress(0.97, "uploading")
             ref = await ctx.artifacts.put_file(ctx.output_key("clip.mp4"), out, "video/mp4")
         await ctx.progress(1.0, "done")

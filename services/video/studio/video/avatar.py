@@ -9,6 +9,7 @@ from pathlib import Path
 
 from studio.core.frames import output_size
 from studio.core.operations import OperationContext
+from studio.core.residency import holding
 from studio.v1.video_pb2 import CreateAvatarVideoRequest, CreateAvatarVideoResult, FaceBox
 from studio.video.backends import AvatarBackend, AvatarJob
 from studio.video.face.detect import find_face
@@ -36,7 +37,10 @@ class AvatarMaker:
     async def backend(self, name: str) -> AvatarBackend:
         async with self._lock:
             if name not in self.backends:
-                self.backends[name] = await asyncio.to_thread(self.factories[name])
+                backend = await asyncio.to_thread(self.factories[name])
+                async with holding(backend):  # weights load now, through residency, so errors show at once
+                    pass
+                self.backends[name] = backend
             return self.backends[name]
 
     def encoder_options(self) -> EncoderOptions:
@@ -77,7 +81,8 @@ class AvatarMaker:
             ctx.raise_if_cancelled()
             out = folder / "avatar.mp4"
             encoder = VideoEncoder(out, width, height, fps, speech=speech, options=self.encoder_options())
-            await encode_frames(backend.frames(job), encoder, frames, ctx)
+            async with holding(backend):
+                await encode_frames(backend.frames(job), encoder, frames, ctx)
             await ctx.progress(0.97, "uploading")
             ref = await ctx.artifacts.put_file(ctx.output_key("avatar.mp4"), out, "video/mp4")
         x, y, w, h = layout.box

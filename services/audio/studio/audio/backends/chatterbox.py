@@ -4,6 +4,8 @@ chatterbox-tts pins its own torch, so only the audio image has it (installed fro
 services/audio/chatterbox) and it is imported lazily here. The adapter owns what the model does not: splitting long text
 into ~300-character chunks (the service joins them with crossfades), the brief's default
 parameters, a per-voice cache of reference conditioning, and one generation at a time.
+The weights go through residency (`resident`): the service holds them while it speaks, and
+another model may take the GPU when they are idle.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,10 @@ from studio.audio.backends.base import SpeechJob
 from studio.audio.models import model_spec
 from studio.audio.speech import Span, Speech
 from studio.core.errors import ConfigError, InvalidInput, ModelNotInstalled
+from studio.core.gpu_lease import shared_residency
 from studio.core.models import ModelSpec
+from studio.core.placement import Footprint
+from studio.core.residency import ResidencyManager, ResidentModel, folder_parameters
 from studio.v1.common_pb2 import ModelInfo
 
 #: Defaults from the product brief.
@@ -58,6 +64,13 @@ def import_loader(path: Path) -> Loader:
         ) from None
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    model: Any
+    #: The checkpoint's own voice (the model's `conds` as loaded; we overwrite `conds` per voice).
+    builtin: Any
+
+
 class ChatterboxBackend:
     name = "chatterbox"
     crossfade = 0.05
@@ -72,6 +85,7 @@ class ChatterboxBackend:
         chunk_chars: int = 300,
         cache_size: int = 16,
         loader: Loader | None = None,
+        residency: ResidencyManager | None = None,
     ) -> None:
         self.spec: ModelSpec = model_spec(model, self.name)
         self.models_dir = Path(models_dir)
@@ -79,8 +93,9 @@ class ChatterboxBackend:
         self.chunk_chars = chunk_chars
         self.cache_size = cache_size
         self._loader = loader
-        self._model: Any = None
-        self._builtin: Any = None
+        self._residency = residency
+        self.resident: ResidentModel[_Loaded] | None = None
+        self._has_builtin = False
         self._multilingual = False
         self._cache: OrderedDict[tuple[str, float], Any] = OrderedDict()
         #: The model keeps its conditioning as state, so generations run one at a time.
@@ -97,14 +112,30 @@ class ChatterboxBackend:
         device = torch_device(self.device_setting)
         loader = self._loader or import_loader(path)
         self._multilingual = is_multilingual(path)
-        self._model = loader(path, device)
-        self._builtin = getattr(self._model, "conds", None)
+        self._has_builtin = (path / "conds.pt").is_file()  # the checkpoint's own voice
+
+        def build(_placement: object) -> _Loaded:
+            model = loader(path, device)
+            return _Loaded(model, getattr(model, "conds", None))
+
+        self.resident = ResidentModel(
+            f"audio/{self.spec.name}:{path}",
+            lambda: _footprint(self.spec, self.models_dir),
+            build,
+            self._residency or shared_residency(device),
+            on_release=self._cache.clear,  # cached conditionals are device tensors
+        )
+
+    @property
+    def loaded(self) -> _Loaded:
+        loaded = self.resident.current if self.resident else None
+        if loaded is None:
+            raise ModelNotInstalled("the chatterbox backend is not loaded (hold it through residency first)")
+        return loaded
 
     @property
     def model(self) -> Any:
-        if self._model is None:
-            raise ModelNotInstalled("the chatterbox backend is not loaded")
-        return self._model
+        return self.loaded.model
 
     @property
     def sample_rate(self) -> int:
@@ -125,7 +156,7 @@ class ChatterboxBackend:
         self.language_id(job.language)
         if job.preset:
             raise InvalidInput("voice.preset: chatterbox has no preset voices; pass a registered voice profile")
-        if job.profile is None and self._builtin is None:
+        if job.profile is None and not self._has_builtin:
             raise InvalidInput("voice: chatterbox needs a registered voice profile (this checkpoint has no default)")
         if abs(job.params.speed - 1.0) > 1e-6:
             raise InvalidInput("parameters.speed: chatterbox does not change speed; lower cfg_weight for slower speech")
@@ -137,7 +168,7 @@ class ChatterboxBackend:
     def _conditionals(self, job: SpeechJob, exaggeration: float) -> Any:
         """The model's conditioning for this voice, prepared once per (reference, exaggeration)."""
         if job.profile is None:
-            return self._builtin
+            return self.loaded.builtin
         if job.reference is None:
             raise InvalidInput("voice.profile: the reference audio of this profile is missing")
         key = (job.profile.reference.get("sha256") or str(job.reference), round(exaggeration, 4))
@@ -173,6 +204,15 @@ class ChatterboxBackend:
 
     def models(self) -> list[ModelInfo]:
         return [spec.info(self.models_dir) for spec in _catalog(self.name)]
+
+
+def _footprint(spec: ModelSpec, models_dir: Path) -> Footprint:
+    """float32 weights (chatterbox loads them so), counted from safetensors headers; the catalogue's figure for .pt."""
+    try:
+        params = sum(folder_parameters(spec.path(models_dir)).values())
+    except (OSError, ValueError):  # unreadable headers: the loader will say what is wrong
+        params = 0
+    return Footprint.single(params * 4 if params else int(spec.vram_gb * 1024**3), spec.name)
 
 
 def _catalog(backend: str) -> list[ModelSpec]:

@@ -11,6 +11,7 @@ from studio.audio.ops.common import check_sample_rate, run_in_thread
 from studio.audio.runtime import AudioRuntime
 from studio.core.errors import InvalidInput
 from studio.core.operations import OperationContext
+from studio.core.residency import holding
 from studio.v1.audio_pb2 import GenerateMusicRequest, GenerateMusicResult
 
 MAX_DESCRIPTION = 500
@@ -36,9 +37,13 @@ async def generate_music(
     backend = await runtime.music_backend(request.backend.strip())
     seed = request.seed if request.HasField("seed") else None
     await ctx.progress(0.0, "composing", force=True)
-    audio = await run_in_thread(
-        ctx, lambda progress: backend.generate(description, seconds, rate, seed, progress), stage="composing", end=0.9
-    )
+    async with holding(backend):
+        audio = await run_in_thread(
+            ctx,
+            lambda progress: backend.generate(description, seconds, rate, seed, progress),
+            stage="composing",
+            end=0.9,
+        )
     ctx.raise_if_cancelled()
     await ctx.progress(0.92, "encoding", force=True)
     with tempfile.TemporaryDirectory(prefix="studio-music-") as tmp:

@@ -19,6 +19,7 @@ from studio.audio.text import clean_text, split_chunks
 from studio.audio.voices import VoiceProfile
 from studio.core.errors import InvalidInput
 from studio.core.operations import OperationContext
+from studio.core.residency import holding
 from studio.v1.audio_pb2 import (
     AudioChunk,
     SpeechParameters,
@@ -130,9 +131,12 @@ async def synthesize(request: SynthesizeRequest, ctx: OperationContext, runtime:
         workdir = Path(tmp)
         plan = await plan_speech(request, ctx, runtime, workdir)
         joiner = Joiner(plan.sample_rate, plan.backend.crossfade)
-        async for index, part in speak(plan, ctx):
-            joiner.add(part)
-            await ctx.progress(0.9 * (index + 1) / len(plan.chunks), "synthesizing", f"{index + 1}/{len(plan.chunks)}")
+        async with holding(plan.backend):
+            async for index, part in speak(plan, ctx):
+                joiner.add(part)
+                await ctx.progress(
+                    0.9 * (index + 1) / len(plan.chunks), "synthesizing", f"{index + 1}/{len(plan.chunks)}"
+                )
         speech = joiner.finish()
         await ctx.progress(0.95, "encoding", force=True)
         return await store(plan, speech, ctx, workdir)
@@ -147,13 +151,14 @@ async def stream_speech(
         plan = await plan_speech(request.synthesis, ctx, runtime, workdir)
         joiner = Joiner(plan.sample_rate, plan.backend.crossfade)
         position = 0
-        async for index, part in speak(plan, ctx):
-            ready = joiner.add(part)
-            if len(ready):
-                yield _chunk(ready, plan.sample_rate, position)
-                position += len(ready)
-            fraction = 0.9 * (index + 1) / len(plan.chunks)
-            yield StreamSpeechResponse(progress=Progress(fraction=fraction, stage="synthesizing"))
+        async with holding(plan.backend):
+            async for index, part in speak(plan, ctx):
+                ready = joiner.add(part)
+                if len(ready):
+                    yield _chunk(ready, plan.sample_rate, position)
+                    position += len(ready)
+                fraction = 0.9 * (index + 1) / len(plan.chunks)
+                yield StreamSpeechResponse(progress=Progress(fraction=fraction, stage="synthesizing"))
         speech = joiner.finish()
         rest = speech.samples[position:]
         if len(rest):

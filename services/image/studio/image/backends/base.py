@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
 from PIL import Image
 
+from studio.core.artifacts import ArtifactStore
 from studio.core.operations import OperationContext
 from studio.image.models import Profile
 from studio.image.validation import GenerateParams
@@ -34,6 +35,11 @@ class StepReporter:
 
     def cancelled(self) -> bool:
         return self.ctx.is_cancelled()
+
+    @classmethod
+    def silent(cls) -> StepReporter:
+        """For warm-up runs: reports to nobody, never cancelled (progress goes to OperationContext's discard)."""
+        return cls(OperationContext(artifacts=cast(ArtifactStore, None)), asyncio.get_running_loop(), 0.0, 1.0)
 
 
 class ImageBackend(Protocol):

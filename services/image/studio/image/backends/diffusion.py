@@ -21,15 +21,20 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from studio.core.devices import torch_device, torch_dtype
+from studio.core.devices import fp8_matmul_supported, torch_device, torch_dtype
 from studio.core.errors import Cancelled, FailedPrecondition, InvalidInput
+from studio.core.gpu_lease import shared_residency
 from studio.core.operations import OperationContext
-from studio.core.residency import Footprint, Loaded, Placement, ResidencyManager, estimate_footprint, shared_residency
+from studio.core.placement import Footprint, Placement, Where
+from studio.core.placing import modules, place
+from studio.core.residency import Loaded, ResidencyManager
 from studio.image.backends.base import EditParams, StepReporter
 from studio.image.backends.draft import NO_EDIT_MODEL
 from studio.image.batching import DynamicBatcher
+from studio.image.footprint import installed_footprint
 from studio.image.models import ImageModel, Profile, installed_models, model_infos, models_root, resolve_model, task_of
 from studio.image.settings import ImageSettings
+from studio.image.speedups import compile_blocks, use_fp8_matmuls
 from studio.image.validation import GenerateParams
 from studio.v1.common_pb2 import ModelInfo
 
@@ -89,7 +94,14 @@ class DiffusersBackend:
     name = "diffusers"
 
     def __init__(
-        self, settings: ImageSettings, models_dir: Path, device_setting: str, residency: ResidencyManager | None = None
+        self,
+        settings: ImageSettings,
+        models_dir: Path,
+        device_setting: str,
+        residency: ResidencyManager | None = None,
+        *,
+        build_pipeline: Callable[[ImageModel, Any], Any] | None = None,
+        footprint_of: Callable[[ImageModel], Footprint] | None = None,
     ) -> None:
         _quiet_hub_libraries()
         self.settings = settings
@@ -101,6 +113,9 @@ class DiffusersBackend:
 
             torch.set_num_threads(settings.cpu_threads)
         self.residency = residency or shared_residency(self.device)
+        #: (model, dtype) -> pipeline on the CPU; from the model's folder unless a benchmark builds one.
+        self.build_pipeline = build_pipeline or _from_folder
+        self.footprint_of = footprint_of or self._footprint
         self.batcher: DynamicBatcher[BatchKey, BatchItem, Image.Image] = DynamicBatcher(
             self._run_batch, settings.batch_window_ms / 1000.0, settings.max_batch
         )
@@ -129,7 +144,7 @@ class DiffusersBackend:
     def _footprint(self, model: ImageModel) -> Footprint:
         bytes_per_param = 4 if self.device == "cpu" else 2
         try:
-            return estimate_footprint(model.path, bytes_per_param)
+            return installed_footprint(model.path, model.pipeline_class, model.profile, bytes_per_param)
         except (OSError, ValueError) as error:
             raise FailedPrecondition(
                 f"model {model.name!r} in {model.path} cannot be loaded ({error}); "
@@ -138,37 +153,54 @@ class DiffusersBackend:
 
     def _loader(self, model: ImageModel) -> Callable[[Placement], Loaded[Any]]:
         def load(placement: Placement) -> Loaded[Any]:
-            from diffusers import DiffusionPipeline
-
-            try:
-                pipe = DiffusionPipeline.from_pretrained(str(model.path), dtype=self.dtype, local_files_only=True)
-            except (OSError, ValueError, KeyError, RuntimeError, TypeError) as error:
-                raise FailedPrecondition(
-                    f"model {model.name!r} in {model.path} cannot be loaded ({type(error).__name__}: {error}); "
-                    f"reinstall it with `studio models download {model.name}`"
-                ) from None
+            pipe = self.build_pipeline(model, self.dtype)
             pipe.set_progress_bar_config(disable=True)
-            if placement is Placement.DEVICE:
-                pipe.to(self.device)
-            elif placement is Placement.MODEL_OFFLOAD:
-                pipe.enable_model_cpu_offload(device=self.device)
-            else:
-                pipe.enable_sequential_cpu_offload(device=self.device)
+            self._speed_up(pipe, placement, before_placing=True)
+            place(pipe, placement, self.device, self.dtype)
+            self._speed_up(pipe, placement, before_placing=False)
             return Loaded(pipe, release=getattr(pipe, "remove_all_hooks", lambda: None))
 
         return load
 
+    def _speed_up(self, pipe: Any, placement: Placement, *, before_placing: bool) -> None:
+        """Float8 matmuls (before placing: the weights change) and regional compilation (after)."""
+        denoiser_name = next((n for n in ("transformer", "unet") if n in modules(pipe)), None)
+        if denoiser_name is None or placement.pipeline_wide is not None:
+            return
+        denoiser = getattr(pipe, denoiser_name)
+        if before_placing and self.settings.fp8_matmul:
+            if self.device == "cuda" and not fp8_matmul_supported():
+                log.warning("STUDIO_IMAGE_FP8_MATMUL: this GPU has no float8 matrix products; keeping bf16")
+            else:
+                log.info("float8 matmuls in %d linear layers of the %s", use_fp8_matmuls(denoiser), denoiser_name)
+        if not before_placing and self.settings.compile:
+            if placement.of(denoiser_name).where is Where.DEVICE:
+                compile_blocks(denoiser)
+            else:
+                log.warning("STUDIO_IMAGE_COMPILE: skipped, the %s is streamed from the host", denoiser_name)
+
     async def _call(self, model: ImageModel, work: Callable[[Any], Any]) -> Any:
         """Run `work(pipeline)` in a thread, with the model resident and nobody else calling it."""
-        async with self.residency.use(f"image/{model.name}", self._footprint(model), self._loader(model)) as pipe:
+        async with self.residency.use(f"image/{model.name}", self.footprint_of(model), self._loader(model)) as pipe:
             lock = self._call_locks.setdefault(model.name, asyncio.Lock())
             async with lock:
                 return await asyncio.to_thread(work, pipe)
 
-    async def warm(self, model_name: str, task: str) -> None:
-        """Load `model_name` now (start-up preload) so the first request does not pay for it."""
+    async def warm(self, model_name: str, task: str, *, generate: bool = False) -> None:
+        """Load `model_name` now (start-up preload) so the first request does not pay for it.
+
+        With `generate`, also run a short generation at the model's default size: compiled blocks
+        and float8 kernels are built then, not on a user's request.
+        """
         model = resolve_model(model_name, self.models_dir, task)
-        await self._call(model, lambda pipe: None)
+        if not generate:
+            await self._call(model, lambda pipe: None)
+            return
+        size = self.settings.warmup_size or model.profile.size
+        key = BatchKey(model, size, size, 2, model.profile.guidance, False)
+        started = asyncio.get_running_loop().time()
+        await self._run_batch(key, [BatchItem("warm-up", "", 0, StepReporter.silent())])
+        log.info("warmed %s at %dx%d in %.1fs", model_name, size, size, asyncio.get_running_loop().time() - started)
 
     # --- generate ----------------------------------------------------------------------------------
     async def generate(self, model: str, params: GenerateParams, ctx: OperationContext) -> list[Image.Image]:
@@ -291,6 +323,19 @@ class DiffusersBackend:
 
     async def close(self) -> None:
         await self.residency.unload_matching("image/")
+
+
+def _from_folder(model: ImageModel, dtype: Any) -> Any:
+    """The pipeline in the model's folder, loaded on the CPU (placing moves it)."""
+    from diffusers import DiffusionPipeline
+
+    try:
+        return DiffusionPipeline.from_pretrained(str(model.path), dtype=dtype, local_files_only=True)
+    except (OSError, ValueError, KeyError, RuntimeError, TypeError) as error:
+        raise FailedPrecondition(
+            f"model {model.name!r} in {model.path} cannot be loaded ({type(error).__name__}: {error}); "
+            f"reinstall it with `studio models download {model.name}`"
+        ) from None
 
 
 def _generator(seed: int) -> Any:

@@ -1,6 +1,6 @@
 """The `wav2lip` backend: batches of face crops and mel windows through a Wav2Lip-class network.
 
-Loads once from `$STUDIO_MODELS_DIR/wav2lip/`: a published checkpoint
+Loads through residency (held while a talking head renders) from `$STUDIO_MODELS_DIR/wav2lip/`: a published checkpoint
 (`wav2lip_gan.pth` / `wav2lip.pth`, published widths) or `model.safetensors`
 with a `config.json` giving the widths. Each frame's face crop (lower half
 masked) and its reference crop go in with the mel window at that time; the
@@ -20,6 +20,9 @@ import numpy as np
 import torch
 
 from studio.core.errors import ConfigError, ModelNotInstalled
+from studio.core.gpu_lease import shared_residency
+from studio.core.placement import Footprint
+from studio.core.residency import ResidencyManager, ResidentModel
 from studio.video.backends import AvatarJob
 from studio.video.face.layout import FaceLayout
 from studio.video.models import WAV2LIP
@@ -51,13 +54,19 @@ def _state_dict(path: Path) -> dict[str, torch.Tensor]:
     return {key.removeprefix("module."): value for key, value in state.items()}
 
 
-def load_wav2lip(folder: Path) -> Wav2Lip:
-    """The network in `folder`; ModelNotInstalled if there is none, ConfigError if it does not fit the architecture."""
+def checkpoint(folder: Path) -> Path:
+    """The checkpoint file in `folder`; ModelNotInstalled if there is none."""
     path = next((folder / name for name in CHECKPOINTS if (folder / name).is_file()), None)
     if path is None:
         raise ModelNotInstalled(
             f"wav2lip is not installed: put wav2lip_gan.pth (or model.safetensors + config.json) in {folder}"
         )
+    return path
+
+
+def load_wav2lip(folder: Path) -> Wav2Lip:
+    """The network in `folder`; ModelNotInstalled if there is none, ConfigError if it does not fit the architecture."""
+    path = checkpoint(folder)
     config_file = folder / "config.json"
     config = Wav2LipConfig.from_json(json.loads(config_file.read_text())) if config_file.is_file() else Wav2LipConfig()
     model = Wav2Lip(config)
@@ -79,19 +88,28 @@ def face_crop(layout: FaceLayout, width: int, height: int) -> tuple[int, int, in
 class Wav2LipBackend:
     name = "wav2lip"
 
-    def __init__(self, model: Wav2Lip, device: str, batch_size: int) -> None:
-        self.model = model.to(device)
+    def __init__(self, folder: Path, device: str, batch_size: int, residency: ResidencyManager | None = None) -> None:
+        weights = checkpoint(folder).stat().st_size  # float32 on disk, as in memory
         self.device = device
         self.batch_size = batch_size
+        self.resident: ResidentModel[Wav2Lip] = ResidentModel(
+            f"video/wav2lip:{folder}",
+            lambda: Footprint.single(weights, "wav2lip"),
+            lambda _placement: load_wav2lip(folder).to(device),
+            residency or shared_residency(device),
+        )
 
     @classmethod
     def from_models_dir(cls, models_dir: Path, device_setting: str, *, batch_size: int) -> Wav2LipBackend:
         from studio.core.devices import torch_device
 
-        model = load_wav2lip(WAV2LIP.path(models_dir))
-        device = torch_device(device_setting)
-        log.info("wav2lip loaded on %s", device)
-        return cls(model, device, batch_size)
+        return cls(WAV2LIP.path(models_dir), torch_device(device_setting), batch_size)
+
+    @property
+    def model(self) -> Wav2Lip:
+        if self.resident.current is None:
+            raise ModelNotInstalled("the wav2lip backend is not loaded (hold it through residency first)")
+        return self.resident.current
 
     def driver(self, job: AvatarJob) -> str:
         return "audio"  # mel windows of the speech itself; phoneme timings are not used
