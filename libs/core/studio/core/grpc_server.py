@@ -126,7 +126,7 @@ def serialize(message: Message) -> bytes:
 
 def _unary_behavior(op: Operation[Any, Any], artifacts: ArtifactStore) -> Any:
     async def behavior(request: Message, context: grpc.aio.ServicerContext) -> Message:
-        return await op.handler(request, OperationContext(artifacts=artifacts))
+        return await op.invoke(request, OperationContext(artifacts=artifacts))
 
     return behavior
 
@@ -139,7 +139,7 @@ def _stream_behavior(op: Operation[Any, Any], artifacts: ArtifactStore) -> Any:
             await updates.put(op.progress_response(progress))
 
         ctx = OperationContext(artifacts=artifacts, run_id=_request_id(context), on_progress=on_progress)
-        work = asyncio.create_task(op.handler(request, ctx))
+        work = asyncio.create_task(op.invoke(request, ctx))
         try:
             while True:
                 getter = asyncio.ensure_future(updates.get())

@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 from google.protobuf.message import Message
+from pydantic import SecretStr
 
 from studio.core.artifacts.base import ArtifactStore
+from studio.core.costs import CostMeter
 from studio.core.errors import Cancelled
 from studio.v1.common_pb2 import Progress
 
@@ -41,6 +43,11 @@ class OperationContext:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     on_progress: ProgressSink = _discard
     is_cancelled: Callable[[], bool] = lambda: False
+    #: Hosted-provider keys for this run only (a tenant's own), by provider name; they win over the
+    #: deployment's keys. Never logged, stored or sent anywhere but to that provider.
+    credentials: Mapping[str, SecretStr] = field(default_factory=dict)
+    #: What the run cost so far; the result's `cost` is its total.
+    costs: CostMeter = field(default_factory=CostMeter)
     _last_progress: float = 0.0
 
     def output_key(self, name: str) -> str:
@@ -90,6 +97,13 @@ class Operation(Generic[RequestT, ResultT]):
     response_type: type[Message]
     handler: Handler[RequestT, ResultT]
     unary: bool = False
+
+    async def invoke(self, request: RequestT, ctx: OperationContext) -> ResultT:
+        """Run the handler; a streamed result leaves with what the run cost (`ctx.costs`) in its `cost`."""
+        result = await self.handler(request, ctx)
+        if not self.unary and "cost" in result.DESCRIPTOR.fields_by_name:
+            result.cost.CopyFrom(ctx.costs.cost())  # type: ignore[attr-defined]
+        return result
 
     @property
     def name(self) -> str:

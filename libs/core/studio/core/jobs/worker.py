@@ -150,7 +150,10 @@ class JobWorker:
             return "failed"
         packed = AnyMessage()
         packed.Pack(result)
-        await t.publish_event(JobEvent(job_id=job_id, operation=qualified, completed=JobCompleted(result=packed)))
+        completed = JobCompleted(result=packed)
+        if "cost" in result.DESCRIPTOR.fields_by_name:
+            completed.cost.CopyFrom(result.cost)
+        await t.publish_event(JobEvent(job_id=job_id, operation=qualified, completed=completed))
         await msg.ack()
         log.info("job %s completed", qualified)
         return "completed"
@@ -167,7 +170,7 @@ class JobWorker:
         ctx = OperationContext(
             artifacts=self.artifacts, run_id=job_id, on_progress=on_progress, is_cancelled=lambda: cancelled
         )
-        work = asyncio.create_task(op.handler(request, ctx))
+        work = asyncio.create_task(op.invoke(request, ctx))
         interval = max(0.2, t.settings.job_ack_wait / 3)
         while True:
             done, _ = await asyncio.wait({work}, timeout=interval)
