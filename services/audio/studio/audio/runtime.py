@@ -11,18 +11,25 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from studio.audio.backends.base import MusicBackend, SpeechBackend
+from studio.audio.backends.base import HostedMusicBackend, HostedSpeechBackend, MusicBackend, SpeechBackend
 from studio.audio.models import CATALOG
 from studio.audio.settings import AudioSettings
 from studio.core.errors import ConfigError, InvalidInput
-from studio.core.settings import StudioSettings
+from studio.core.providers.settings import ProviderSettings
+from studio.core.settings import StudioSettings, load_settings
 from studio.v1.common_pb2 import ModelInfo
 
 log = logging.getLogger(__name__)
 B = TypeVar("B")
 
 
-def _speech_factories(settings: AudioSettings, shared: StudioSettings) -> dict[str, Callable[[], SpeechBackend]]:
+SpeechBackends = SpeechBackend | HostedSpeechBackend
+MusicBackends = MusicBackend | HostedMusicBackend
+
+
+def _speech_factories(
+    settings: AudioSettings, shared: StudioSettings, providers: ProviderSettings
+) -> dict[str, Callable[[], SpeechBackends]]:
     def espeak() -> SpeechBackend:
         from studio.audio.backends.espeak import EspeakBackend
 
@@ -39,10 +46,17 @@ def _speech_factories(settings: AudioSettings, shared: StudioSettings) -> dict[s
             cache_size=settings.chatterbox_voice_cache,
         )
 
-    return {"espeak": espeak, "chatterbox": chatterbox}
+    def elevenlabs() -> HostedSpeechBackend:
+        from studio.audio.backends.elevenlabs import ElevenLabsBackend
+
+        return ElevenLabsBackend(providers, settings.elevenlabs_female_voice, settings.elevenlabs_male_voice)
+
+    return {"espeak": espeak, "chatterbox": chatterbox, "elevenlabs": elevenlabs}
 
 
-def _music_factories(settings: AudioSettings, shared: StudioSettings) -> dict[str, Callable[[], MusicBackend]]:
+def _music_factories(
+    settings: AudioSettings, shared: StudioSettings, providers: ProviderSettings
+) -> dict[str, Callable[[], MusicBackends]]:
     def synth() -> MusicBackend:
         from studio.audio.backends.synth import SynthMusicBackend
 
@@ -53,7 +67,12 @@ def _music_factories(settings: AudioSettings, shared: StudioSettings) -> dict[st
 
         return MusicgenBackend(shared.models_dir, settings.musicgen_model, shared.device)
 
-    return {"synth": synth, "musicgen": musicgen}
+    def replicate() -> HostedMusicBackend:
+        from studio.audio.backends.replicate_music import ReplicateMusicBackend
+
+        return ReplicateMusicBackend(providers)
+
+    return {"synth": synth, "musicgen": musicgen, "replicate": replicate}
 
 
 class _Pool:
@@ -93,11 +112,13 @@ class AudioRuntime:
         *,
         speech: dict[str, SpeechBackend] | None = None,
         music: dict[str, MusicBackend] | None = None,
+        providers: ProviderSettings | None = None,
     ) -> None:
         self.settings = settings
         self.shared = shared
-        self.speech = _Pool("speech", _speech_factories(settings, shared), speech or {})
-        self.music = _Pool("music", _music_factories(settings, shared), music or {})
+        self.providers = providers or load_settings(ProviderSettings)
+        self.speech = _Pool("speech", _speech_factories(settings, shared, self.providers), speech or {})
+        self.music = _Pool("music", _music_factories(settings, shared, self.providers), music or {})
 
     def startup_backends(self) -> list[tuple[_Pool, str]]:
         """The default backends and STUDIO_AUDIO_PRELOAD, validated."""
@@ -117,19 +138,22 @@ class AudioRuntime:
         for pool, name in self.startup_backends():
             await pool.get(name)
 
-    async def speech_backend(self, name: str) -> SpeechBackend:
-        backend: SpeechBackend = await self.speech.get(name or self.settings.speech_backend)
+    async def speech_backend(self, name: str) -> SpeechBackends:
+        backend: SpeechBackends = await self.speech.get(name or self.settings.speech_backend)
         return backend
 
-    async def music_backend(self, name: str) -> MusicBackend:
-        backend: MusicBackend = await self.music.get(name or self.settings.music_backend)
+    async def music_backend(self, name: str) -> MusicBackends:
+        backend: MusicBackends = await self.music.get(name or self.settings.music_backend)
         return backend
 
     def models(self) -> list[ModelInfo]:
         """Lite backends and every catalogue model, installed or not (nothing is loaded to answer)."""
+        from studio.audio.backends.elevenlabs import ElevenLabsBackend
         from studio.audio.backends.espeak import EspeakBackend
+        from studio.audio.backends.replicate_music import ReplicateMusicBackend
         from studio.audio.backends.synth import SynthMusicBackend
 
         infos = [*EspeakBackend().models(), *SynthMusicBackend().models()]
         infos += [spec.info(self.shared.models_dir) for spec in CATALOG]
+        infos += [*ElevenLabsBackend(self.providers).models(), *ReplicateMusicBackend(self.providers).models()]
         return infos

@@ -16,6 +16,7 @@ from studio.audio.runtime import AudioRuntime
 from studio.audio.settings import AudioSettings
 from studio.core.artifacts import ArtifactStore
 from studio.core.operations import Operation, OperationContext, ServiceDefinition
+from studio.core.providers.settings import ProviderSettings
 from studio.core.settings import StudioSettings, load_settings
 from studio.v1.audio_pb2 import (
     GenerateMusicRequest,
@@ -41,6 +42,7 @@ def build_service(
     shared: StudioSettings | None = None,
     speech_backends: dict[str, SpeechBackend] | None = None,
     music_backends: dict[str, MusicBackend] | None = None,
+    providers: ProviderSettings | None = None,
 ) -> ServiceDefinition:
     """The audio service. Keyword arguments let tests inject settings and stand-in backends."""
     runtime = AudioRuntime(
@@ -48,6 +50,7 @@ def build_service(
         shared or load_settings(StudioSettings),
         speech=speech_backends,
         music=music_backends,
+        providers=providers,
     )
 
     async def on_register(request: RegisterVoiceRequest, ctx: OperationContext) -> RegisterVoiceResult:

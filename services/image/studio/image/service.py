@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import tempfile
 from pathlib import Path
@@ -12,6 +13,7 @@ from PIL import Image
 from studio.core.artifacts import ArtifactStore
 from studio.core.errors import ConfigError, FailedPrecondition, InvalidInput, NotFound
 from studio.core.operations import Operation, OperationContext, ServiceDefinition
+from studio.core.providers.settings import ProviderSettings
 from studio.core.residency import ResidencyManager
 from studio.core.settings import StudioSettings, load_settings
 from studio.image.backends.base import EditParams, ImageBackend
@@ -38,7 +40,9 @@ from studio.v1.image_pb2 import (
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("auto", "draft", "diffusers")
+BACKENDS = ("auto", "draft", "diffusers", "fal", "replicate")
+#: Hosted backends: never chosen by "auto" (they cost money), only by name.
+HOSTED = ("fal", "replicate")
 _DRAFT_MODELS = (DRAFT_MODEL, LANCZOS_MODEL)
 
 
@@ -46,14 +50,21 @@ class ImageService:
     """Chooses a backend per request, validates, runs it, and stores what it made."""
 
     def __init__(
-        self, settings: ImageSettings, core: StudioSettings, residency: ResidencyManager | None = None
+        self,
+        settings: ImageSettings,
+        core: StudioSettings,
+        residency: ResidencyManager | None = None,
+        providers: ProviderSettings | None = None,
     ) -> None:
         self.settings = settings
+        self.core = core
         self.models_dir = Path(core.models_dir)
         self.device_setting = core.device
         self.residency = residency
+        self.providers = providers or load_settings(ProviderSettings)
         self.draft = DraftBackend()
         self._diffusers: ImageBackend | None = None
+        self._hosted: dict[str, ImageBackend] = {}
 
     # --- backend choice ----------------------------------------------------------------------------
     def diffusers(self) -> ImageBackend:
@@ -67,6 +78,18 @@ class ImageService:
             self._diffusers = DiffusersBackend(self.settings, self.models_dir, self.device_setting, self.residency)
         return self._diffusers
 
+    def hosted(self, name: str) -> ImageBackend:
+        if name not in self._hosted:
+            if name == "fal":
+                from studio.image.backends.fal import FalBackend
+
+                self._hosted[name] = FalBackend(self.providers)
+            else:
+                from studio.image.backends.replicate import ReplicateBackend
+
+                self._hosted[name] = ReplicateBackend(self.providers)
+        return self._hosted[name]
+
     def choose(self, backend: str, model: str, task: str) -> tuple[ImageBackend, str]:
         """The backend and model a request gets (auto: diffusers when it has a model for the task)."""
         name = backend or self.settings.backend
@@ -79,10 +102,17 @@ class ImageService:
                 name = "diffusers"  # edits: any installed model can at least inpaint
             else:
                 name = "draft"
+        if name in HOSTED:
+            chosen = self.hosted(name)
+            return chosen, model or chosen.default_model(task)
         if name == "diffusers" and model in _DRAFT_MODELS:
             raise InvalidInput(f"model: {model!r} belongs to the draft backend, not diffusers")
         chosen = self.draft if name == "draft" else self.diffusers()
         return chosen, model or chosen.default_model(task)
+
+    def metered(self, backend: ImageBackend, model: str, ctx: OperationContext) -> contextlib.AbstractContextManager[None]:
+        """GPU time of a local model run (hosted backends add their own cost lines, drafts are free)."""
+        return ctx.costs.gpu(model, str(getattr(backend, "device", "cpu")), self.core)
 
     # --- operations --------------------------------------------------------------------------------
     async def generate(self, request: GenerateRequest, ctx: OperationContext) -> GenerateResult:
@@ -90,7 +120,8 @@ class ImageService:
         profile = backend.profile(model, "text-to-image")
         params = generate_params(request, profile, self.settings)
         fmt = output_format(request.format)
-        images = await backend.generate(model, params, ctx)
+        with self.metered(backend, model, ctx):
+            images = await backend.generate(model, params, ctx)
         draft = backend is self.draft
         outputs = []
         for seed, image in zip(params.seeds, images, strict=True):
@@ -142,7 +173,8 @@ class ImageService:
             seed=seed,
         )
         fmt = output_format(request.format)
-        edited = await backend.edit(model, image, mask, params, ctx)
+        with self.metered(backend, model, ctx):
+            edited = await backend.edit(model, image, mask, params, ctx)
         meta = {
             "prompt": instruction,
             "seed": str(seed),
@@ -174,7 +206,8 @@ class ImageService:
         backend.profile(model, "upscale")
         fmt = output_format(request.format)
         await ctx.progress(0.05, "upscaling")
-        upscaled = await backend.upscale(model, image, factor, source_meta.get("prompt", ""), ctx)
+        with self.metered(backend, model, ctx):
+            upscaled = await backend.upscale(model, image, factor, source_meta.get("prompt", ""), ctx)
         meta = {
             **{k: v for k, v in source_meta.items() if k in ("prompt", "seed", "draft")},
             "model": model,
@@ -191,7 +224,8 @@ class ImageService:
         )
 
     async def list_models(self, request: ListImageModelsRequest, ctx: OperationContext) -> ListImageModelsResponse:
-        return ListImageModelsResponse(models=[*self.draft.models(), *model_infos(self.models_dir)])
+        hosted = [info for name in HOSTED for info in self.hosted(name).models()]
+        return ListImageModelsResponse(models=[*self.draft.models(), *model_infos(self.models_dir), *hosted])
 
     # --- lifecycle ---------------------------------------------------------------------------------
     async def load(self) -> None:
@@ -204,7 +238,7 @@ class ImageService:
                 f"STUDIO_IMAGE_BACKEND=diffusers but no model is installed in {self.models_dir / 'image'}; "
                 "run `studio models download flux-schnell` or use STUDIO_IMAGE_BACKEND=auto"
             )
-        if self.settings.backend == "draft" or not installed:
+        if self.settings.backend in ("draft", *HOSTED) or not installed:
             return
         backend = await asyncio.to_thread(self.diffusers)  # imports torch/diffusers off the event loop
         default = backend.default_model("text-to-image")
@@ -223,6 +257,8 @@ class ImageService:
     async def close(self) -> None:
         if self._diffusers is not None:
             await self._diffusers.close()
+        for backend in self._hosted.values():
+            await backend.close()
 
     # --- artifacts ---------------------------------------------------------------------------------
     async def _read_image(
@@ -274,9 +310,12 @@ def build_service(
     settings: ImageSettings | None = None,
     core: StudioSettings | None = None,
     residency: ResidencyManager | None = None,
+    providers: ProviderSettings | None = None,
 ) -> ServiceDefinition:
     """The image ServiceDefinition; settings default to the environment's."""
-    service = ImageService(settings or load_settings(ImageSettings), core or load_settings(StudioSettings), residency)
+    service = ImageService(
+        settings or load_settings(ImageSettings), core or load_settings(StudioSettings), residency, providers
+    )
     return ServiceDefinition(
         name="image",
         grpc_service="studio.v1.ImageService",
@@ -290,5 +329,5 @@ def build_service(
         ],
         load=service.load,
         close=service.close,
-        backends=("draft", "diffusers"),
+        backends=("draft", "diffusers", *HOSTED),
     )
