@@ -68,6 +68,8 @@ PRICES: dict[str, Price] = {
               "https://www.atlascloud.ai/zh/blog/guides/kling-ai-api-pricing (standard pack, $700 / 5000 units)"),
         Price("runway:gen4_turbo", "second", 0.05, _AS_OF, "third-party",
               "https://help.runwayml.com/hc/en-us/articles/15124877443219 (5 credits/s at $0.01)"),
+        Price("runway:credit", "credit", 0.01, _AS_OF, "third-party",
+              "https://docs.dev.runwayml.com/guides/pricing/ (API credits are $0.01)"),
         Price("luma:ray-2", "second", 0.08, _AS_OF, "unconfirmed",
               "https://plans.apis.io/plans/luma-ai/luma-ai-plans-pricing/"),
         Price("minimax:MiniMax-Hailuo-02/768P/6s", "clip", 0.28, _AS_OF, "unconfirmed",

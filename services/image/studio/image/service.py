@@ -110,7 +110,9 @@ class ImageService:
         chosen = self.draft if name == "draft" else self.diffusers()
         return chosen, model or chosen.default_model(task)
 
-    def metered(self, backend: ImageBackend, model: str, ctx: OperationContext) -> contextlib.AbstractContextManager[None]:
+    def metered(
+        self, backend: ImageBackend, model: str, ctx: OperationContext
+    ) -> contextlib.AbstractContextManager[None]:
         """GPU time of a local model run (hosted backends add their own cost lines, drafts are free)."""
         return ctx.costs.gpu(model, str(getattr(backend, "device", "cpu")), self.core)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import replicate
 from replicate.prediction import Prediction
 
@@ -27,6 +28,7 @@ from studio.core.providers.transport import (
     RetryPolicy,
     error_for,
     http_convention,
+    provider_errors,
 )
 
 REPLICATE = PROVIDERS["replicate"]
@@ -72,34 +74,44 @@ async def run_prediction(
         convention=replicate_convention,
         policy=RetryPolicy(settings.provider_retries, settings.provider_retry_max_wait),
     )
-    client = replicate.Client(api_token=key, base_url=base, transport=transport, timeout=settings.provider_request_timeout)
+    client = replicate.Client(
+        api_token=key, base_url=base, transport=transport, timeout=settings.provider_request_timeout
+    )
     try:
-        if model.version:
-            prediction = await client.predictions.async_create(version=model.version, input=inputs)
-        else:
-            prediction = await client.predictions.async_create(model=model.name, input=inputs)
-        current = prediction
-
-        async def poll() -> Status:
-            nonlocal current
-            current = await client.predictions.async_get(prediction.id)
-            if current.status == "starting":
-                return Status("queued")
-            if current.status == "processing":
-                return Status("running")
-            if current.status == "succeeded":
-                return Status("done")
-            if current.status == "canceled":
-                return Status("cancelled")
-            return _failed(current)
-
-        async def cancel() -> None:
-            await client.predictions.async_cancel(prediction.id)
-
-        await wait_for(REPLICATE, poll, ctx, settings, cancel=cancel, span=span)
-        return current
+        async with provider_errors(REPLICATE):
+            return await _predict(client, model, inputs, ctx, settings, span)
     finally:
         await client._async_client.aclose()
+
+
+async def _predict(
+    client: replicate.Client, model: ModelRef, inputs: dict[str, Any], ctx: OperationContext,
+    settings: ProviderSettings, span: Span,
+) -> Prediction:  # fmt: skip
+    if model.version:
+        prediction = await client.predictions.async_create(version=model.version, input=inputs)
+    else:
+        prediction = await client.predictions.async_create(model=model.name, input=inputs)
+    current = prediction
+
+    async def poll() -> Status:
+        nonlocal current
+        current = await client.predictions.async_get(prediction.id)
+        if current.status == "starting":
+            return Status("queued")
+        if current.status == "processing":
+            return Status("running")
+        if current.status == "succeeded":
+            return Status("done")
+        if current.status == "canceled":
+            return Status("cancelled")
+        return _failed(current)
+
+    async def cancel() -> None:
+        await client.predictions.async_cancel(prediction.id)
+
+    await wait_for(REPLICATE, poll, ctx, settings, cancel=cancel, span=span)
+    return current
 
 
 def output_urls(prediction: Prediction) -> list[str]:

@@ -65,9 +65,7 @@ def _install_record_factory() -> None:
     logging.setLogRecordFactory(factory)
 
 
-def resolve_key(
-    provider: str, title: str, configured: str, overrides: Mapping[str, SecretStr], variables: str
-) -> str:
+def resolve_key(provider: str, title: str, configured: str, overrides: Mapping[str, SecretStr], variables: str) -> str:
     """The key a job uses: the request's override (a tenant's own key) first, else the deployment's."""
     override = overrides.get(provider)
     key = override.get_secret_value() if override is not None else configured

@@ -83,7 +83,9 @@ class ProviderSettings(StudioSettings):
                 try:
                     data[field] = Path(str(path)).read_text(encoding="utf-8").strip()
                 except OSError as error:
-                    raise ValueError(f"{ENV_PREFIX}{field.upper()}_FILE: cannot read {path}: {error.strerror}") from None
+                    raise ValueError(
+                        f"{ENV_PREFIX}{field.upper()}_FILE: cannot read {path}: {error.strerror}"
+                    ) from None
         return data
 
     @model_validator(mode="after")

@@ -16,12 +16,13 @@ retryable answer, because this transport either retries it or raises.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import json
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -135,7 +136,7 @@ def error_for(info: ProviderInfo, failure: Failure) -> StudioError:
     if failure.kind is Kind.INVALID:
         return InvalidInput(f"{title} rejected the request{code}: {detail}")
     if failure.kind is Kind.RETRY:
-        if failure.code == 429:
+        if failure.code == 429 or "rate" in detail.lower():
             return Overloaded(f"{title} is rate limiting this key{code}: {detail}; try again later")
         return Unavailable(f"{title} is unavailable{code}: {detail}; try again later")
     return ProviderFailed(f"{title} failed the job{code}: {detail}")
@@ -214,7 +215,9 @@ class ProviderTransport(httpx.AsyncBaseTransport):
         if self.allowed is None:
             return
         url = str(request.url)
-        if not any(url == prefix or url.startswith(prefix + "/") or url.startswith(prefix + "?") for prefix in self.allowed):
+        if not any(
+            url == prefix or url.startswith(prefix + "/") or url.startswith(prefix + "?") for prefix in self.allowed
+        ):
             raise ProviderFailed(
                 f"{self.info.title}: refused to send a request to {_origin(request.url)}, which is not its "
                 f"configured API ({', '.join(_origin(p) for p in self.allowed)})"
@@ -230,10 +233,10 @@ class ProviderTransport(httpx.AsyncBaseTransport):
             try:
                 response = await self.inner.handle_async_request(request)
             except httpx.TransportError as error:
-                failure = Failure(Kind.RETRY, f"no answer from {request.url.host} ({type(error).__name__})")
+                unanswered = Failure(Kind.RETRY, f"no answer from {request.url.host} ({type(error).__name__})")
                 if last:
-                    raise error_for(self.info, failure) from None
-                await self._wait(attempt, None, failure)
+                    raise error_for(self.info, unanswered) from None
+                await self._wait(attempt, None, unanswered)
                 continue
             if response.status_code < 400 and not self.read_success:
                 return response
@@ -295,3 +298,22 @@ def api_client(
         timeout=settings.provider_request_timeout,
         follow_redirects=False,
     )
+
+
+@contextlib.asynccontextmanager
+async def provider_errors(info: ProviderInfo) -> AsyncIterator[None]:
+    """Let a StudioError raised under an SDK out as itself (SDKs wrap transport errors in their own).
+
+    Anything else an SDK raises becomes ProviderFailed, its message scrubbed of keys.
+    """
+    try:
+        yield
+    except StudioError:
+        raise
+    except Exception as error:  # noqa: BLE001 - an SDK's own error types: translated, never swallowed
+        cause: BaseException | None = error
+        while cause is not None:
+            if isinstance(cause, StudioError):
+                raise cause from None
+            cause = cause.__cause__ or cause.__context__
+        raise ProviderFailed(f"{info.title}: {redact(str(error))[:MAX_DETAIL] or type(error).__name__}") from None

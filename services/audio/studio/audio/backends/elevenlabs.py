@@ -36,7 +36,7 @@ from studio.core.operations import OperationContext
 from studio.core.providers.catalog import PROVIDERS
 from studio.core.providers.secrets import resolve_key
 from studio.core.providers.settings import ProviderSettings
-from studio.core.providers.transport import Answer, Failure, Kind, api_client, http_convention
+from studio.core.providers.transport import Answer, Failure, Kind, api_client, http_convention, provider_errors
 from studio.v1.common_pb2 import ModelInfo
 
 ELEVENLABS = PROVIDERS["elevenlabs"]
@@ -78,7 +78,9 @@ def clamp01(value: float) -> float:
     return max(0.0, min(1.0, value))
 
 
-def alignment_spans(text: str, chars: list[str], starts: list[float], ends: list[float]) -> tuple[list[Span], list[Span]]:
+def alignment_spans(
+    text: str, chars: list[str], starts: list[float], ends: list[float]
+) -> tuple[list[Span], list[Span]]:
     """Words (whitespace tokens, punctuation kept for subtitles) and letter spans from a character alignment."""
     if not (len(chars) == len(starts) == len(ends)):
         raise ProviderFailed("ElevenLabs returned an alignment whose lists differ in length")
@@ -137,7 +139,9 @@ class ElevenLabsBackend:
     def check(self, job: SpeechJob) -> None:
         low, high = SPEED_RANGE
         if not low <= job.params.speed <= high:
-            raise InvalidInput(f"parameters.speed: {job.params.speed:g} is out of range; ElevenLabs accepts {low}..{high}")
+            raise InvalidInput(
+                f"parameters.speed: {job.params.speed:g} is out of range; ElevenLabs accepts {low}..{high}"
+            )
         for name in ("cfg_weight", "exaggeration"):
             value = getattr(job.params, name)
             if value is not None and not 0.0 <= value <= 1.0:
@@ -168,11 +172,18 @@ class ElevenLabsBackend:
 
     async def speak(self, text: str, job: SpeechJob, ctx: OperationContext) -> Speech:
         key = resolve_key(
-            ELEVENLABS.name, ELEVENLABS.title, self.settings.key(ELEVENLABS), ctx.credentials, ELEVENLABS.key_variables()
+            ELEVENLABS.name,
+            ELEVENLABS.title,
+            self.settings.key(ELEVENLABS),
+            ctx.credentials,
+            ELEVENLABS.key_variables(),
         )
-        async with api_client(
-            ELEVENLABS, self.settings, headers={"xi-api-key": key}, convention=elevenlabs_convention
-        ) as http:
+        async with (
+            api_client(
+                ELEVENLABS, self.settings, headers={"xi-api-key": key}, convention=elevenlabs_convention
+            ) as http,
+            provider_errors(ELEVENLABS),
+        ):
             client = AsyncElevenLabs(api_key=key, base_url=str(http.base_url).rstrip("/"), httpx_client=http)
             voice = await self._voice(client, job, key, ctx)
             response = await client.text_to_speech.convert_with_timestamps(
@@ -205,7 +216,9 @@ class ElevenLabsBackend:
         if job.profile is None:
             return self.preset_voice(job.preset)
         account = hashlib.sha256(key.encode()).hexdigest()[:16]
-        record = f"providers/elevenlabs/voices/{account}/{job.profile.reference['sha256'] or job.profile.source_sha256}.json"
+        record = (
+            f"providers/elevenlabs/voices/{account}/{job.profile.reference['sha256'] or job.profile.source_sha256}.json"
+        )
         if await ctx.artifacts.exists(record):
             known: dict[str, Any] = json.loads(await ctx.artifacts.get_bytes(record))
             return str(known["voice_id"])

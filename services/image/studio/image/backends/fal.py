@@ -33,6 +33,7 @@ from studio.core.providers.transport import (
     detail_of,
     error_for,
     http_convention,
+    provider_errors,
 )
 from studio.image.backends.base import EditParams
 from studio.image.backends.hosted import HostedModel, data_uri, fetch_image, fit, model_for, model_infos
@@ -120,7 +121,7 @@ class FalBackend:
         )  # fmt: skip
 
     async def _run(self, model: str, arguments: dict[str, Any], ctx: OperationContext, span: Span) -> dict[str, Any]:
-        async with self._http(ctx) as http:
+        async with self._http(ctx) as http, provider_errors(FAL):
             client = _Client(http)
             handle = await client.submit(model, arguments)
 
@@ -133,7 +134,9 @@ class FalBackend:
                 assert isinstance(status, fal_client.Completed)
                 if status.error:
                     kind = Kind.POLICY if status.error_type in POLICY_TYPES else Kind.FAILED
-                    return Status("failed", failure=error_for(FAL, Failure(kind, status.error, status.error_type or "")))
+                    return Status(
+                        "failed", failure=error_for(FAL, Failure(kind, status.error, status.error_type or ""))
+                    )
                 return Status("done")
 
             await wait_for(FAL, poll, ctx, self.settings, cancel=handle.cancel, span=span)

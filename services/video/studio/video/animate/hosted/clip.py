@@ -1,0 +1,141 @@
+"""What every hosted image-to-video backend shares: the job it gets, the still it sends, the clip it conforms.
+
+A provider returns a clip of its own length, size and frame rate (Kling: 5 or
+10 s). The service asks for the shortest length that covers the scene, then
+conforms the clip to the request: cover-cropped to the size, at the frame rate,
+slowed down evenly when shorter than the scene and cut when longer, so the
+composer receives exactly the frames it planned for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from PIL import Image
+
+from studio.core.errors import InvalidInput, ProviderFailed
+from studio.core.media import ffmpeg_input_args
+from studio.core.operations import OperationContext
+from studio.v1.common_pb2 import ArtifactRef, ModelInfo
+from studio.video.backends import AnimateJob
+
+#: Longest side of the still sent to a provider (they downscale anyway; keeps requests small).
+MAX_STILL_SIDE = 2048
+#: Provider clips are MP4 (QuickTime family): read with that demuxer only.
+CLIP_DEMUXER = "mov"
+
+
+@dataclass(frozen=True)
+class ClipJob:
+    """One clip to ask a provider for."""
+
+    image: np.ndarray
+    #: The still in the artifact store (providers that fetch inputs by URL get a presigned link).
+    image_ref: ArtifactRef
+    motion: str
+    #: Seconds the scene needs; the provider's clip length is chosen to cover it.
+    seconds: float
+    size: tuple[int, int]
+    seed: int
+    model: str
+
+
+@runtime_checkable
+class HostedAnimateBackend(Protocol):
+    name: str
+
+    def describe(self, job: ClipJob) -> str: ...
+
+    async def clip(self, job: ClipJob, ctx: OperationContext, workdir: Path) -> Path:
+        """Make the clip at the provider, store it as delivered, return a local copy."""
+        ...
+
+    def models(self) -> list[ModelInfo]: ...
+
+
+def shortest_covering(seconds: float, offered: tuple[int, ...]) -> int:
+    """The shortest clip length the provider offers that covers `seconds` (else its longest)."""
+    return next((length for length in sorted(offered) if length >= seconds - 1e-6), max(offered))
+
+
+def still_jpeg(image: np.ndarray) -> bytes:
+    picture = Image.fromarray(image)
+    if max(picture.size) > MAX_STILL_SIDE:
+        picture.thumbnail((MAX_STILL_SIDE, MAX_STILL_SIDE), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    picture.convert("RGB").save(buffer, "JPEG", quality=92)
+    return buffer.getvalue()
+
+
+def still_base64(image: np.ndarray) -> str:
+    return base64.b64encode(still_jpeg(image)).decode("ascii")
+
+
+def still_data_uri(image: np.ndarray) -> str:
+    return "data:image/jpeg;base64," + still_base64(image)
+
+
+def nearest(options: dict[str, float], width: int, height: int) -> str:
+    """The option whose aspect ratio is closest to width/height."""
+    return min(options, key=lambda name: abs(options[name] - width / height))
+
+
+def clip_seconds(path: Path) -> float:
+    command = ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json",
+               *ffmpeg_input_args(path, CLIP_DEMUXER)]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, check=False, timeout=60)
+    try:
+        seconds = float(json.loads(result.stdout)["format"]["duration"])
+    except (ValueError, KeyError, TypeError):
+        raise ProviderFailed("the provider's clip is not a readable MP4") from None
+    if seconds <= 0:
+        raise ProviderFailed("the provider's clip is empty")
+    return seconds
+
+
+def conformed_frames(path: Path, job: AnimateJob, seconds: float) -> Iterator[np.ndarray]:
+    """Exactly `job.frames` RGB frames of `job.size` from the clip (see the module docstring)."""
+    width, height = job.size
+    target = job.frames / job.fps
+    stretch = max(1.0, target / seconds)
+    filters = (
+        f"setpts={stretch:.6f}*PTS,fps={job.fps},"
+        f"scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height},"
+        "tpad=stop_mode=clone:stop=-1"
+    )
+    command = ["ffmpeg", "-nostdin", "-v", "error", *ffmpeg_input_args(path, CLIP_DEMUXER), "-an", "-vf", filters,
+               "-frames:v", str(job.frames), "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]  # fmt: skip
+    size = width * height * 3
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None
+    try:
+        for _ in range(job.frames):
+            if job.cancel.is_set():
+                return
+            buffer = process.stdout.read(size)
+            if len(buffer) < size:
+                raise ProviderFailed("the provider's clip could not be decoded to the requested frames")
+            yield np.frombuffer(buffer, dtype=np.uint8).reshape(height, width, 3)
+    finally:
+        process.kill()
+        process.wait()
+
+
+async def measured(path: Path) -> float:
+    return await asyncio.to_thread(clip_seconds, path)
+
+
+def check_motion(motion: str, limit: int) -> str:
+    text = " ".join(motion.split())
+    if len(text) > limit:
+        raise InvalidInput(f"motion: {len(text)} characters; this provider accepts at most {limit}")
+    return text
