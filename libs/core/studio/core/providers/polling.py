@@ -66,6 +66,7 @@ async def wait_for(
     loop = asyncio.get_running_loop()
     started = loop.time()
     interval = settings.provider_poll_seconds
+    previous: tuple[State, int | None] | None = None
     try:
         async with asyncio.timeout(settings.provider_timeout):
             while True:
@@ -73,7 +74,8 @@ async def wait_for(
                     await _cancel(info, cancel)
                     raise Cancelled(f"run {ctx.run_id} was cancelled; the {info.title} job was cancelled too")
                 status = await poll()
-                await _report(info, status, ctx, span, loop.time() - started)
+                await _report(info, status, ctx, span, loop.time() - started, force=(status.state, status.position) != previous)
+                previous = (status.state, status.position)
                 if status.state == "done":
                     return status
                 if status.state == "failed":
@@ -93,17 +95,20 @@ async def wait_for(
         raise
 
 
-async def _report(info: ProviderInfo, status: Status, ctx: OperationContext, span: Span, elapsed: float) -> None:
+async def _report(
+    info: ProviderInfo, status: Status, ctx: OperationContext, span: Span, elapsed: float, *, force: bool
+) -> None:
+    """Progress for one poll; a change of state or queue position is always reported (throttling drops only repeats)."""
     width = span.end - span.start
     if status.state == "queued":
         where = f"position {status.position} in " if status.position is not None else ""
-        await ctx.progress(span.start, "queued", f"{where}{info.title}'s queue")
+        await ctx.progress(span.start, "queued", f"{where}{info.title}'s queue", force=force)
     elif status.state == "running":
         if status.fraction is not None:
             fraction = max(0.0, min(1.0, status.fraction))
         else:  # no progress from the provider: creep towards the end as the usual duration passes
             fraction = 1.0 - math.exp(-elapsed / max(1.0, span.expected_seconds))
-        await ctx.progress(span.start + width * 0.95 * fraction, "generating", f"at {info.title}")
+        await ctx.progress(span.start + width * 0.95 * fraction, "generating", f"at {info.title}", force=force)
     elif status.state == "done":
         await ctx.progress(span.end, "fetching", f"from {info.title}", force=True)
 

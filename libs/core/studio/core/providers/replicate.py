@@ -75,7 +75,7 @@ async def run_prediction(
         policy=RetryPolicy(settings.provider_retries, settings.provider_retry_max_wait),
     )
     client = replicate.Client(
-        api_token=key, base_url=base, transport=transport, timeout=settings.provider_request_timeout
+        api_token=key, base_url=base, transport=transport, timeout=httpx.Timeout(settings.provider_request_timeout)
     )
     try:
         async with provider_errors(REPLICATE):

@@ -184,7 +184,12 @@ class ElevenLabsBackend:
             ) as http,
             provider_errors(ELEVENLABS),
         ):
-            client = AsyncElevenLabs(api_key=key, base_url=str(http.base_url).rstrip("/"), httpx_client=http)
+            client = AsyncElevenLabs(
+                api_key=key,
+                base_url=str(http.base_url).rstrip("/"),
+                httpx_client=http,
+                timeout=self.settings.provider_request_timeout,
+            )
             voice = await self._voice(client, job, key, ctx)
             response = await client.text_to_speech.convert_with_timestamps(
                 voice_id=voice,

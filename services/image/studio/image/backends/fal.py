@@ -84,8 +84,8 @@ async def _ready(value: Any) -> Any:
 class _Client(fal_client.AsyncClient):
     """fal's client over the studio's HTTP client (its own would retry and connect by itself)."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        super().__init__(key="-")  # the Authorization header is on `http`
+    def __init__(self, http: httpx.AsyncClient, timeout: float) -> None:
+        super().__init__(key="-", default_timeout=timeout)  # the Authorization header is on `http`
         self._http = http
 
     @property  # type: ignore[override]
@@ -122,7 +122,7 @@ class FalBackend:
 
     async def _run(self, model: str, arguments: dict[str, Any], ctx: OperationContext, span: Span) -> dict[str, Any]:
         async with self._http(ctx) as http, provider_errors(FAL):
-            client = _Client(http)
+            client = _Client(http, self.settings.provider_request_timeout)
             handle = await client.submit(model, arguments)
 
             async def poll() -> Status:

@@ -68,7 +68,7 @@ class LumaBackend:
         generation: Any = None
         async with api_client(LUMA, self.settings) as http, provider_errors(LUMA):
             client = AsyncLumaAI(auth_token=key, base_url=str(http.base_url).rstrip("/"), http_client=http,
-                                 max_retries=0)  # fmt: skip
+                                 max_retries=0, timeout=self.settings.provider_request_timeout)  # fmt: skip
             created = await client.generations.video.create(
                 model=MODEL,
                 prompt=check_motion(job.motion, 5000),

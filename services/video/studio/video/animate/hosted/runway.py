@@ -71,7 +71,7 @@ class RunwayBackend:
         task: Any = None
         async with api_client(RUNWAY, self.settings, convention=runway_convention) as http, provider_errors(RUNWAY):
             client = AsyncRunwayML(api_key=key, base_url=str(http.base_url).rstrip("/"), http_client=http,
-                                   max_retries=0, runway_version=API_VERSION)  # fmt: skip
+                                   max_retries=0, timeout=self.settings.provider_request_timeout, runway_version=API_VERSION)  # fmt: skip
             created = await client.image_to_video.create(  # type: ignore[call-overload]
                 model=MODEL,
                 prompt_image=still_data_uri(job.image),
