@@ -156,10 +156,16 @@ class Output(_Model):
 
 
 class Backends(_Model):
-    """Backend per step kind; empty = each service's default (lite backends without weights)."""
+    """Backend per step kind; empty = each service's default (lite backends without weights).
+
+    Hosted providers are backends too: image `fal` or `replicate`, speech `elevenlabs`,
+    music `replicate`, animation `kling`, `runway`, `luma` or `minimax` (keys: docs/providers.md).
+    """
 
     image: Short = ""
     image_model: Short = ""
+    speech: Short = Field(default="", description="Speech backend for voices that name none (`voice.backend`).")
+    music: Short = Field(default="", description="Music backend when `music.backend` names none.")
     talking_head: Short = ""
     animation: Short = Field(
         default="",
