@@ -120,6 +120,13 @@ def gpu_time(model: str, seconds: float, settings: StudioSettings) -> CostItem:
     )
 
 
+def estimated_gpu(model: str, seconds: float, settings: StudioSettings) -> CostItem:
+    """An estimate of local GPU time (the actual cost is measured while the job runs)."""
+    item = gpu_time(model, seconds, settings)
+    item.basis = "estimate"
+    return item
+
+
 def total(items: list[CostItem]) -> Cost:
     """The cost made of `items`: its basis is the weakest of theirs (any estimate makes it an estimate)."""
     if not items:

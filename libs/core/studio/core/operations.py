@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from studio.core.artifacts.base import ArtifactStore
 from studio.core.costs import CostMeter
 from studio.core.errors import Cancelled
-from studio.v1.common_pb2 import Progress
+from studio.v1.common_pb2 import Cost, Progress
 
 RequestT = TypeVar("RequestT", bound=Message)
 ResultT = TypeVar("ResultT", bound=Message)
@@ -149,6 +149,12 @@ class ServiceDefinition:
     extra_handlers: dict[str, Any] = field(default_factory=dict)
     #: Names of the backends it loaded, for metrics.
     backends: Sequence[str] = ()
+    #: What an operation would cost, `(rpc, request) -> Cost`, without running or loading anything;
+    #: None for a service whose work is all on the CPU (free).
+    estimate: Callable[[str, Message], Cost] | None = None
+
+    def estimated_cost(self, rpc: str, request: Message) -> Cost:
+        return self.estimate(rpc, request) if self.estimate is not None else Cost(usd=0.0, basis="free")
 
     def operation(self, name: str) -> Operation[Any, Any]:
         for op in self.operations:

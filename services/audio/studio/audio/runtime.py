@@ -11,16 +11,24 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from google.protobuf.message import Message
+
 from studio.audio.backends.base import HostedMusicBackend, HostedSpeechBackend, MusicBackend, SpeechBackend
 from studio.audio.models import CATALOG
 from studio.audio.settings import AudioSettings
+from studio.core.costs import estimated_gpu, total
 from studio.core.errors import ConfigError, InvalidInput
 from studio.core.providers.settings import ProviderSettings
 from studio.core.settings import StudioSettings, load_settings
-from studio.v1.common_pb2 import ModelInfo
+from studio.v1.audio_pb2 import GenerateMusicRequest, SynthesizeRequest
+from studio.v1.common_pb2 import Cost, ModelInfo
 
 log = logging.getLogger(__name__)
 B = TypeVar("B")
+#: Rough speeds for estimates (the actual cost of local GPU work is measured while it runs).
+CHARACTERS_PER_SECOND = 14.0
+GPU_SECONDS_PER_SPEECH_SECOND = 0.5
+GPU_SECONDS_PER_MUSIC_SECOND = 1.5
 
 
 SpeechBackends = SpeechBackend | HostedSpeechBackend
@@ -145,6 +153,26 @@ class AudioRuntime:
     async def music_backend(self, name: str) -> MusicBackends:
         backend: MusicBackends = await self.music.get(name or self.settings.music_backend)
         return backend
+
+    def estimate(self, rpc: str, request: Message) -> Cost:
+        """What a request would cost on the backend it names (or the default), without loading anything."""
+        if rpc == "Synthesize":
+            assert isinstance(request, SynthesizeRequest)
+            name = request.backend.strip() or self.settings.speech_backend
+            if name == "elevenlabs":
+                return total(self.speech.factories[name]().estimate(len(request.text)))
+            if name == "chatterbox":
+                seconds = GPU_SECONDS_PER_SPEECH_SECOND * len(request.text) / CHARACTERS_PER_SECOND
+                return total([estimated_gpu(self.settings.chatterbox_model, seconds, self.shared)])
+        elif rpc == "GenerateMusic":
+            assert isinstance(request, GenerateMusicRequest)
+            name = request.backend.strip() or self.settings.music_backend
+            if name == "replicate":
+                return total(self.music.factories[name]().estimate(request.duration_seconds))
+            if name == "musicgen":
+                seconds = GPU_SECONDS_PER_MUSIC_SECOND * request.duration_seconds
+                return total([estimated_gpu(self.settings.musicgen_model, seconds, self.shared)])
+        return total([])
 
     def models(self) -> list[ModelInfo]:
         """Lite backends and every catalogue model, installed or not (nothing is loaded to answer)."""

@@ -80,6 +80,7 @@ def build_service(
             Operation("ListAudioModels", ListAudioModelsRequest, ListAudioModelsResponse, on_list, unary=True),
         ),
         load=runtime.load,
+        estimate=runtime.estimate,
         extra_handlers={
             "StreamSpeech": grpc.unary_stream_rpc_method_handler(
                 on_stream,

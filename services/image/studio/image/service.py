@@ -8,9 +8,11 @@ import logging
 import tempfile
 from pathlib import Path
 
+from google.protobuf.message import Message
 from PIL import Image
 
 from studio.core.artifacts import ArtifactStore
+from studio.core.costs import estimated_gpu, total
 from studio.core.errors import ConfigError, FailedPrecondition, InvalidInput, NotFound
 from studio.core.operations import Operation, OperationContext, ServiceDefinition
 from studio.core.providers.settings import ProviderSettings
@@ -22,7 +24,7 @@ from studio.image.formats import OutputFormat, load_input, output_format, read_m
 from studio.image.models import installed_models, model_infos, task_of
 from studio.image.settings import ImageSettings
 from studio.image.validation import check_factor, check_guidance, check_prompt, check_seed, check_steps, generate_params
-from studio.v1.common_pb2 import ArtifactRef
+from studio.v1.common_pb2 import ArtifactRef, Cost
 from studio.v1.image_pb2 import (
     EditRequest,
     EditResponse,
@@ -41,6 +43,9 @@ from studio.v1.image_pb2 import (
 log = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "draft", "diffusers", "fal", "replicate")
+TASKS = {"Generate": "text-to-image", "Edit": "image-edit", "Upscale": "upscale"}
+#: GPU seconds a diffusion step takes per megapixel on a 24 GB card (rough; actual cost is measured).
+GPU_SECONDS_PER_STEP_MEGAPIXEL = 0.15
 #: Hosted backends: never chosen by "auto" (they cost money), only by name.
 HOSTED = ("fal", "replicate")
 _DRAFT_MODELS = (DRAFT_MODEL, LANCZOS_MODEL)
@@ -90,25 +95,44 @@ class ImageService:
                 self._hosted[name] = ReplicateBackend(self.providers)
         return self._hosted[name]
 
-    def choose(self, backend: str, model: str, task: str) -> tuple[ImageBackend, str]:
-        """The backend and model a request gets (auto: diffusers when it has a model for the task)."""
+    def backend_name(self, backend: str, model: str, task: str) -> str:
+        """The backend a request gets (auto: diffusers when it has a model for the task), without loading it."""
         name = backend or self.settings.backend
         if name not in BACKENDS:
             raise InvalidInput(f"backend: {name!r} is not available; use one of {', '.join(BACKENDS)}")
         if name == "auto":
             if model:
-                name = "draft" if model in _DRAFT_MODELS else "diffusers"
-            elif installed_models(self.models_dir, None if task == "image-edit" else task):
-                name = "diffusers"  # edits: any installed model can at least inpaint
-            else:
-                name = "draft"
-        if name in HOSTED:
-            chosen = self.hosted(name)
-            return chosen, model or chosen.default_model(task)
+                return "draft" if model in _DRAFT_MODELS else "diffusers"
+            if installed_models(self.models_dir, None if task == "image-edit" else task):
+                return "diffusers"  # edits: any installed model can at least inpaint
+            return "draft"
         if name == "diffusers" and model in _DRAFT_MODELS:
             raise InvalidInput(f"model: {model!r} belongs to the draft backend, not diffusers")
-        chosen = self.draft if name == "draft" else self.diffusers()
+        return name
+
+    def choose(self, backend: str, model: str, task: str) -> tuple[ImageBackend, str]:
+        """The backend and model a request gets."""
+        name = self.backend_name(backend, model, task)
+        chosen = self.hosted(name) if name in HOSTED else self.draft if name == "draft" else self.diffusers()
         return chosen, model or chosen.default_model(task)
+
+    def estimate(self, rpc: str, request: Message) -> Cost:
+        """What the request would cost: provider prices, GPU time of a local model, or nothing for drafts."""
+        task = TASKS[rpc]
+        name = self.backend_name(request.backend, request.model, task)  # type: ignore[attr-defined]
+        width = getattr(request, "width", 0) or 1024
+        height = getattr(request, "height", 0) or 1024
+        count = getattr(request, "count", 0) or 1
+        if name in HOSTED:
+            hosted = self.hosted(name)
+            model = request.model or hosted.default_model(task)  # type: ignore[attr-defined]
+            return total(hosted.estimate(model, task, width, height, count))  # type: ignore[attr-defined]
+        if name == "diffusers":
+            steps = getattr(request, "steps", 0) or 28
+            seconds = GPU_SECONDS_PER_STEP_MEGAPIXEL * steps * width * height / 1e6 * count
+            model = request.model or self.settings.default_model or "diffusers"  # type: ignore[attr-defined]
+            return total([estimated_gpu(model, seconds, self.core)])
+        return total([])
 
     def metered(
         self, backend: ImageBackend, model: str, ctx: OperationContext
@@ -331,5 +355,6 @@ def build_service(
         ],
         load=service.load,
         close=service.close,
+        estimate=service.estimate,
         backends=("draft", "diffusers", *HOSTED),
     )

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from google.protobuf.message import Message
+
 from studio.core.artifacts import ArtifactStore
+from studio.core.costs import estimated_gpu, total
 from studio.core.operations import Operation, OperationContext, ServiceDefinition
 from studio.core.providers.settings import ProviderSettings
 from studio.core.settings import load_settings
+from studio.v1.common_pb2 import Cost
 from studio.v1.video_pb2 import (
     AnimateRequest,
     AnimateResponse,
@@ -20,11 +24,12 @@ from studio.v1.video_pb2 import (
 )
 from studio.video.animate.hosted.clip import HostedAnimateBackend
 from studio.video.animate.kenburns import KenBurnsBackend
-from studio.video.animation import Animator, AnyAnimateBackend
+from studio.video.animation import ANIMATE_BACKENDS, DEFAULT_SECONDS, Animator, AnyAnimateBackend
 from studio.video.avatar import AvatarMaker
 from studio.video.backends import AnimateBackend, AvatarBackend
 from studio.video.models import model_infos
 from studio.video.puppet.backend import PuppetBackend
+from studio.video.requests import backend_of
 from studio.video.settings import VideoSettings
 
 
@@ -59,6 +64,9 @@ def _hosted(name: str, settings: VideoSettings, providers: ProviderSettings) -> 
 
 
 HOSTED = ("kling", "runway", "luma", "minimax")
+#: Rough GPU time for estimates (the actual cost of local GPU work is measured while it runs).
+I2V_GPU_SECONDS_PER_SECOND = 20.0
+LIPSYNC_GPU_SECONDS = 5.0
 
 
 def build_service(
@@ -85,6 +93,24 @@ def build_service(
         listed = [info for name in HOSTED for info in _hosted(name, settings, hosted).models()]
         return ListVideoModelsResponse(models=[*model_infos(settings.models_dir), *listed])
 
+    def estimate(rpc: str, request: Message) -> Cost:
+        """Hosted clips at their providers' prices, local GPU models by estimated GPU time, CPU backends free."""
+        if rpc == "Animate":
+            assert isinstance(request, AnimateRequest)
+            name = backend_of(request.backend, settings.animate_backend, ANIMATE_BACKENDS)
+            seconds = request.duration_seconds or DEFAULT_SECONDS
+            if name in HOSTED:
+                return total(_hosted(name, settings, hosted).estimate(seconds))
+            if name == "diffusers":
+                return total(
+                    [estimated_gpu(request.model or settings.i2v_model, I2V_GPU_SECONDS_PER_SECOND * seconds, settings)]
+                )
+        elif rpc == "CreateAvatarVideo":
+            assert isinstance(request, CreateAvatarVideoRequest)
+            if (request.backend or settings.avatar_backend) == "wav2lip":
+                return total([estimated_gpu("wav2lip", LIPSYNC_GPU_SECONDS, settings)])
+        return total([])
+
     async def load() -> None:
         # Default backends load (and the cascades are read) before health turns SERVING.
         await avatars.backend(settings.avatar_backend)
@@ -104,5 +130,6 @@ def build_service(
             ),
         ],
         load=load,
+        estimate=estimate,
         backends=(settings.avatar_backend, settings.animate_backend),
     )

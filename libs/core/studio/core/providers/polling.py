@@ -74,7 +74,9 @@ async def wait_for(
                     await _cancel(info, cancel)
                     raise Cancelled(f"run {ctx.run_id} was cancelled; the {info.title} job was cancelled too")
                 status = await poll()
-                await _report(info, status, ctx, span, loop.time() - started, force=(status.state, status.position) != previous)
+                await _report(
+                    info, status, ctx, span, loop.time() - started, force=(status.state, status.position) != previous
+                )
                 previous = (status.state, status.position)
                 if status.state == "done":
                     return status

@@ -54,7 +54,8 @@ def import_loader(path: Path) -> Loader:
         return ChatterboxTTS.from_local  # type: ignore[no-any-return]
     except ImportError as error:
         raise ConfigError(
-            f"the chatterbox backend needs chatterbox-tts (the audio image installs it: services/audio/chatterbox): {error}"
+            "the chatterbox backend needs chatterbox-tts "
+            f"(the audio image installs it: services/audio/chatterbox): {error}"
         ) from None
 
 

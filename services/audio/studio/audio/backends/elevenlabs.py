@@ -37,7 +37,7 @@ from studio.core.providers.catalog import PROVIDERS
 from studio.core.providers.secrets import resolve_key
 from studio.core.providers.settings import ProviderSettings
 from studio.core.providers.transport import Answer, Failure, Kind, api_client, http_convention, provider_errors
-from studio.v1.common_pb2 import ModelInfo
+from studio.v1.common_pb2 import CostItem, ModelInfo
 
 ELEVENLABS = PROVIDERS["elevenlabs"]
 MODEL = "eleven_multilingual_v2"
@@ -136,6 +136,10 @@ class ElevenLabsBackend:
             )
         ]
 
+    def estimate(self, characters: int) -> list[CostItem]:
+        """ElevenLabs bills characters (instant clones are part of the plan: no per-call price)."""
+        return [priced(f"elevenlabs:{MODEL}", characters / 1000, "estimate", self.settings)]
+
     def check(self, job: SpeechJob) -> None:
         low, high = SPEED_RANGE
         if not low <= job.params.speed <= high:
@@ -213,7 +217,8 @@ class ElevenLabsBackend:
             list(alignment.character_start_times_seconds),
             list(alignment.character_end_times_seconds),
         )
-        ctx.costs.add(priced(f"elevenlabs:{MODEL}", len(text) / 1000, "estimate", self.settings))
+        for item in self.estimate(len(text)):
+            ctx.costs.add(item)
         return Speech(samples, SAMPLE_RATE, words, phonemes)
 
     async def _voice(self, client: AsyncElevenLabs, job: SpeechJob, key: str, ctx: OperationContext) -> str:

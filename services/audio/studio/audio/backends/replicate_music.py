@@ -15,13 +15,14 @@ from pathlib import Path
 import numpy as np
 
 from studio.audio import media
+from studio.core.costs import priced
 from studio.core.errors import InvalidInput, ProviderFailed
 from studio.core.operations import OperationContext
 from studio.core.providers.download import keep_result
 from studio.core.providers.polling import Span
 from studio.core.providers.replicate import REPLICATE, ModelRef, output_urls, record_predict_time, run_prediction
 from studio.core.providers.settings import ProviderSettings
-from studio.v1.common_pb2 import ModelInfo
+from studio.v1.common_pb2 import CostItem, ModelInfo
 
 MODEL = "meta/musicgen"
 #: https://replicate.com/meta/musicgen/versions/2b5dc5f29cee83fd5cdf8f9c92e555aae7ca2a69b73c5182f3065362b2fa0a45/api
@@ -72,6 +73,9 @@ class ReplicateMusicBackend:
                 description=f"MusicGen {CHECKPOINT} on Replicate (hosted), billed by GPU time",
             )
         ]
+
+    def estimate(self, seconds: float) -> list[CostItem]:
+        return [priced(f"replicate:{MODEL}", predict_estimate(math.ceil(seconds)), "estimate", self.settings)]
 
     async def compose(
         self, description: str, seconds: float, sample_rate: int, seed: int | None, ctx: OperationContext

@@ -39,7 +39,7 @@ from studio.image.backends.base import EditParams
 from studio.image.backends.hosted import HostedModel, data_uri, fetch_image, fit, model_for, model_infos
 from studio.image.models import Profile
 from studio.image.validation import GenerateParams
-from studio.v1.common_pb2 import ModelInfo
+from studio.v1.common_pb2 import CostItem, ModelInfo
 
 FAL = PROVIDERS["fal"]
 #: fal-client hard-codes this origin; the transport sends it to STUDIO_FAL_URL.
@@ -110,6 +110,13 @@ class FalBackend:
     def models(self) -> list[ModelInfo]:
         return model_infos(self.name, MODELS, bool(self.settings.key(FAL)))
 
+    def estimate(self, model: str, task: str, width: int, height: int, count: int) -> list[CostItem]:
+        """FLUX is priced per (whole) megapixel, Kontext per image."""
+        model_for(self.name, MODELS, model, task)
+        if model == KONTEXT:
+            return [priced(f"fal:{model}", count, "estimate", self.settings)]
+        return [priced(f"fal:{model}", math.ceil(width * height / 1e6) * count, "estimate", self.settings)]
+
     async def close(self) -> None:
         return None
 
@@ -172,8 +179,8 @@ class FalBackend:
             share = Span(0.05 + 0.85 * index / len(params.seeds), 0.05 + 0.85 * (index + 1) / len(params.seeds), 8.0)
             output = await self._run(model, arguments, ctx, share)
             image = await self._image(output, ctx, f"image-{index}.png", workdir)
-            megapixels = math.ceil(params.width * params.height / 1e6)  # fal bills whole megapixels
-            ctx.costs.add(priced(f"fal:{model}", megapixels, "estimate", self.settings))
+            for item in self.estimate(model, "text-to-image", params.width, params.height, 1):
+                ctx.costs.add(item)
             return fit(image, params.width, params.height)
 
         with tempfile.TemporaryDirectory(prefix="studio-fal-") as tmp:
@@ -199,7 +206,8 @@ class FalBackend:
         output = await self._run(model, arguments, ctx, Span(0.1, 0.9, 15.0))
         with tempfile.TemporaryDirectory(prefix="studio-fal-") as tmp:
             edited = await self._image(output, ctx, "edit.png", Path(tmp))
-        ctx.costs.add(priced(f"fal:{model}", 1, "estimate", self.settings))
+        for item in self.estimate(model, "image-edit", image.width, image.height, 1):
+            ctx.costs.add(item)
         return fit(edited, image.width, image.height)
 
     async def upscale(

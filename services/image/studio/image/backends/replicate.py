@@ -23,7 +23,7 @@ from studio.image.backends.base import EditParams
 from studio.image.backends.hosted import HostedModel, data_uri, fetch_image, fit, model_for, model_infos
 from studio.image.models import Profile
 from studio.image.validation import GenerateParams
-from studio.v1.common_pb2 import ModelInfo
+from studio.v1.common_pb2 import CostItem, ModelInfo
 
 SCHNELL, DEV = "black-forest-labs/flux-schnell", "black-forest-labs/flux-dev"
 ESRGAN = "nightmareai/real-esrgan"
@@ -64,6 +64,13 @@ class ReplicateBackend:
     def models(self) -> list[ModelInfo]:
         return model_infos(self.name, MODELS, bool(self.settings.key(REPLICATE)))
 
+    def estimate(self, model: str, task: str, width: int, height: int, count: int) -> list[CostItem]:
+        """FLUX per image; Real-ESRGAN by the GPU time Replicate bills (estimated here, reported after)."""
+        model_for(self.name, MODELS, model, task)
+        if model == ESRGAN:
+            return [priced(f"replicate:{model}", UPSCALE_SECONDS * count, "estimate", self.settings)]
+        return [priced(f"replicate:{model}", count, "estimate", self.settings)]
+
     async def close(self) -> None:
         return None
 
@@ -94,7 +101,8 @@ class ReplicateBackend:
                 inputs["guidance"] = params.guidance
             span = Span(0.05 + 0.85 * index / count, 0.05 + 0.85 * (index + 1) / count, 6.0)
             image, _ = await self._one_image(model, inputs, ctx, span, f"image-{index}.png", workdir)
-            ctx.costs.add(priced(f"replicate:{model}", 1, "estimate", self.settings))
+            for item in self.estimate(model, "text-to-image", params.width, params.height, 1):
+                ctx.costs.add(item)
             return fit(image, params.width, params.height)
 
         with tempfile.TemporaryDirectory(prefix="studio-replicate-") as tmp:

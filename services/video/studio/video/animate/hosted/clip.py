@@ -25,7 +25,7 @@ from PIL import Image
 from studio.core.errors import InvalidInput, ProviderFailed
 from studio.core.media import ffmpeg_input_args
 from studio.core.operations import OperationContext
-from studio.v1.common_pb2 import ArtifactRef, ModelInfo
+from studio.v1.common_pb2 import ArtifactRef, CostItem, ModelInfo
 from studio.video.backends import AnimateJob
 
 #: Longest side of the still sent to a provider (they downscale anyway; keeps requests small).
@@ -54,6 +54,10 @@ class HostedAnimateBackend(Protocol):
     name: str
 
     def describe(self, job: ClipJob) -> str: ...
+
+    def estimate(self, seconds: float) -> list[CostItem]:
+        """The clip's price at the provider, for a scene of `seconds` (the clip length covering it)."""
+        ...
 
     async def clip(self, job: ClipJob, ctx: OperationContext, workdir: Path) -> Path:
         """Make the clip at the provider, store it as delivered, return a local copy."""

@@ -26,7 +26,7 @@ from studio.core.providers.polling import Span, Status, wait_for
 from studio.core.providers.secrets import register_secret, resolve_key
 from studio.core.providers.settings import ProviderSettings
 from studio.core.providers.transport import Answer, Failure, Kind, api_client, detail_of, error_for
-from studio.v1.common_pb2 import ModelInfo
+from studio.v1.common_pb2 import CostItem, ModelInfo
 from studio.video.animate.hosted.clip import ClipJob, check_motion, shortest_covering, still_base64
 
 KLING = PROVIDERS["kling"]
@@ -95,6 +95,11 @@ class KlingBackend:
                           installed=bool(self.settings.key(KLING)),
                           description=f"Kling AI image-to-video, {self.mode} mode, 5 or 10 s clips")]  # fmt: skip
 
+    def estimate(self, seconds: float) -> list[CostItem]:
+        return [
+            priced("kling:unit", units(self.mode, shortest_covering(seconds, DURATIONS)), "estimate", self.settings)
+        ]
+
     def describe(self, job: ClipJob) -> str:
         return f"Kling {self.model} {self.mode} {shortest_covering(job.seconds, DURATIONS)} s: {job.motion or 'motion'}"
 
@@ -139,5 +144,6 @@ class KlingBackend:
             deducted = float(task["final_unit_deduction"])
             ctx.costs.add(priced("kling:unit", deducted, "provider", self.settings))
         except (KeyError, TypeError, ValueError):
-            ctx.costs.add(priced("kling:unit", units(self.mode, seconds), "estimate", self.settings))
+            for item in self.estimate(seconds):
+                ctx.costs.add(item)
         return path

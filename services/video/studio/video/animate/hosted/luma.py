@@ -24,7 +24,7 @@ from studio.core.providers.polling import Span, Status, wait_for
 from studio.core.providers.secrets import resolve_key
 from studio.core.providers.settings import LOOPBACK_HOSTS, ProviderSettings
 from studio.core.providers.transport import Failure, Kind, api_client, error_for, provider_errors
-from studio.v1.common_pb2 import ModelInfo
+from studio.v1.common_pb2 import CostItem, ModelInfo
 from studio.video.animate.hosted.clip import ClipJob, check_motion, nearest, shortest_covering
 
 LUMA = PROVIDERS["luma"]
@@ -46,6 +46,9 @@ class LumaBackend:
                           installed=bool(self.settings.key(LUMA)),
                           description="Luma Dream Machine Ray 2 image-to-video, 5 or 9 s clips; hosted; "
                           "needs the S3 store with a public endpoint")]  # fmt: skip
+
+    def estimate(self, seconds: float) -> list[CostItem]:
+        return [priced(f"luma:{MODEL}", shortest_covering(seconds, DURATIONS), "estimate", self.settings)]
 
     def describe(self, job: ClipJob) -> str:
         return f"Luma {MODEL} {shortest_covering(job.seconds, DURATIONS)} s: {job.motion or 'motion'}"
@@ -97,5 +100,6 @@ class LumaBackend:
         if not video:
             raise ProviderFailed("Luma reported completion without a video URL")
         _, path = await keep_result(LUMA, str(video), ctx, "clip.mp4", self.settings, workdir)
-        ctx.costs.add(priced(f"luma:{MODEL}", seconds, "estimate", self.settings))
+        for item in self.estimate(job.seconds):
+            ctx.costs.add(item)
         return path

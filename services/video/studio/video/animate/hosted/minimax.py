@@ -21,7 +21,7 @@ from studio.core.providers.polling import Span, Status, wait_for
 from studio.core.providers.secrets import resolve_key
 from studio.core.providers.settings import ProviderSettings
 from studio.core.providers.transport import Answer, Failure, Kind, api_client, detail_of, error_for, http_convention
-from studio.v1.common_pb2 import ModelInfo
+from studio.v1.common_pb2 import CostItem, ModelInfo
 from studio.video.animate.hosted.clip import ClipJob, check_motion, shortest_covering, still_data_uri
 
 MINIMAX = PROVIDERS["minimax"]
@@ -61,6 +61,10 @@ class MinimaxBackend:
         return [ModelInfo(name=MODEL, backend=self.name, task="image-to-video",
                           installed=bool(self.settings.key(MINIMAX)),
                           description=f"MiniMax Hailuo 02 image-to-video, {RESOLUTION}, 6 or 10 s clips")]  # fmt: skip
+
+    def estimate(self, seconds: float) -> list[CostItem]:
+        clip = shortest_covering(seconds, DURATIONS)
+        return [priced(f"minimax:{MODEL}/{RESOLUTION}/{clip}s", 1, "estimate", self.settings)]
 
     def describe(self, job: ClipJob) -> str:
         return f"MiniMax {MODEL} {shortest_covering(job.seconds, DURATIONS)} s: {job.motion or 'motion'}"
@@ -102,5 +106,6 @@ class MinimaxBackend:
         if not url:
             raise ProviderFailed("MiniMax returned the file without a download_url")
         _, path = await keep_result(MINIMAX, url, ctx, "clip.mp4", self.settings, workdir)
-        ctx.costs.add(priced(f"minimax:{MODEL}/{RESOLUTION}/{seconds}s", 1, "estimate", self.settings))
+        for item in self.estimate(job.seconds):
+            ctx.costs.add(item)
         return path

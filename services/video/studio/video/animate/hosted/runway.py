@@ -30,7 +30,7 @@ from studio.core.providers.transport import (
     http_convention,
     provider_errors,
 )
-from studio.v1.common_pb2 import ModelInfo
+from studio.v1.common_pb2 import CostItem, ModelInfo
 from studio.video.animate.hosted.clip import ClipJob, check_motion, nearest, shortest_covering, still_data_uri
 
 RUNWAY = PROVIDERS["runway"]
@@ -62,6 +62,9 @@ class RunwayBackend:
                           installed=bool(self.settings.key(RUNWAY)),
                           description="Runway Gen-4 Turbo image-to-video, 5 or 10 s clips; hosted")]  # fmt: skip
 
+    def estimate(self, seconds: float) -> list[CostItem]:
+        return [priced(f"runway:{MODEL}", shortest_covering(seconds, DURATIONS), "estimate", self.settings)]
+
     def describe(self, job: ClipJob) -> str:
         return f"Runway {MODEL} {shortest_covering(job.seconds, DURATIONS)} s: {job.motion or 'motion'}"
 
@@ -70,8 +73,14 @@ class RunwayBackend:
         seconds = shortest_covering(job.seconds, DURATIONS)
         task: Any = None
         async with api_client(RUNWAY, self.settings, convention=runway_convention) as http, provider_errors(RUNWAY):
-            client = AsyncRunwayML(api_key=key, base_url=str(http.base_url).rstrip("/"), http_client=http,
-                                   max_retries=0, timeout=self.settings.provider_request_timeout, runway_version=API_VERSION)  # fmt: skip
+            client = AsyncRunwayML(
+                api_key=key,
+                base_url=str(http.base_url).rstrip("/"),
+                http_client=http,
+                max_retries=0,
+                timeout=self.settings.provider_request_timeout,
+                runway_version=API_VERSION,
+            )
             created = await client.image_to_video.create(  # type: ignore[call-overload]
                 model=MODEL,
                 prompt_image=still_data_uri(job.image),
@@ -103,5 +112,6 @@ class RunwayBackend:
         if isinstance(credits, int | float):
             ctx.costs.add(priced("runway:credit", float(credits), "provider", self.settings))
         else:
-            ctx.costs.add(priced(f"runway:{MODEL}", seconds, "estimate", self.settings))
+            for item in self.estimate(job.seconds):
+                ctx.costs.add(item)
         return path
