@@ -144,7 +144,7 @@ def test_a_dependency_added_without_relocking_fails_naming_make_lock(tmp_path: P
     root = lock_inputs_copy(tmp_path)
     pyproject = root / component / "pyproject.toml"
     text = pyproject.read_text()
-    pyproject.write_text(text.replace('dependencies = [\n', 'dependencies = [\n  "tabulate",\n', 1))
+    pyproject.write_text(text.replace("dependencies = [\n", 'dependencies = [\n  "tabulate",\n', 1))
     assert pyproject.read_text() != text
     result = lock_check(root)
     assert result.returncode == 1

@@ -83,7 +83,7 @@ async def test_no_key_configured_fails_before_any_request(
 ) -> None:
     fields = ("kling_access_key", "kling_secret_key") if driver.provider == "kling" else (f"{driver.provider}_key",)
     settings = provider_settings(fakes, **dict.fromkeys(fields, ""))
-    with pytest.raises(FailedPrecondition, match="no .* key is configured; set STUDIO_"):
+    with pytest.raises(FailedPrecondition, match=r"no .* key is configured; set STUDIO_"):
         await run(driver, store, settings, await _still(driver, store))
     assert fakes.calls(driver.provider) == []
 
@@ -145,7 +145,7 @@ async def test_a_job_past_the_timeout_is_cancelled_at_the_provider(
     driver: Driver, fakes: FakeProviders, store: PublicStore
 ) -> None:
     fakes.scenario[driver.provider] = "slow"
-    with pytest.raises(ProviderFailed, match="did not finish within 0.3 s"):
+    with pytest.raises(ProviderFailed, match=r"did not finish within 0\.3 s"):
         await run(driver, store, provider_settings(fakes, provider_timeout=0.3), await _still(driver, store))
     assert len(fakes.cancelled(driver.provider)) == (1 if driver.cancels else 0)
 

@@ -268,8 +268,8 @@ class Routes:
             raise _Reply(401, {"type": "https://replicate.com/docs/reference/http#authentication",
                                "title": "Unauthenticated", "status": 401,
                                "detail": "You did not pass a valid authentication token"})  # fmt: skip
-        self._maybe_rate_limit("replicate", {"title": "Too Many Requests", "status": 429,
-                                             "detail": "Request was throttled. Your rate limit resets in ~1s."})  # fmt: skip
+        throttled = "Request was throttled. Your rate limit resets in ~1s."
+        self._maybe_rate_limit("replicate", {"title": "Too Many Requests", "status": 429, "detail": throttled})
         created = re.match(r"^/v1/(?:models/(?P<model>[^/]+/[^/]+)/)?predictions$", path)
         if created and method == "POST":
             params = _json(body)
@@ -310,7 +310,7 @@ class Routes:
         if match is None or method != "POST":
             raise _Reply(404, {"detail": "Not found"})
         params = _json(body)
-        task_id, task = self.fake.new_task("elevenlabs", "tts", {**params, "voice_id": match["voice"], **query})
+        _, task = self.fake.new_task("elevenlabs", "tts", {**params, "voice_id": match["voice"], **query})
         if task.scenario == "policy":
             raise _Reply(400, {"detail": {"status": "content_against_policy",
                                           "message": "This text violates our Terms of Service"}})  # fmt: skip
@@ -341,8 +341,8 @@ class Routes:
                 raise _Reply(400, {"code": 1301, "message": "Image content failed the security check",
                                    "request_id": "fake"})  # fmt: skip
             task_id, _ = self.fake.new_task("kling", "image2video", params)
-            return 200, {"code": 0, "message": "SUCCEED", "request_id": "fake",
-                         "data": {"task_id": task_id, "task_status": "submitted", "created_at": 0, "updated_at": 0}}  # fmt: skip
+            data = {"task_id": task_id, "task_status": "submitted", "created_at": 0, "updated_at": 0}
+            return 200, {"code": 0, "message": "SUCCEED", "request_id": "fake", "data": data}
         match = re.match(r"^/v1/videos/image2video/(?P<id>[^/]+)$", path)
         task = self.fake.tasks.get(match["id"]) if match else None
         if match is None or task is None:
@@ -423,8 +423,9 @@ class Routes:
             task.cancelled = True
             return 204, None
         state = task.state()
-        generation = self._generation(match["id"], {"queued": "queued", "running": "dreaming", "done": "completed",
-                                                    "failed": "failed", "cancelled": "failed"}[state], task.params)  # fmt: skip
+        states = {"queued": "queued", "running": "dreaming", "done": "completed", "failed": "failed",
+                  "cancelled": "failed"}  # fmt: skip
+        generation = self._generation(match["id"], states[state], task.params)
         if state == "failed":
             generation["failure_reason"] = ("Prompt failed moderation" if task.scenario == "policy"
                                             else "Generation failed")  # fmt: skip
@@ -529,7 +530,7 @@ def _handler(fake: FakeProviders) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = do_POST = do_PUT = do_DELETE = _serve  # noqa: N815
+        do_GET = do_POST = do_PUT = do_DELETE = _serve
 
         def log_message(self, *args: Any) -> None:
             return None
