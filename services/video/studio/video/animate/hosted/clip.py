@@ -1,7 +1,8 @@
 """What every hosted image-to-video backend shares: the job it gets, the still it sends, the clip it conforms.
 
 A provider returns a clip of its own length, size and frame rate (Kling: 5 or
-10 s). The service asks for the shortest length that covers the scene, then
+10 s). The service asks for the shortest length that covers the scene when
+played up to MAX_STRETCH slower, then
 conforms the clip to the request: cover-cropped to the size, at the frame rate,
 slowed down evenly when shorter than the scene and cut when longer, so the
 composer receives exactly the frames it planned for.
@@ -30,6 +31,8 @@ from studio.video.backends import AnimateJob
 
 #: Longest side of the still sent to a provider (they downscale anyway; keeps requests small).
 MAX_STILL_SIDE = 2048
+#: How much slower than made a clip may play to fill its scene before a longer clip is bought.
+MAX_STRETCH = 1.35
 #: Provider clips are MP4 (QuickTime family): read with that demuxer only.
 CLIP_DEMUXER = "mov"
 
@@ -67,8 +70,11 @@ class HostedAnimateBackend(Protocol):
 
 
 def shortest_covering(seconds: float, offered: tuple[int, ...]) -> int:
-    """The shortest clip length the provider offers that covers `seconds` (else its longest)."""
-    return next((length for length in sorted(offered) if length >= seconds - 1e-6), max(offered))
+    """The shortest clip length the provider offers that covers `seconds` once slowed by up to MAX_STRETCH.
+
+    A 6.5 s scene gets a 5 s clip at 0.77x speed rather than a 10 s clip at twice the price.
+    """
+    return next((length for length in sorted(offered) if length * MAX_STRETCH >= seconds - 1e-6), max(offered))
 
 
 def still_jpeg(image: np.ndarray) -> bytes:
