@@ -238,6 +238,19 @@ class Screenplay(_Model):
         return self.model_dump(mode="json", exclude_defaults=True)
 
 
+def with_backends(screenplay: Screenplay, choices: Mapping[str, str]) -> Screenplay:
+    """The screenplay with some of its `backends` replaced ({"image": "fal", "speech": "elevenlabs"})."""
+    known = [name for name in Backends.model_fields]
+    unknown = sorted(set(choices) - set(known))
+    if unknown:
+        raise InvalidInput(f"backends: unknown step kind {unknown[0]!r}; choose from {', '.join(known)}")
+    try:
+        backends = Backends.model_validate({**screenplay.backends.model_dump(), **choices})
+    except ValidationError as error:
+        raise InvalidInput(describe_errors(error).replace("invalid screenplay: ", "backends.")) from None
+    return screenplay.model_copy(update={"backends": backends}).with_base_dir(screenplay.base_dir)
+
+
 def transition_seconds(scene: Scene) -> float:
     return 0.0 if scene.transition == "cut" else scene.transition_duration
 
