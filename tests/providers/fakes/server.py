@@ -19,6 +19,7 @@ A job moves one state per poll (queued at position 1, queued at 0, running, done
   expired       the result URL answers 404
   private       the result URL points at a private address (10.20.30.40)
   unreachable   the result URL points at a closed loopback port
+  echo_key      (fal) the request is refused with a message quoting the key back, as careless APIs do
 Keys are fixed (KEYS); any other key is answered 401 the provider's way.
 """
 
@@ -188,6 +189,8 @@ class Routes:
         if headers.get("authorization") != f"Key {KEYS['fal']}":
             raise _Reply(401, {"detail": "Unauthorized"})
         self._maybe_rate_limit("fal", {"detail": "Too many requests"})
+        if self._scenario("fal") == "echo_key":
+            raise _Reply(400, {"detail": f"request rejected for key {KEYS['fal']}"})
         match = re.match(r"^/(?P<app>[^/]+/[^/]+)/requests/(?P<id>[^/]+)(?P<rest>/status|/cancel)?$", path)
         if match is None and method == "POST":
             owner_alias = "/".join(path.strip("/").split("/")[:2])
