@@ -97,11 +97,15 @@ class _Pool:
     def names(self) -> list[str]:
         return sorted({*self.factories, *self.instances})
 
+    def known(self, name: str) -> str:
+        if name not in self.factories and name not in self.instances:
+            raise InvalidInput(f"backend: unknown {self.kind} backend {name!r}; choose one of: {', '.join(self.names)}")
+        return name
+
     async def get(self, name: str) -> Any:
         if name in self.loaded:
             return self.loaded[name]
-        if name not in self.factories and name not in self.instances:
-            raise InvalidInput(f"backend: unknown {self.kind} backend {name!r}; choose one of: {', '.join(self.names)}")
+        self.known(name)
         lock = self._locks.setdefault(name, asyncio.Lock())
         async with lock:
             if name not in self.loaded:
@@ -158,7 +162,7 @@ class AudioRuntime:
         """What a request would cost on the backend it names (or the default), without loading anything."""
         if rpc == "Synthesize":
             assert isinstance(request, SynthesizeRequest)
-            name = request.backend.strip() or self.settings.speech_backend
+            name = self.speech.known(request.backend.strip() or self.settings.speech_backend)
             if name == "elevenlabs":
                 return total(self.speech.factories[name]().estimate(len(request.text)))
             if name == "chatterbox":
@@ -166,7 +170,7 @@ class AudioRuntime:
                 return total([estimated_gpu(self.settings.chatterbox_model, seconds, self.shared)])
         elif rpc == "GenerateMusic":
             assert isinstance(request, GenerateMusicRequest)
-            name = request.backend.strip() or self.settings.music_backend
+            name = self.music.known(request.backend.strip() or self.settings.music_backend)
             if name == "replicate":
                 return total(self.music.factories[name]().estimate(request.duration_seconds))
             if name == "musicgen":
