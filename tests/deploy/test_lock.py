@@ -17,7 +17,14 @@ from packaging.markers import Marker
 from tests.deploy.support import REPO_ROOT
 
 LOCK_SCRIPT = REPO_ROOT / "scripts" / "lock.sh"
-COMPONENTS = ("libs/core", "libs/pipeline", "cli", "services/audio", "services/image", "services/video")
+COMPONENTS: tuple[str, ...] = (
+    "libs/core",
+    "libs/pipeline",
+    "cli",
+    "services/audio",
+    "services/image",
+    "services/video",
+)
 COMPONENTS += ("services/composer", "gateway")
 CHATTERBOX = "services/audio/chatterbox"
 

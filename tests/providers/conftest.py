@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from studio.core.artifacts import ArtifactStore
 from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.providers import transport
 from studio.core.providers.settings import ProviderSettings
@@ -76,7 +77,7 @@ def store(tmp_path: Path) -> PublicStore:
 
 
 async def put_png(
-    store: LocalArtifactStore, width: int = 640, height: int = 360, key: str = "inputs/still.png"
+    store: ArtifactStore, width: int = 640, height: int = 360, key: str = "inputs/still.png"
 ) -> ArtifactRef:
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), (120, 160, 200)).save(buffer, "PNG")

@@ -10,7 +10,7 @@ from google.protobuf.message import Message
 
 from studio.audio.service import build_service as audio_service
 from studio.audio.settings import AudioSettings
-from studio.core.artifacts.local import LocalArtifactStore
+from studio.core.artifacts import ArtifactStore
 from studio.core.operations import OperationContext, ServiceDefinition
 from studio.core.providers.settings import ProviderSettings
 from studio.core.settings import StudioSettings
@@ -53,7 +53,7 @@ BY_NAME = {driver.provider: driver for driver in DRIVERS}
 TEXT = "Oi, Pip! Você quer ser meu amigo?"
 
 
-def definition(driver: Driver, store: LocalArtifactStore, settings: ProviderSettings) -> ServiceDefinition:
+def definition(driver: Driver, store: ArtifactStore, settings: ProviderSettings) -> ServiceDefinition:
     if driver.service == "image":
         return image_service(store, ImageSettings(), StudioSettings(), providers=settings)
     if driver.service == "audio":
@@ -74,7 +74,7 @@ def request(driver: Driver, still: ArtifactRef | None) -> Message:
 
 async def run(
     driver: Driver,
-    store: LocalArtifactStore,
+    store: ArtifactStore,
     settings: ProviderSettings,
     still: ArtifactRef | None = None,
     *,

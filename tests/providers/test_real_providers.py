@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from studio.core.artifacts import open_store
 from studio.core.providers.catalog import PROVIDERS
 from studio.core.providers.settings import ProviderSettings
+from studio.core.settings import StudioSettings
 from tests.providers.conftest import PublicStore, put_png
 from tests.providers.drivers import DRIVERS, Driver, run
 
@@ -29,7 +31,7 @@ async def test_a_real_job(driver: Driver, tmp_path: Path) -> None:
         pytest.skip(f"no key for {driver.provider}: set {PROVIDERS[driver.provider].key_variables()}")
     if driver.provider == "luma" and not os.environ.get("STUDIO_S3_PUBLIC_ENDPOINT"):
         pytest.skip("Luma fetches the still by URL: needs the S3 store with a public endpoint")
-    store = PublicStore(tmp_path / "artifacts")
+    store = PublicStore(tmp_path / "artifacts") if driver.provider != "luma" else open_store(StudioSettings())
     still = await put_png(store) if driver.service == "video" else None
     result = await run(driver, store, ProviderSettings(), still)
     assert result.cost.usd > 0

@@ -279,8 +279,8 @@ class Routes:
             model = created["model"] or {"2b5dc5f2": "meta/musicgen", "42fed1c4": "nightmareai/real-esrgan"}.get(
                 str(params.get("version", ""))[:8], "unknown"
             )
-            task_id, task = self.fake.new_task("replicate", model, params)
-            return 201, self._prediction(task_id, task, "starting")
+            task_id, created_task = self.fake.new_task("replicate", model, params)
+            return 201, self._prediction(task_id, created_task, "starting")
         match = re.match(r"^/v1/predictions/(?P<id>[^/]+)(?P<cancel>/cancel)?$", path)
         task = self.fake.tasks.get(match["id"]) if match else None
         if match is None or task is None:
@@ -344,8 +344,8 @@ class Routes:
                 raise _Reply(400, {"code": 1301, "message": "Image content failed the security check",
                                    "request_id": "fake"})  # fmt: skip
             task_id, _ = self.fake.new_task("kling", "image2video", params)
-            data = {"task_id": task_id, "task_status": "submitted", "created_at": 0, "updated_at": 0}
-            return 200, {"code": 0, "message": "SUCCEED", "request_id": "fake", "data": data}
+            accepted = {"task_id": task_id, "task_status": "submitted", "created_at": 0, "updated_at": 0}
+            return 200, {"code": 0, "message": "SUCCEED", "request_id": "fake", "data": accepted}
         match = re.match(r"^/v1/videos/image2video/(?P<id>[^/]+)$", path)
         task = self.fake.tasks.get(match["id"]) if match else None
         if match is None or task is None:
