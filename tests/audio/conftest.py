@@ -83,8 +83,14 @@ def service(
 ) -> ServiceDefinition:
     from studio.audio.service import build_service
 
+    from studio.core.providers.settings import ProviderSettings
+
     return build_service(
-        artifacts, settings=audio_settings, shared=shared_settings, speech_backends={"espeak": espeak_backend}
+        artifacts,
+        settings=audio_settings,
+        shared=shared_settings,
+        speech_backends={"espeak": espeak_backend},
+        providers=ProviderSettings(elevenlabs_key="", replicate_key=""),  # never a real provider from the env
     )
 
 
