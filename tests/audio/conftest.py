@@ -82,7 +82,6 @@ def service(
     espeak_backend: EspeakBackend,
 ) -> ServiceDefinition:
     from studio.audio.service import build_service
-
     from studio.core.providers.settings import ProviderSettings
 
     return build_service(
