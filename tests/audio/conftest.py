@@ -81,6 +81,8 @@ def service(
     shared_settings: StudioSettings,
     espeak_backend: EspeakBackend,
 ) -> ServiceDefinition:
+    from pydantic import SecretStr
+
     from studio.audio.service import build_service
     from studio.core.providers.settings import ProviderSettings
 
@@ -89,7 +91,7 @@ def service(
         settings=audio_settings,
         shared=shared_settings,
         speech_backends={"espeak": espeak_backend},
-        providers=ProviderSettings(elevenlabs_key="", replicate_key=""),  # never a real provider from the env
+        providers=ProviderSettings(elevenlabs_key=SecretStr(""), replicate_key=SecretStr("")),  # never a real provider
     )
 
 

@@ -9,7 +9,9 @@ searched for the key.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.errors import FailedPrecondition
 from studio.core.jobs import JobTransport, JobWorker
 from studio.core.jobs.transport import event_kind
+from studio.core.providers.credentials import seal, secret_key
 from studio.core.providers.secrets import REDACTED, redact, register_secret, resolve_key
 from studio.core.providers.settings import ProviderSettings
 from studio.core.settings import StudioSettings, reset_settings_cache
@@ -148,3 +151,36 @@ async def test_kling_tokens_are_scrubbed_too(
     tokens = {r.headers["authorization"].removeprefix("Bearer ") for r in fakes.calls("kling")}
     assert tokens and all(redact(token) == REDACTED for token in tokens)
     assert not any(token in caplog.text for token in tokens)
+
+
+async def test_a_job_may_carry_its_tenants_key_sealed(
+    transport: JobTransport, fakes: FakeProviders, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gateway's path for a tenant's own key: sealed onto the job message, opened by the worker."""
+    secret = base64.b64encode(os.urandom(32)).decode()
+    monkeypatch.setenv("STUDIO_PROVIDER_CREDENTIALS_SECRET", secret)
+    reset_settings_cache()
+    store = LocalArtifactStore(tmp_path / "artifacts")
+    deployment = provider_settings(fakes, fal_key="the-deployment-key-0000")  # refused by the fake
+    worker = JobWorker(transport, build_service(store, ImageSettings(), StudioSettings(), providers=deployment), store)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    request = GenerateRequest(prompt="a fox", width=256, height=256, seed=1, backend="fal")
+    try:
+        tenant = "job-tenant-key-1"
+        await transport.submit("image", "generate", request, tenant,
+                               sealed_credentials=seal({"fal": KEYS["fal"]}, secret_key(secret), tenant))  # fmt: skip
+        other = "job-tenant-key-2"  # a blob sealed for another job does not open
+        await transport.submit("image", "generate", request, other,
+                               sealed_credentials=seal({"fal": KEYS["fal"]}, secret_key(secret), tenant))  # fmt: skip
+        ok, refused = await transport.wait(tenant, timeout=60), await transport.wait(other, timeout=60)
+    finally:
+        stop.set()
+        await running
+    assert event_kind(ok) == "completed"
+    assert event_kind(refused) == "failed" and "could not be opened" in refused.failed.message
+    assert {r.headers["authorization"] for r in fakes.calls("fal")} == {f"Key {KEYS['fal']}"}
+    info = await transport.js.stream_info(transport.names.jobs_stream)
+    for seq in range(info.state.first_seq, info.state.last_seq + 1):
+        stored = await transport.js.get_msg(transport.names.jobs_stream, seq)
+        assert KEYS["fal"].encode() not in (stored.data or b"") and KEYS["fal"] not in repr(stored.headers)

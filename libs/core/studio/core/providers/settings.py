@@ -18,7 +18,7 @@ from studio.core.providers.catalog import PROVIDERS, ProviderInfo
 from studio.core.providers.secrets import register_secret
 from studio.core.settings import ENV_PREFIX, StudioSettings
 
-KEY_FIELDS = tuple(field for info in PROVIDERS.values() for field in info.key_fields)
+KEY_FIELDS = (*(field for info in PROVIDERS.values() for field in info.key_fields), "provider_credentials_secret")
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "[::1]", "localhost")
 
 
@@ -42,6 +42,9 @@ class ProviderSettings(StudioSettings):
     runway_key_file: Path | None = None
     luma_key_file: Path | None = None
     minimax_key_file: Path | None = None
+    #: Opens the provider keys a job may carry for its tenant (base64 of 32 bytes, shared with the gateway).
+    provider_credentials_secret: SecretStr = SecretStr("")
+    provider_credentials_secret_file: Path | None = None
 
     # API bases (point them at local fakes for tests and demos)
     fal_url: str = "https://queue.fal.run"
