@@ -9,22 +9,10 @@ import httpx
 import pytest
 
 from studio.core.errors import FailedPrecondition, InvalidInput, Overloaded, ProviderFailed, Unavailable
-from studio.core.providers import transport
 from studio.core.providers.catalog import PROVIDERS
 from studio.core.providers.transport import ProviderTransport, RetryPolicy, retry_after
 
 FAL = PROVIDERS["fal"]
-
-
-@pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    recorded: list[float] = []
-
-    async def record(seconds: float) -> None:
-        recorded.append(seconds)
-
-    monkeypatch.setattr(transport, "sleep", record)
-    return recorded
 
 
 def client(

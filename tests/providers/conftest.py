@@ -12,7 +12,6 @@ from PIL import Image
 
 from studio.core.artifacts import ArtifactStore
 from studio.core.artifacts.local import LocalArtifactStore
-from studio.core.providers import transport
 from studio.core.providers.settings import ProviderSettings
 from studio.v1.common_pb2 import ArtifactRef
 from tests.providers.fakes.server import KEYS, FakeProviders, FakeProviderServer
@@ -29,18 +28,6 @@ class PublicStore(LocalArtifactStore):
 def fakes() -> Iterator[FakeProviders]:
     with FakeProviderServer() as fake:
         yield fake
-
-
-@pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The retry waits the provider transport asked for (recorded, not slept)."""
-    recorded: list[float] = []
-
-    async def record(seconds: float) -> None:
-        recorded.append(seconds)
-
-    monkeypatch.setattr(transport, "sleep", record)
-    return recorded
 
 
 def provider_settings(fake: FakeProviders, **overrides: Any) -> ProviderSettings:

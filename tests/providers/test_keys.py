@@ -27,25 +27,11 @@ from studio.core.providers.settings import ProviderSettings
 from studio.core.settings import StudioSettings, reset_settings_cache
 from studio.image.service import build_service
 from studio.image.settings import ImageSettings
-from studio.v1.common_pb2 import JobEvent
 from studio.v1.image_pb2 import GenerateRequest
+from tests.core.test_jobs import events_until_quiet
 from tests.providers.conftest import provider_settings
 from tests.providers.drivers import BY_NAME, run
 from tests.providers.fakes.server import KEYS, FakeProviders
-
-
-async def _events(transport: JobTransport, job_id: str) -> list[JobEvent]:
-    await transport.wait(job_id, timeout=60)
-    seen: list[JobEvent] = []
-
-    async def collect() -> None:
-        async for event in transport.events(job_id):
-            seen.append(event)
-
-    task = asyncio.create_task(collect())
-    await asyncio.sleep(0.5)
-    task.cancel()
-    return seen
 
 
 async def test_keys_never_appear_in_logs_errors_payloads_or_events(
@@ -64,7 +50,7 @@ async def test_keys_never_appear_in_logs_errors_payloads_or_events(
         await transport.wait(done, timeout=60)
         fakes.scenario["fal"] = "echo_key"  # the provider quotes the key back in its error
         echoed, _ = await transport.submit("image", "generate", request)
-        events = await _events(transport, done) + await _events(transport, echoed)
+        events = await events_until_quiet(transport, done, 0) + await events_until_quiet(transport, echoed, 0)
     finally:
         stop.set()
         await running

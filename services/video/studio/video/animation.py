@@ -86,7 +86,7 @@ class Animator:
                 seed=request.seed if request.HasField("seed") else 0,
             )
             if isinstance(backend, HostedAnimateBackend):
-                clip = ClipJob(image, request.image, request.motion, seconds, (width, height), job.seed, name)
+                clip = ClipJob(image, request.image, request.motion, seconds, (width, height), job.seed)
                 description = backend.describe(clip)
                 made = await backend.clip(clip, ctx, folder)
                 source = conformed_frames(made, job, await measured(made))

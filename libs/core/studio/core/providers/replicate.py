@@ -24,8 +24,7 @@ from studio.core.providers.transport import (
     Answer,
     Failure,
     Kind,
-    ProviderTransport,
-    RetryPolicy,
+    api_transport,
     error_for,
     http_convention,
     provider_errors,
@@ -68,12 +67,7 @@ async def run_prediction(
         REPLICATE.name, REPLICATE.title, settings.key(REPLICATE), ctx.credentials, REPLICATE.key_variables()
     )
     base = settings.api_url(REPLICATE)
-    transport = ProviderTransport(
-        REPLICATE,
-        allowed=[base],
-        convention=replicate_convention,
-        policy=RetryPolicy(settings.provider_retries, settings.provider_retry_max_wait),
-    )
+    transport = api_transport(REPLICATE, settings, replicate_convention)
     client = replicate.Client(
         api_token=key, base_url=base, transport=transport, timeout=httpx.Timeout(settings.provider_request_timeout)
     )

@@ -270,6 +270,20 @@ class ProviderTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+def api_transport(
+    info: ProviderInfo, settings: ProviderSettings, convention: Convention = http_convention, rewrite_from: str = ""
+) -> ProviderTransport:
+    """The transport to `info`'s configured API, with the configured retry policy (for SDKs that take one)."""
+    base = settings.api_url(info)
+    return ProviderTransport(
+        info,
+        allowed=[base],
+        convention=convention,
+        policy=RetryPolicy(settings.provider_retries, settings.provider_retry_max_wait),
+        rewrite={rewrite_from: base} if rewrite_from else None,
+    )
+
+
 def api_client(
     info: ProviderInfo,
     settings: ProviderSettings,
@@ -284,17 +298,10 @@ def api_client(
     configured base instead.
     """
     base = settings.api_url(info)
-    transport = ProviderTransport(
-        info,
-        allowed=[base],
-        convention=convention,
-        policy=RetryPolicy(settings.provider_retries, settings.provider_retry_max_wait),
-        rewrite={rewrite_from: base} if rewrite_from else None,
-    )
     return httpx.AsyncClient(
         base_url=base,
         headers=headers or {},
-        transport=transport,
+        transport=api_transport(info, settings, convention, rewrite_from),
         timeout=settings.provider_request_timeout,
         follow_redirects=False,
     )

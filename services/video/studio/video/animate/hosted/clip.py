@@ -49,7 +49,6 @@ class ClipJob:
     seconds: float
     size: tuple[int, int]
     seed: int
-    model: str
 
 
 @runtime_checkable
