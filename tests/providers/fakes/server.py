@@ -546,13 +546,17 @@ def _owner(name: str) -> str:
     return {"rep": "replicate"}.get(prefix, prefix)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # bursts of hundreds of jobs (benchmarks/providers.py)
+
+
 class FakeProviderServer:
     """The fakes on 127.0.0.1:`port` (0 = any free port), in a background thread."""
 
     def __init__(self, port: int = 0) -> None:
         self.fake = FakeProviders()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self.fake))
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", port), _handler(self.fake))
         self.fake.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, name="fake-providers", daemon=True)
 

@@ -31,7 +31,7 @@ from studio.core.errors import Overloaded, ProviderFailed, Unavailable
 from studio.core.operations import OperationContext
 from studio.core.providers.catalog import ProviderInfo, host_matches
 from studio.core.providers.settings import LOOPBACK_HOSTS, ProviderSettings
-from studio.core.providers.transport import Failure, Kind, ProviderTransport, RetryPolicy, error_for
+from studio.core.providers.transport import Failure, Kind, ProviderTransport, RetryPolicy, error_for, tls_context
 from studio.v1.common_pb2 import ArtifactRef
 
 MAX_REDIRECTS = 3
@@ -83,9 +83,9 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
 
 class _GuardedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, allow_loopback: bool) -> None:
-        super().__init__()
+        super().__init__(verify=tls_context())
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(), network_backend=_GuardedBackend(allow_loopback)
+            ssl_context=tls_context(), network_backend=_GuardedBackend(allow_loopback)
         )
 
 

@@ -18,9 +18,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import functools
 import json
 import logging
 import random
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -175,6 +177,13 @@ def retry_after(headers: httpx.Headers) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for every provider connection: building one reads the CA bundle (tens of ms,
+    on the event loop), which a burst of jobs would otherwise pay once per client."""
+    return httpx.create_ssl_context()
+
+
 def _origin(url: httpx.URL | str) -> str:
     parts = urlsplit(str(url))
     return f"{parts.scheme}://{parts.netloc}".lower()
@@ -202,7 +211,7 @@ class ProviderTransport(httpx.AsyncBaseTransport):
         self.policy = policy or RetryPolicy()
         #: Origin -> URL prefix, for SDKs whose API origin is hard-coded (fal-client's queue host).
         self.rewrite = {_origin(source): target.rstrip("/") for source, target in (rewrite or {}).items()}
-        self.inner = inner or httpx.AsyncHTTPTransport()
+        self.inner = inner or httpx.AsyncHTTPTransport(verify=tls_context())
         #: Read successful answers too (JSON APIs, whose 200s may carry errors); off for downloads.
         self.read_success = read_success
 
