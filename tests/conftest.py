@@ -84,6 +84,20 @@ async def transport(nats_settings: StudioSettings) -> AsyncIterator[object]:
     await t.close()
 
 
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The retry waits the provider transport asked for (recorded, not slept)."""
+    from studio.core.providers import transport
+
+    recorded: list[float] = []
+
+    async def record(seconds: float) -> None:
+        recorded.append(seconds)
+
+    monkeypatch.setattr(transport, "sleep", record)
+    return recorded
+
+
 def require_binary(name: str) -> str:
     path = shutil.which(name)
     if path is None:

@@ -74,9 +74,17 @@ def service(
     audio_settings: AudioSettings,
     espeak_backend: EspeakBackend,
 ) -> ServiceDefinition:
-    from studio.audio.service import build_service
+    from pydantic import SecretStr
 
-    return build_service(artifacts, settings=audio_settings, speech_backends={"espeak": espeak_backend})
+    from studio.audio.service import build_service
+    from studio.core.providers.settings import ProviderSettings
+
+    return build_service(
+        artifacts,
+        settings=audio_settings,
+        speech_backends={"espeak": espeak_backend},
+        providers=ProviderSettings(elevenlabs_key=SecretStr(""), replicate_key=SecretStr("")),  # never a real provider
+    )
 
 
 @pytest.fixture

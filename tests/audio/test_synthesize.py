@@ -13,7 +13,7 @@ import soundfile as sf
 from studio.audio import media
 from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.clients import EmbeddedClient
-from studio.core.errors import InvalidInput, ModelNotInstalled, NotFound
+from studio.core.errors import FailedPrecondition, InvalidInput, ModelNotInstalled, NotFound
 from studio.v1 import audio_pb2 as pb
 from studio.v1.common_pb2 import ArtifactRef
 from tests.audio.conftest import assert_monotonic, median_f0, stored_keys
@@ -142,7 +142,8 @@ async def test_presets_and_long_text(client: EmbeddedClient) -> None:
         ({"text": "hi", "sample_rate": 12345}, InvalidInput, "sample_rate: 12345 Hz is not accepted"),
         ({"text": "hi", "format": 42}, InvalidInput, "format"),
         ({"text": "hi", "language": "zz-top"}, InvalidInput, "language"),
-        ({"text": "hi", "backend": "elevenlabs"}, InvalidInput, "unknown speech backend 'elevenlabs'"),
+        ({"text": "hi", "backend": "polly"}, InvalidInput, "unknown speech backend 'polly'"),
+        ({"text": "hi", "backend": "elevenlabs"}, FailedPrecondition, "no ElevenLabs key is configured"),
         ({"text": "hi", "backend": "chatterbox"}, ModelNotInstalled, "studio models download"),
         ({"text": "hi", "parameters": pb.SpeechParameters(speed=0)}, InvalidInput, "speed"),
         ({"text": "hi", "parameters": pb.SpeechParameters(speed=float("nan"))}, InvalidInput, "finite"),

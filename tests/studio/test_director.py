@@ -1,4 +1,4 @@
-"""The director: offline screenplays, and LLM backends against local fake servers (validation, one repair)."""
+"""The director: offline screenplays, and LLM backends under structured output against local fake servers."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from studio.core.errors import ConfigError, InvalidInput, StudioError, Unavailab
 from studio.pipeline.director import Briefing, DirectorSettings, write_screenplay
 from studio.pipeline.director.briefing import guess_language
 from studio.pipeline.director.llm import extract_json
+from studio.pipeline.director.schema import director_schema
 from tests.studio.fake_llm import anthropic_reply, fake_llm_server, openai_reply
 
 LUNA = "Luna, uma menina de 8 anos, encontra Pip, uma raposinha magica que muda de cor conforme suas emocoes"
@@ -60,52 +61,99 @@ def test_briefing_limits_and_language_guess() -> None:
     assert guess_language("A girl meets a fox who changes colour with her mood.") == "en"
 
 
-async def test_openai_compatible_backend_repairs_an_invalid_answer_once() -> None:
-    invalid = {**VALID, "scenes": [{"duration": -2, "prompt": "x"}]}
-    replies = [(200, openai_reply(json.dumps(invalid))), (200, openai_reply(f"```json\n{json.dumps(VALID)}\n```"))]
-    with fake_llm_server(replies) as llm:
+async def test_openai_backend_asks_for_strict_schema_output() -> None:
+    answer = json.dumps({**VALID, "music": None, "characters": [{"name": "Luna", "key": None, "description": "menina",
+                                                                "portrait": None}]})  # fmt: skip
+    with fake_llm_server([(200, openai_reply(answer))]) as llm:
         settings = DirectorSettings(
-            backend="openai", url=f"{llm.url}/v1", model="llama3.1", api_key=SecretStr("sk-test")
+            backend="openai", url=f"{llm.url}/v1", model="gpt-test", api_key=SecretStr("sk-test")
         )
         screenplay = await write_screenplay(Briefing(LUNA), settings)
-    assert screenplay.title == "Luna e Pip"
-    first, repair = llm.requests
-    assert first.path == "/v1/chat/completions"
-    assert first.headers["authorization"] == "Bearer sk-test"
-    assert first.body["model"] == "llama3.1" and first.body["response_format"] == {"type": "json_object"}
-    assert first.body["messages"][0]["role"] == "system" and '"scenes"' in first.body["messages"][0]["content"]
-    assert LUNA in first.body["messages"][1]["content"]
-    assert [m["role"] for m in repair.body["messages"]] == ["system", "user", "assistant", "user"]
-    assert "scenes[0].duration" in repair.body["messages"][-1]["content"]
+    assert screenplay.title == "Luna e Pip" and screenplay.music is None  # nulls mean "not given"
+    (request,) = llm.requests  # one request: nothing to repair under a schema
+    assert request.path == "/v1/chat/completions"
+    assert request.headers["authorization"] == "Bearer sk-test"
+    assert request.body["model"] == "gpt-test"
+    response_format = request.body["response_format"]
+    assert response_format["type"] == "json_schema"
+    assert response_format["json_schema"]["strict"] is True and response_format["json_schema"]["name"] == "screenplay"
+    assert response_format["json_schema"]["schema"] == director_schema()
+    assert '"scenes"' not in request.body["messages"][0]["content"]  # the schema travels as the format, not prose
+    assert LUNA in request.body["messages"][1]["content"]
 
 
-async def test_anthropic_backend_and_a_model_that_fails_twice() -> None:
-    with fake_llm_server([(200, anthropic_reply("Here you go: " + json.dumps(VALID)))]) as llm:
+async def test_anthropic_backend_asks_for_json_schema_output() -> None:
+    with fake_llm_server([(200, anthropic_reply(json.dumps(VALID)))]) as llm:
         settings = DirectorSettings(backend="anthropic", url=llm.url, model="claude-test", api_key=SecretStr("ak-test"))
         screenplay = await write_screenplay(Briefing(LUNA), settings)
     assert screenplay.scenes[1].speaker == "Luna"
-    request = llm.requests[0]
+    (request,) = llm.requests
     assert request.path == "/v1/messages"
     assert request.headers["x-api-key"] == "ak-test" and request.headers["anthropic-version"] == "2023-06-01"
-    assert request.body["model"] == "claude-test" and "scenes" in request.body["system"]
+    assert request.body["model"] == "claude-test"
+    assert request.body["output_config"] == {"format": {"type": "json_schema", "schema": director_schema()}}
     assert request.body["messages"] == [{"role": "user", "content": request.body["messages"][0]["content"]}]
 
-    with fake_llm_server([(200, anthropic_reply("no json at all"))] * 2) as llm:
+
+def test_the_model_schema_is_strict_and_leaves_out_what_people_decide() -> None:
+    schema = director_schema()
+
+    def objects(node: object) -> list[dict[str, object]]:
+        found: list[dict[str, object]] = []
+        if isinstance(node, dict):
+            if node.get("type") == "object" and "properties" in node:
+                found.append(node)
+            for value in node.values():
+                found += objects(value)
+        elif isinstance(node, list):
+            for value in node:
+                found += objects(value)
+        return found
+
+    for obj in objects(schema):
+        assert obj["additionalProperties"] is False
+        assert sorted(obj["required"]) == sorted(obj["properties"])  # type: ignore[call-overload]
+    text = json.dumps(schema)
+    for keyword in ('"default"', '"minLength"', '"maxLength"', '"minimum"', '"maximum"', '"pattern"'):
+        assert keyword not in text
+    assert "at most 2000 characters" in text  # dropped constraints stay as words
+    assert set(schema["properties"]) == {"title", "style", "language", "characters", "scenes", "music"}
+    assert (
+        "image" not in schema["$defs"]["Scene"]["properties"]
+        and "voice" not in schema["$defs"]["Character"]["properties"]
+    )
+
+
+async def test_an_invalid_answer_is_an_error_not_a_second_request() -> None:
+    invalid = {**VALID, "scenes": [{"duration": -2, "prompt": "x"}]}
+    with fake_llm_server([(200, anthropic_reply(json.dumps(invalid)))] * 2) as llm:
         settings = DirectorSettings(backend="anthropic", url=llm.url, api_key=SecretStr("k"))
-        with pytest.raises(StudioError, match="invalid screenplay twice: the answer holds no JSON object"):
+        with pytest.raises(StudioError, match=r"invalid screenplay: .*scenes\[0\]\.duration"):
             await write_screenplay(Briefing(LUNA), settings)
-    assert len(llm.requests) == 2
+    assert len(llm.requests) == 1
+
+
+async def test_a_refusal_is_reported() -> None:
+    refusal = {"choices": [{"index": 0, "message": {"role": "assistant", "content": None, "refusal": "I can't."}}]}
+    with fake_llm_server([(200, refusal)]) as llm, pytest.raises(InvalidInput, match="refused the briefing: I can't"):
+        await write_screenplay(Briefing(LUNA), DirectorSettings(backend="openai", url=llm.url))
+
+
+async def test_servers_without_structured_output_get_the_schema_in_the_prompt() -> None:
+    with fake_llm_server([(200, openai_reply(f"```json\n{json.dumps(VALID)}\n```"))]) as llm:
+        await write_screenplay(Briefing(LUNA), DirectorSettings(backend="openai", url=llm.url, json_mode=False))
+    (request,) = llm.requests
+    assert "response_format" not in request.body
+    assert '"scenes"' in request.body["messages"][0]["content"]
 
 
 async def test_a_model_may_not_name_local_files() -> None:
     sneaky = {**VALID, "characters": [{"name": "Luna", "portrait": {"image": "/home/me/.ssh/id_rsa.png"}}]}
-    replies = [(200, openai_reply(json.dumps(sneaky))), (200, openai_reply(json.dumps(VALID)))]
-    with fake_llm_server(replies) as llm:
+    with (
+        fake_llm_server([(200, openai_reply(json.dumps(sneaky)))]) as llm,
+        pytest.raises(StudioError, match=r"portrait\.image: files and registered voices are not allowed"),
+    ):
         await write_screenplay(Briefing(LUNA), DirectorSettings(backend="openai", url=llm.url))
-    assert (
-        "characters[0].portrait.image: files and registered voices are not allowed"
-        in (llm.requests[1].body["messages"][-1]["content"])
-    )
 
 
 @pytest.mark.parametrize(

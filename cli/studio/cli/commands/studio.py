@@ -19,6 +19,7 @@ from studio.cli.errors import fail, reported_errors, run_async
 from studio.cli.state import CliState, cli_state
 
 if TYPE_CHECKING:
+    from studio.pipeline.estimate import Estimate
     from studio.pipeline.events import ProductionEvent
     from studio.pipeline.screenplay import Screenplay
     from studio.sdk import StudioClient
@@ -96,14 +97,47 @@ def _save_screenplay(screenplay: Screenplay, output: Path) -> Path:
     return path
 
 
+def backend_choices(values: list[str]) -> dict[str, str]:
+    """`--backend image=fal --backend speech=elevenlabs` as {"image": "fal", "speech": "elevenlabs"}."""
+    choices: dict[str, str] = {}
+    for value in values:
+        kind, sep, name = value.partition("=")
+        if not sep or not kind.strip() or not name.strip():
+            fail(f"--backend {value!r}: give KIND=NAME, e.g. image=fal, speech=elevenlabs, animation=kling", 2)
+        choices[kind.strip()] = name.strip()
+    return choices
+
+
+def print_estimate(estimate: Estimate) -> None:
+    table = Table("step", "service", "backend", "quantity", "cost", "basis")
+    for step in estimate.steps:
+        quantity = ", ".join(f"{item.quantity:g} {item.unit}" for item in step.cost.items) or "-"
+        backend = step.backend or ("-" if step.service == "composer" else "default")
+        table.add_row(step.label, step.service, backend, quantity, f"${step.cost.usd:.4f}", step.cost.basis)
+    table.add_section()
+    table.add_row("total", "", "", "", f"${estimate.usd:.4f}", estimate.cost.basis)
+    Console(width=max(120, Console().width)).print(table)
+
+
 async def _render(state: CliState, source: Path | None, output: Path, briefing: str, duration: float, style: str,
-                  language: str, work_dir: Path | None, workers: int | None) -> None:  # fmt: skip
+                  language: str, work_dir: Path | None, workers: int | None, backends: list[str],
+                  estimate_only: bool) -> None:  # fmt: skip
     try:
         from studio.pipeline.film import output_format
+        from studio.pipeline.screenplay import with_backends
     except ModuleNotFoundError:
         fail("`studio render` needs the studio pipeline: pip install ./libs/pipeline", 2)
-    output_format(output)  # refuse a bad output path before any work
-    screenplay = await _screenplay(source, briefing, duration, style, language)
+    choices = backend_choices(backends)
+    if not estimate_only:
+        output_format(output)  # refuse a bad output path before any work
+    screenplay = with_backends(await _screenplay(source, briefing, duration, style, language), choices)
+    if estimate_only:
+        if state.server:
+            fail("--estimate prices with this machine's configuration; a gateway's estimate route is not there yet", 2)
+        from studio.pipeline.estimate import estimate_embedded
+
+        print_estimate(estimate_embedded(screenplay))
+        return
     if briefing:
         console.print(f"screenplay: {_save_screenplay(screenplay, output)}")
     started = time.perf_counter()
@@ -141,10 +175,24 @@ def render(
         int | None,
         typer.Option(min=0, max=64, help="Local worker processes (default: one per CPU, up to 4; 0 = this process)"),
     ] = None,
+    backend: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--backend",
+            help="KIND=NAME, repeatable: overrides the screenplay's `backends:` "
+            "(image=fal, speech=elevenlabs, animation=kling, music=replicate)",
+        ),
+    ] = None,
+    estimate: Annotated[
+        bool, typer.Option("--estimate", help="Print what the render would cost, per step and in total; render nothing")
+    ] = False,
 ) -> None:
     """Render a film: OUT plus OUT.srt, OUT.vtt and OUT.png (poster) beside it."""
     state = cli_state(ctx)
-    run_async(_render(state, screenplay, output, briefing, duration, style, language, work_dir, workers))
+    run_async(
+        _render(state, screenplay, output, briefing, duration, style, language, work_dir, workers, backend or [],
+                estimate)
+    )  # fmt: skip
 
 
 def _remote(state: CliState) -> StudioClient:

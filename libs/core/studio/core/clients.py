@@ -36,7 +36,7 @@ class EmbeddedClient:
     async def call(self, rpc: str, request: Message, on_progress: ProgressSink | None = None) -> Any:
         op = self.definition.operation(rpc)
         ctx = OperationContext(artifacts=self.artifacts, on_progress=on_progress or _discard)
-        return await op.handler(request, ctx)
+        return await op.invoke(request, ctx)
 
     async def close(self) -> None:
         if self.definition.close is not None:

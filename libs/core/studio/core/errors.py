@@ -80,12 +80,23 @@ class Cancelled(StudioError):
     error_code = common_pb2.ERROR_CODE_CANCELLED
 
 
+class ProviderFailed(StudioError):
+    """A hosted provider accepted the job but did not deliver a result (failed, timed out, expired URL).
+
+    Not retried automatically: the provider may already have charged for the attempt.
+    """
+
+    grpc_status = "ABORTED"
+    http_status = 502
+
+
 class ConfigError(StudioError):
     """Start-up configuration is missing, malformed or points at something unreachable."""
 
 
 _BY_GRPC_STATUS: dict[str, type[StudioError]] = {
-    cls.grpc_status: cls for cls in (InvalidInput, NotFound, FailedPrecondition, Overloaded, Unavailable, Cancelled)
+    cls.grpc_status: cls
+    for cls in (InvalidInput, NotFound, FailedPrecondition, Overloaded, Unavailable, Cancelled, ProviderFailed)
 }
 _BY_ERROR_CODE: dict[int, type[StudioError]] = {
     cls.error_code: cls for cls in (InvalidInput, NotFound, FailedPrecondition, Overloaded, Unavailable, Cancelled)

@@ -126,7 +126,7 @@ def serialize(message: Message) -> bytes:
 
 def _unary_behavior(op: Operation[Any, Any], artifacts: ArtifactStore) -> Any:
     async def behavior(request: Message, context: grpc.aio.ServicerContext) -> Message:
-        return await op.handler(request, OperationContext(artifacts=artifacts))
+        return await op.invoke(request, OperationContext(artifacts=artifacts))
 
     return behavior
 
@@ -140,7 +140,7 @@ def _stream_behavior(op: Operation[Any, Any], artifacts: ArtifactStore) -> Any:
 
         # A fresh run id, never the caller's request id: two calls must not share output keys.
         ctx = OperationContext(artifacts=artifacts, on_progress=on_progress)
-        work = asyncio.create_task(op.handler(request, ctx))
+        work = asyncio.create_task(op.invoke(request, ctx))
         try:
             while True:
                 getter = asyncio.ensure_future(updates.get())

@@ -11,15 +11,17 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 from google.protobuf.message import Message
+from pydantic import SecretStr
 
 from studio.core.artifacts.base import ArtifactStore
+from studio.core.costs import CostMeter
 from studio.core.errors import Cancelled
-from studio.v1.common_pb2 import Progress
+from studio.v1.common_pb2 import Cost, Progress
 
 RequestT = TypeVar("RequestT", bound=Message)
 ResultT = TypeVar("ResultT", bound=Message)
@@ -43,6 +45,11 @@ class OperationContext:
     attempt: int = 1
     on_progress: ProgressSink = _discard
     is_cancelled: Callable[[], bool] = lambda: False
+    #: Hosted-provider keys for this run only (a tenant's own), by provider name; they win over the
+    #: deployment's keys. Never logged, stored or sent anywhere but to that provider.
+    credentials: Mapping[str, SecretStr] = field(default_factory=dict)
+    #: What the run cost so far; the result's `cost` is its total.
+    costs: CostMeter = field(default_factory=CostMeter)
     _last_progress: float = 0.0
 
     def output_key(self, name: str) -> str:
@@ -93,6 +100,13 @@ class Operation(Generic[RequestT, ResultT]):
     handler: Handler[RequestT, ResultT]
     unary: bool = False
 
+    async def invoke(self, request: RequestT, ctx: OperationContext) -> ResultT:
+        """Run the handler; a streamed result leaves with what the run cost (`ctx.costs`) in its `cost`."""
+        result = await self.handler(request, ctx)
+        if not self.unary and "cost" in result.DESCRIPTOR.fields_by_name:
+            result.cost.CopyFrom(ctx.costs.cost())  # type: ignore[attr-defined]
+        return result
+
     @property
     def name(self) -> str:
         """The job subject's last token: "Synthesize" -> "synthesize"."""
@@ -137,6 +151,12 @@ class ServiceDefinition:
     extra_handlers: dict[str, Any] = field(default_factory=dict)
     #: Names of the backends it loaded, for metrics.
     backends: Sequence[str] = ()
+    #: What an operation would cost, `(rpc, request) -> Cost`, without running or loading anything;
+    #: None for a service whose work is all on the CPU (free).
+    estimate: Callable[[str, Message], Cost] | None = None
+
+    def estimated_cost(self, rpc: str, request: Message) -> Cost:
+        return self.estimate(rpc, request) if self.estimate is not None else Cost(usd=0.0, basis="free")
 
     def operation(self, name: str) -> Operation[Any, Any]:
         for op in self.operations:

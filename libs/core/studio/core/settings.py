@@ -70,6 +70,12 @@ class StudioSettings(BaseSettings):
     #: Seconds in-flight calls and jobs get to finish on shutdown.
     shutdown_grace: float = Field(default=30.0, ge=0)
 
+    # Costs
+    #: Unit price overrides in US dollars, JSON: {"fal:fal-ai/flux/schnell": 0.0035} (see `studio providers`).
+    prices: dict[str, float] = Field(default_factory=dict)
+    #: What an hour of the local GPU costs you, in US dollars: local GPU backends cost GPU-seconds x this.
+    gpu_usd_per_hour: float = Field(default=0.0, ge=0)
+
     # Models
     models_dir: Path = Path("models")
     device: Literal["auto", "cpu", "cuda", "rocm"] = "auto"

@@ -175,6 +175,7 @@ class Planner:
         voice_node = voice_nodes.get(owner)
         registered = self.resolved.voice_profile(voice.id) if voice.id is not None else None
         text, language, seed = scene.narration.strip(), self.sp.language, _seed(self.sp.seed, f"narration:{index + 1}")
+        backend = voice.backend or self.sp.backends.speech
 
         def build(results: Results) -> Message:
             selection = VoiceSelection()
@@ -191,13 +192,14 @@ class Planner:
                 text=text,
                 language=language,
                 voice=selection,
-                backend=voice.backend,
+                backend=backend,
                 format=AUDIO_FORMAT_WAV,
                 parameters=parameters,
             )
 
         who = speaker.name if speaker is not None else "narrator"
         inputs = [text, language, seed, voice.model_dump(mode="json"), _ref_json(registered) if registered else None]
+        inputs += [backend] if backend != voice.backend else []  # ids of screenplays without `backends.speech` stay
         depends = (voice_node,) if voice_node is not None else ()
         return self.add(
             f"narration:{index + 1}", "audio", "Synthesize", f"Scene {index + 1}: {who} speaks", inputs, depends, build
@@ -286,7 +288,7 @@ class Planner:
         request = GenerateMusicRequest(
             description=music.mood,
             duration_seconds=round(self.sp.planned_duration() + MUSIC_MARGIN_SECONDS, 3),
-            backend=music.backend,
+            backend=music.backend or self.sp.backends.music,
             format=AUDIO_FORMAT_WAV,
             seed=_seed(self.sp.seed, "music"),
         )

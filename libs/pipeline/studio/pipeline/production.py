@@ -31,14 +31,6 @@ def plan_steps(screenplay: Screenplay | ResolvedScreenplay) -> tuple[StepInfo, .
     return step_infos(plan_production(require_resolved(screenplay)))
 
 
-def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    for error in group.exceptions:
-        if isinstance(error, BaseExceptionGroup):
-            return _first_error(error)
-        return error
-    return group
-
-
 async def produce(
     screenplay: Screenplay | ResolvedScreenplay,
     executor: StepExecutor,
@@ -50,18 +42,23 @@ async def produce(
 
     `screenplay` must have its media resolved (`studio.pipeline.media.resolve_media`)
     unless it names no media files. `concurrency` caps steps in flight (None: no cap).
-    A failing step stops the production; its error (a StudioError) names the step.
+    A failing step stops the production: no further step starts, but steps already
+    running finish (a provider job in flight is paid for; its result is kept for a
+    resume), then the first failure is raised as a StudioError naming the step.
     """
     nodes = plan_production(require_resolved(screenplay))
     infos = {info.name: info for info in step_infos(nodes)}
     await emit(on_event, ProductionEvent("planned", steps=tuple(infos.values())))
     results: dict[str, Any] = {}
     tasks: dict[str, asyncio.Task[Any]] = {}
+    failures: list[BaseException] = []
     limit = asyncio.Semaphore(concurrency) if concurrency else None
 
     async def run_node(node: Node) -> Any:
         for dependency in node.depends_on:
             await tasks[dependency]
+        if failures:
+            raise _NotStarted(node.name)
         info = infos[node.name]
 
         async def on_progress(progress: Progress) -> None:
@@ -73,26 +70,40 @@ async def produce(
         try:
             if limit is not None:
                 async with limit:
+                    if failures:
+                        raise _NotStarted(node.name)
                     await emit(on_event, ProductionEvent("started", info))
                     result = await executor.run(step)
             else:
                 await emit(on_event, ProductionEvent("started", info))
                 result = await executor.run(step)
+        except _NotStarted:
+            raise
         except StudioError as error:
             await emit(on_event, ProductionEvent("failed", info, error=error.message))
-            raise type(error)(f"{node.label}: {error.message}") from error
+            failure = type(error)(f"{node.label}: {error.message}")
+            failures.append(failure)
+            raise failure from error
         except Exception as error:
             await emit(on_event, ProductionEvent("failed", info, error=str(error) or type(error).__name__))
+            failures.append(error)
             raise
         results[node.name] = result
         await emit(on_event, ProductionEvent("finished", info, fraction=1.0, result=result))
         return result
 
+    for node in nodes:
+        tasks[node.name] = asyncio.create_task(run_node(node), name=node.id)
     try:
-        async with asyncio.TaskGroup() as group:
-            for node in nodes:
-                tasks[node.name] = group.create_task(run_node(node), name=node.id)
-    except BaseExceptionGroup as group_error:
-        raise _first_error(group_error) from None
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+    finally:
+        for task in tasks.values():  # cancelled from outside: stop every step
+            task.cancel()
+    if failures:
+        raise failures[0]
     final: ComposeResult = results["compose"]
     return final
+
+
+class _NotStarted(Exception):
+    """A step skipped because another one failed (or one it needs did)."""

@@ -156,10 +156,16 @@ class Output(_Model):
 
 
 class Backends(_Model):
-    """Backend per step kind; empty = each service's default (lite backends without weights)."""
+    """Backend per step kind; empty = each service's default (lite backends without weights).
+
+    Hosted providers are backends too: image `fal` or `replicate`, speech `elevenlabs`,
+    music `replicate`, animation `kling`, `runway`, `luma` or `minimax` (keys: docs/providers.md).
+    """
 
     image: Short = ""
     image_model: Short = ""
+    speech: Short = Field(default="", description="Speech backend for voices that name none (`voice.backend`).")
+    music: Short = Field(default="", description="Music backend when `music.backend` names none.")
     talking_head: Short = ""
     animation: Short = Field(
         default="",
@@ -230,6 +236,19 @@ class Screenplay(_Model):
     def to_data(self) -> dict[str, Any]:
         """Plain JSON-compatible data (defaults omitted), e.g. to send to a gateway."""
         return self.model_dump(mode="json", exclude_defaults=True)
+
+
+def with_backends(screenplay: Screenplay, choices: Mapping[str, str]) -> Screenplay:
+    """The screenplay with some of its `backends` replaced ({"image": "fal", "speech": "elevenlabs"})."""
+    known = [name for name in Backends.model_fields]
+    unknown = sorted(set(choices) - set(known))
+    if unknown:
+        raise InvalidInput(f"backends: unknown step kind {unknown[0]!r}; choose from {', '.join(known)}")
+    try:
+        backends = Backends.model_validate({**screenplay.backends.model_dump(), **choices})
+    except ValidationError as error:
+        raise InvalidInput(describe_errors(error).replace("invalid screenplay: ", "backends.")) from None
+    return screenplay.model_copy(update={"backends": backends}).with_base_dir(screenplay.base_dir)
 
 
 def transition_seconds(scene: Scene) -> float:

@@ -11,18 +11,32 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from studio.audio.backends.base import MusicBackend, SpeechBackend
+from google.protobuf.message import Message
+
+from studio.audio.backends.base import HostedMusicBackend, HostedSpeechBackend, MusicBackend, SpeechBackend
 from studio.audio.models import CATALOG
 from studio.audio.settings import AudioSettings
+from studio.core.costs import estimated_gpu, total
 from studio.core.errors import ConfigError, InvalidInput
+from studio.core.providers.settings import ProviderSettings
 from studio.core.residency import holding
-from studio.v1.common_pb2 import ModelInfo
+from studio.core.settings import load_settings
+from studio.v1.audio_pb2 import GenerateMusicRequest, SynthesizeRequest
+from studio.v1.common_pb2 import Cost, ModelInfo
 
 log = logging.getLogger(__name__)
 B = TypeVar("B")
+#: Rough speeds for estimates (the actual cost of local GPU work is measured while it runs).
+CHARACTERS_PER_SECOND = 14.0
+GPU_SECONDS_PER_SPEECH_SECOND = 0.5
+GPU_SECONDS_PER_MUSIC_SECOND = 1.5
 
 
-def _speech_factories(settings: AudioSettings) -> dict[str, Callable[[], SpeechBackend]]:
+SpeechBackends = SpeechBackend | HostedSpeechBackend
+MusicBackends = MusicBackend | HostedMusicBackend
+
+
+def _speech_factories(settings: AudioSettings, providers: ProviderSettings) -> dict[str, Callable[[], SpeechBackends]]:
     def espeak() -> SpeechBackend:
         from studio.audio.backends.espeak import EspeakBackend
 
@@ -39,10 +53,15 @@ def _speech_factories(settings: AudioSettings) -> dict[str, Callable[[], SpeechB
             cache_size=settings.chatterbox_voice_cache,
         )
 
-    return {"espeak": espeak, "chatterbox": chatterbox}
+    def elevenlabs() -> HostedSpeechBackend:
+        from studio.audio.backends.elevenlabs import ElevenLabsBackend
+
+        return ElevenLabsBackend(providers, settings.elevenlabs_female_voice, settings.elevenlabs_male_voice)
+
+    return {"espeak": espeak, "chatterbox": chatterbox, "elevenlabs": elevenlabs}
 
 
-def _music_factories(settings: AudioSettings) -> dict[str, Callable[[], MusicBackend]]:
+def _music_factories(settings: AudioSettings, providers: ProviderSettings) -> dict[str, Callable[[], MusicBackends]]:
     def synth() -> MusicBackend:
         from studio.audio.backends.synth import SynthMusicBackend
 
@@ -59,7 +78,12 @@ def _music_factories(settings: AudioSettings) -> dict[str, Callable[[], MusicBac
             static_cache=settings.musicgen_static_cache,
         )
 
-    return {"synth": synth, "musicgen": musicgen}
+    def replicate() -> HostedMusicBackend:
+        from studio.audio.backends.replicate_music import ReplicateMusicBackend
+
+        return ReplicateMusicBackend(providers)
+
+    return {"synth": synth, "musicgen": musicgen, "replicate": replicate}
 
 
 class _Pool:
@@ -76,11 +100,15 @@ class _Pool:
     def names(self) -> list[str]:
         return sorted({*self.factories, *self.instances})
 
+    def known(self, name: str) -> str:
+        if name not in self.factories and name not in self.instances:
+            raise InvalidInput(f"backend: unknown {self.kind} backend {name!r}; choose one of: {', '.join(self.names)}")
+        return name
+
     async def get(self, name: str) -> Any:
         if name in self.loaded:
             return self.loaded[name]
-        if name not in self.factories and name not in self.instances:
-            raise InvalidInput(f"backend: unknown {self.kind} backend {name!r}; choose one of: {', '.join(self.names)}")
+        self.known(name)
         lock = self._locks.setdefault(name, asyncio.Lock())
         async with lock:
             if name not in self.loaded:
@@ -100,10 +128,12 @@ class AudioRuntime:
         *,
         speech: dict[str, SpeechBackend] | None = None,
         music: dict[str, MusicBackend] | None = None,
+        providers: ProviderSettings | None = None,
     ) -> None:
         self.settings = settings
-        self.speech = _Pool("speech", _speech_factories(settings), speech or {})
-        self.music = _Pool("music", _music_factories(settings), music or {})
+        self.providers = providers or load_settings(ProviderSettings)
+        self.speech = _Pool("speech", _speech_factories(settings, self.providers), speech or {})
+        self.music = _Pool("music", _music_factories(settings, self.providers), music or {})
 
     def startup_backends(self) -> list[tuple[_Pool, str]]:
         """The default backends and STUDIO_AUDIO_PRELOAD, validated."""
@@ -123,19 +153,42 @@ class AudioRuntime:
         for pool, name in self.startup_backends():
             await pool.get(name)
 
-    async def speech_backend(self, name: str) -> SpeechBackend:
-        backend: SpeechBackend = await self.speech.get(name or self.settings.speech_backend)
+    async def speech_backend(self, name: str) -> SpeechBackends:
+        backend: SpeechBackends = await self.speech.get(name or self.settings.speech_backend)
         return backend
 
-    async def music_backend(self, name: str) -> MusicBackend:
-        backend: MusicBackend = await self.music.get(name or self.settings.music_backend)
+    async def music_backend(self, name: str) -> MusicBackends:
+        backend: MusicBackends = await self.music.get(name or self.settings.music_backend)
         return backend
+
+    def estimate(self, rpc: str, request: Message) -> Cost:
+        """What a request would cost on the backend it names (or the default), without loading anything."""
+        if rpc == "Synthesize":
+            assert isinstance(request, SynthesizeRequest)
+            name = self.speech.known(request.backend.strip() or self.settings.speech_backend)
+            if name == "elevenlabs":
+                return total(self.speech.factories[name]().estimate(len(request.text)))
+            if name == "chatterbox":
+                seconds = GPU_SECONDS_PER_SPEECH_SECOND * len(request.text) / CHARACTERS_PER_SECOND
+                return total([estimated_gpu(self.settings.chatterbox_model, seconds, self.settings)])
+        elif rpc == "GenerateMusic":
+            assert isinstance(request, GenerateMusicRequest)
+            name = self.music.known(request.backend.strip() or self.settings.music_backend)
+            if name == "replicate":
+                return total(self.music.factories[name]().estimate(request.duration_seconds))
+            if name == "musicgen":
+                seconds = GPU_SECONDS_PER_MUSIC_SECOND * request.duration_seconds
+                return total([estimated_gpu(self.settings.musicgen_model, seconds, self.settings)])
+        return total([])
 
     def models(self) -> list[ModelInfo]:
         """Lite backends and every catalogue model, installed or not (nothing is loaded to answer)."""
+        from studio.audio.backends.elevenlabs import ElevenLabsBackend
         from studio.audio.backends.espeak import EspeakBackend
+        from studio.audio.backends.replicate_music import ReplicateMusicBackend
         from studio.audio.backends.synth import SynthMusicBackend
 
         infos = [*EspeakBackend().models(), *SynthMusicBackend().models()]
         infos += [spec.info(self.settings.models_dir) for spec in CATALOG]
+        infos += [*ElevenLabsBackend(self.providers).models(), *ReplicateMusicBackend(self.providers).models()]
         return infos

@@ -16,6 +16,7 @@ from studio.audio.runtime import AudioRuntime
 from studio.audio.settings import AudioSettings
 from studio.core.artifacts import ArtifactStore
 from studio.core.operations import Operation, OperationContext, ServiceDefinition
+from studio.core.providers.settings import ProviderSettings
 from studio.core.settings import load_settings
 from studio.v1.audio_pb2 import (
     GenerateMusicRequest,
@@ -40,12 +41,14 @@ def build_service(
     settings: AudioSettings | None = None,
     speech_backends: dict[str, SpeechBackend] | None = None,
     music_backends: dict[str, MusicBackend] | None = None,
+    providers: ProviderSettings | None = None,
 ) -> ServiceDefinition:
     """The audio service. Keyword arguments let tests inject settings and stand-in backends."""
     runtime = AudioRuntime(
         settings or load_settings(AudioSettings),
         speech=speech_backends,
         music=music_backends,
+        providers=providers,
     )
 
     async def on_register(request: RegisterVoiceRequest, ctx: OperationContext) -> RegisterVoiceResult:
@@ -75,6 +78,7 @@ def build_service(
             Operation("ListAudioModels", ListAudioModelsRequest, ListAudioModelsResponse, on_list, unary=True),
         ),
         load=runtime.load,
+        estimate=runtime.estimate,
         extra_handlers={
             "StreamSpeech": grpc.unary_stream_rpc_method_handler(
                 on_stream,

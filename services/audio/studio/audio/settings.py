@@ -61,6 +61,12 @@ class AudioSettings(StudioSettings):
     #: Chatterbox checkpoint (a name from studio.audio.models.CATALOG).
     chatterbox_model: str = "chatterbox"
 
+    # Hosted backends (keys: STUDIO_ELEVENLABS_KEY, STUDIO_REPLICATE_KEY; see docs/providers.md)
+    #: ElevenLabs voice for lite-backend presets with a female variant ("pt-br+f3") and for no voice at all.
+    elevenlabs_female_voice: str = "EXAVITQu4vr4xnAvTxp6"
+    #: ElevenLabs voice for other lite-backend presets ("pt-br", "en-us+m3").
+    elevenlabs_male_voice: str = "JBFqnCBsd6RMkjVDRZzb"
+
     @field_validator("sample_rate", "music_sample_rate")
     @classmethod
     def _known_rate(cls, rate: int) -> int:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import tempfile
 from pathlib import Path
 
+from google.protobuf.message import Message
 from PIL import Image
 
 from studio.core.artifacts import ArtifactStore
+from studio.core.costs import estimated_gpu, total
 from studio.core.errors import ConfigError, FailedPrecondition, InvalidInput, NotFound
 from studio.core.operations import Operation, OperationContext, ServiceDefinition
+from studio.core.providers.settings import ProviderSettings
 from studio.core.residency import ResidencyManager
 from studio.core.settings import load_settings
 from studio.image.backends.base import EditParams, ImageBackend
@@ -20,7 +24,7 @@ from studio.image.formats import OutputFormat, load_input, output_format, read_m
 from studio.image.models import installed_models, model_infos, task_of
 from studio.image.settings import ImageSettings
 from studio.image.validation import check_factor, check_guidance, check_prompt, check_seed, check_steps, generate_params
-from studio.v1.common_pb2 import ArtifactRef
+from studio.v1.common_pb2 import ArtifactRef, Cost
 from studio.v1.image_pb2 import (
     EditRequest,
     EditResponse,
@@ -38,20 +42,32 @@ from studio.v1.image_pb2 import (
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("auto", "draft", "diffusers")
+BACKENDS = ("auto", "draft", "diffusers", "fal", "replicate")
+TASKS = {"Generate": "text-to-image", "Edit": "image-edit", "Upscale": "upscale"}
+#: GPU seconds a diffusion step takes per megapixel on a 24 GB card (rough; actual cost is measured).
+GPU_SECONDS_PER_STEP_MEGAPIXEL = 0.15
+#: Hosted backends: never chosen by "auto" (they cost money), only by name.
+HOSTED = ("fal", "replicate")
 _DRAFT_MODELS = (DRAFT_MODEL, LANCZOS_MODEL)
 
 
 class ImageService:
     """Chooses a backend per request, validates, runs it, and stores what it made."""
 
-    def __init__(self, settings: ImageSettings, residency: ResidencyManager | None = None) -> None:
+    def __init__(
+        self,
+        settings: ImageSettings,
+        residency: ResidencyManager | None = None,
+        providers: ProviderSettings | None = None,
+    ) -> None:
         self.settings = settings
         self.models_dir = Path(settings.models_dir)
         self.device_setting = settings.device
         self.residency = residency
+        self.providers = providers or load_settings(ProviderSettings)
         self.draft = DraftBackend()
         self._diffusers: ImageBackend | None = None
+        self._hosted: dict[str, ImageBackend] = {}
 
     # --- backend choice ----------------------------------------------------------------------------
     def diffusers(self) -> ImageBackend:
@@ -65,22 +81,62 @@ class ImageService:
             self._diffusers = DiffusersBackend(self.settings, self.models_dir, self.device_setting, self.residency)
         return self._diffusers
 
-    def choose(self, backend: str, model: str, task: str) -> tuple[ImageBackend, str]:
-        """The backend and model a request gets (auto: diffusers when it has a model for the task)."""
+    def hosted(self, name: str) -> ImageBackend:
+        if name not in self._hosted:
+            if name == "fal":
+                from studio.image.backends.fal import FalBackend
+
+                self._hosted[name] = FalBackend(self.providers)
+            else:
+                from studio.image.backends.replicate import ReplicateBackend
+
+                self._hosted[name] = ReplicateBackend(self.providers)
+        return self._hosted[name]
+
+    def backend_name(self, backend: str, model: str, task: str) -> str:
+        """The backend a request gets (auto: diffusers when it has a model for the task), without loading it."""
         name = backend or self.settings.backend
         if name not in BACKENDS:
             raise InvalidInput(f"backend: {name!r} is not available; use one of {', '.join(BACKENDS)}")
         if name == "auto":
             if model:
-                name = "draft" if model in _DRAFT_MODELS else "diffusers"
-            elif installed_models(self.models_dir, None if task == "image-edit" else task):
-                name = "diffusers"  # edits: any installed model can at least inpaint
-            else:
-                name = "draft"
+                return "draft" if model in _DRAFT_MODELS else "diffusers"
+            if installed_models(self.models_dir, None if task == "image-edit" else task):
+                return "diffusers"  # edits: any installed model can at least inpaint
+            return "draft"
         if name == "diffusers" and model in _DRAFT_MODELS:
             raise InvalidInput(f"model: {model!r} belongs to the draft backend, not diffusers")
-        chosen = self.draft if name == "draft" else self.diffusers()
+        return name
+
+    def choose(self, backend: str, model: str, task: str) -> tuple[ImageBackend, str]:
+        """The backend and model a request gets."""
+        name = self.backend_name(backend, model, task)
+        chosen = self.hosted(name) if name in HOSTED else self.draft if name == "draft" else self.diffusers()
         return chosen, model or chosen.default_model(task)
+
+    def estimate(self, rpc: str, request: Message) -> Cost:
+        """What the request would cost: provider prices, GPU time of a local model, or nothing for drafts."""
+        task = TASKS[rpc]
+        name = self.backend_name(request.backend, request.model, task)  # type: ignore[attr-defined]
+        width = getattr(request, "width", 0) or 1024
+        height = getattr(request, "height", 0) or 1024
+        count = getattr(request, "count", 0) or 1
+        if name in HOSTED:
+            hosted = self.hosted(name)
+            model = request.model or hosted.default_model(task)  # type: ignore[attr-defined]
+            return total(hosted.estimate(model, task, width, height, count))  # type: ignore[attr-defined]
+        if name == "diffusers":
+            steps = getattr(request, "steps", 0) or 28
+            seconds = GPU_SECONDS_PER_STEP_MEGAPIXEL * steps * width * height / 1e6 * count
+            model = request.model or self.settings.default_model or "diffusers"  # type: ignore[attr-defined]
+            return total([estimated_gpu(model, seconds, self.settings)])
+        return total([])
+
+    def metered(
+        self, backend: ImageBackend, model: str, ctx: OperationContext
+    ) -> contextlib.AbstractContextManager[None]:
+        """GPU time of a local model run (hosted backends add their own cost lines, drafts are free)."""
+        return ctx.costs.gpu(model, str(getattr(backend, "device", "cpu")), self.settings)
 
     # --- operations --------------------------------------------------------------------------------
     async def generate(self, request: GenerateRequest, ctx: OperationContext) -> GenerateResult:
@@ -88,7 +144,8 @@ class ImageService:
         profile = backend.profile(model, "text-to-image")
         params = generate_params(request, profile, self.settings)
         fmt = output_format(request.format)
-        images = await backend.generate(model, params, ctx)
+        with self.metered(backend, model, ctx):
+            images = await backend.generate(model, params, ctx)
         draft = backend is self.draft
         outputs = []
         for seed, image in zip(params.seeds, images, strict=True):
@@ -140,7 +197,8 @@ class ImageService:
             seed=seed,
         )
         fmt = output_format(request.format)
-        edited = await backend.edit(model, image, mask, params, ctx)
+        with self.metered(backend, model, ctx):
+            edited = await backend.edit(model, image, mask, params, ctx)
         meta = {
             "prompt": instruction,
             "seed": str(seed),
@@ -172,7 +230,8 @@ class ImageService:
         backend.profile(model, "upscale")
         fmt = output_format(request.format)
         await ctx.progress(0.05, "upscaling")
-        upscaled = await backend.upscale(model, image, factor, source_meta.get("prompt", ""), ctx)
+        with self.metered(backend, model, ctx):
+            upscaled = await backend.upscale(model, image, factor, source_meta.get("prompt", ""), ctx)
         meta = {
             **{k: v for k, v in source_meta.items() if k in ("prompt", "seed", "draft")},
             "model": model,
@@ -189,7 +248,8 @@ class ImageService:
         )
 
     async def list_models(self, request: ListImageModelsRequest, ctx: OperationContext) -> ListImageModelsResponse:
-        return ListImageModelsResponse(models=[*self.draft.models(), *model_infos(self.models_dir)])
+        hosted = [info for name in HOSTED for info in self.hosted(name).models()]
+        return ListImageModelsResponse(models=[*self.draft.models(), *model_infos(self.models_dir), *hosted])
 
     # --- lifecycle ---------------------------------------------------------------------------------
     async def load(self) -> None:
@@ -202,7 +262,7 @@ class ImageService:
                 f"STUDIO_IMAGE_BACKEND=diffusers but no model is installed in {self.models_dir / 'image'}; "
                 "run `studio models download flux-schnell` or use STUDIO_IMAGE_BACKEND=auto"
             )
-        if self.settings.backend == "draft" or not installed:
+        if self.settings.backend in ("draft", *HOSTED) or not installed:
             return
         backend = await asyncio.to_thread(self.diffusers)  # imports torch/diffusers off the event loop
         default = backend.default_model("text-to-image")
@@ -222,6 +282,8 @@ class ImageService:
     async def close(self) -> None:
         if self._diffusers is not None:
             await self._diffusers.close()
+        for backend in self._hosted.values():
+            await backend.close()
 
     # --- artifacts ---------------------------------------------------------------------------------
     async def _read_image(
@@ -272,9 +334,10 @@ def build_service(
     artifacts: ArtifactStore,
     settings: ImageSettings | None = None,
     residency: ResidencyManager | None = None,
+    providers: ProviderSettings | None = None,
 ) -> ServiceDefinition:
     """The image ServiceDefinition; settings default to the environment's."""
-    service = ImageService(settings or load_settings(ImageSettings), residency)
+    service = ImageService(settings or load_settings(ImageSettings), residency, providers)
     return ServiceDefinition(
         name="image",
         grpc_service="studio.v1.ImageService",
@@ -288,5 +351,6 @@ def build_service(
         ],
         load=service.load,
         close=service.close,
-        backends=("draft", "diffusers"),
+        estimate=service.estimate,
+        backends=("draft", "diffusers", *HOSTED),
     )

@@ -14,7 +14,8 @@ class ImageSettings(StudioSettings):
     model_config = SettingsConfigDict(env_prefix="STUDIO_IMAGE_", extra="ignore", frozen=True)
 
     #: auto: diffusers when a text-to-image model is installed, else the procedural draft.
-    backend: Literal["auto", "draft", "diffusers"] = "auto"
+    #: fal / replicate: hosted FLUX (needs STUDIO_FAL_KEY / STUDIO_REPLICATE_KEY; see docs/providers.md).
+    backend: Literal["auto", "draft", "diffusers", "fal", "replicate"] = "auto"
     #: Text-to-image model used when a request names none (empty = first installed in catalogue order).
     default_model: str = ""
     #: How long the first Generate of a batch waits for companions (0 = no waiting).

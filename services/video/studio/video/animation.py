@@ -15,6 +15,7 @@ from studio.core.frames import output_size
 from studio.core.operations import OperationContext
 from studio.core.residency import holding
 from studio.v1.video_pb2 import AnimateRequest, AnimateResult
+from studio.video.animate.hosted.clip import ClipJob, HostedAnimateBackend, conformed_frames, measured
 from studio.video.backends import AnimateBackend, AnimateJob
 from studio.video.media.encoder import EncoderOptions, VideoEncoder
 from studio.video.media.images import load_rgb
@@ -22,7 +23,8 @@ from studio.video.requests import backend_of, fps_of, require_ref
 from studio.video.runner import encode_frames
 from studio.video.settings import VideoSettings
 
-ANIMATE_BACKENDS = ("kenburns", "diffusers")
+ANIMATE_BACKENDS = ("kenburns", "diffusers", "kling", "runway", "luma", "minimax")
+AnyAnimateBackend = AnimateBackend | HostedAnimateBackend
 DEFAULT_SECONDS = 5.0
 MIN_SECONDS = 0.2
 MAX_MOTION_CHARS = 500
@@ -46,13 +48,13 @@ def duration_of(seconds: float, maximum: float) -> float:
 class Animator:
     """Holds the settings and backends (built on first use, then kept) of the Animate operation."""
 
-    def __init__(self, settings: VideoSettings, factories: dict[str, Callable[[str], AnimateBackend]]) -> None:
+    def __init__(self, settings: VideoSettings, factories: dict[str, Callable[[str], AnyAnimateBackend]]) -> None:
         self.settings = settings
         self.factories = factories
-        self.backends: dict[tuple[str, str], AnimateBackend] = {}
+        self.backends: dict[tuple[str, str], AnyAnimateBackend] = {}
         self._lock = asyncio.Lock()
 
-    async def backend(self, name: str, model: str) -> AnimateBackend:
+    async def backend(self, name: str, model: str) -> AnyAnimateBackend:
         key = (name, model if name == "diffusers" else "")
         async with self._lock:
             if key not in self.backends:
@@ -87,12 +89,20 @@ class Animator:
                 frames=frames,
                 seed=request.seed if request.HasField("seed") else 0,
             )
-            description = backend.describe(job)
+            if isinstance(backend, HostedAnimateBackend):
+                clip = ClipJob(image, request.image, request.motion, seconds, (width, height), job.seed)
+                description = backend.describe(clip)
+                made = await backend.clip(clip, ctx, folder)
+                source = conformed_frames(made, job, await measured(made))
+                start = 0.85
+            else:
+                description = backend.describe(job)
+                source, start = backend.frames(job), 0.05
             out = folder / "clip.mp4"
             options = EncoderOptions(preset=s.x264_preset, crf=s.x264_crf, threads=s.encoder_threads)
             encoder = VideoEncoder(out, width, height, fps, options=options)
-            async with holding(backend):
-                await encode_frames(backend.frames(job), encoder, frames, ctx, start=0.05, cancel=job.cancel)
+            async with holding(backend):  # a local model stays resident while its frames are made
+                await encode_frames(source, encoder, frames, ctx, start=start, cancel=job.cancel)
             await ctx.progress(0.97, "uploading")
             ref = await ctx.artifacts.put_file(ctx.output_key("clip.mp4"), out, "video/mp4")
         await ctx.progress(1.0, "done")

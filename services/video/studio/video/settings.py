@@ -15,8 +15,13 @@ class VideoSettings(StudioSettings):
 
     #: Talking-head backend used when a request names none.
     avatar_backend: Literal["puppet", "wav2lip"] = "puppet"
-    #: Image-animation backend used when a request names none.
-    animate_backend: Literal["kenburns", "diffusers"] = "kenburns"
+    #: Image-animation backend used when a request names none. kling, runway, luma and minimax are hosted
+    #: image-to-video APIs (keys: docs/providers.md).
+    animate_backend: Literal["kenburns", "diffusers", "kling", "runway", "luma", "minimax"] = "kenburns"
+    #: Kling's mode: std (cheaper) or pro.
+    kling_mode: Literal["std", "pro"] = "std"
+    #: Kling's model (`model_name`).
+    kling_model: str = "kling-v1-6"
     #: Image-to-video model the diffusers backend loads (a CATALOG name).
     i2v_model: str = "ltx-video"
     #: Longest speech accepted for a talking head, in seconds.

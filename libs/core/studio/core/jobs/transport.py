@@ -236,14 +236,25 @@ class JobTransport:
         return durable
 
     async def submit(
-        self, service: str, operation: str, request: Message, job_id: str | None = None
+        self,
+        service: str,
+        operation: str,
+        request: Message,
+        job_id: str | None = None,
+        *,
+        sealed_credentials: str = "",
     ) -> tuple[str, bool]:
-        """Enqueue a job; return (job id, whether it was a duplicate of an earlier submission)."""
+        """Enqueue a job; return (job id, whether it was a duplicate of an earlier submission).
+
+        `sealed_credentials` (studio.core.providers.credentials.seal, for this job id) carries a
+        tenant's own provider keys, sealed, in a header: never in the payload.
+        """
         job_id = check_job_id(job_id or new_job_id())
+        headers = {"Nats-Msg-Id": job_id, "Studio-Job-Id": job_id}
+        if sealed_credentials:
+            headers["Studio-Credentials"] = sealed_credentials
         ack = await self.js.publish(
-            self.names.job_subject(service, operation),
-            request.SerializeToString(),
-            headers={"Nats-Msg-Id": job_id, "Studio-Job-Id": job_id},
+            self.names.job_subject(service, operation), request.SerializeToString(), headers=headers
         )
         return job_id, bool(ack.duplicate)
 

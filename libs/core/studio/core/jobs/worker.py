@@ -31,6 +31,7 @@ from google.protobuf.any_pb2 import Any as AnyMessage
 from google.protobuf.message import DecodeError
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
+from pydantic import SecretStr
 
 from studio.core.artifacts.base import ArtifactStore
 from studio.core.errors import Cancelled, InvalidInput, NotFound, StudioError
@@ -38,6 +39,9 @@ from studio.core.jobs.transport import JobTransport, check_job_id, event_kind
 from studio.core.logging import log_context
 from studio.core.metrics import JOB_LATENCY, JOBS, JOBS_IN_PROGRESS
 from studio.core.operations import Operation, OperationContext, ServiceDefinition
+from studio.core.providers.credentials import HEADER, secret_key, unseal
+from studio.core.providers.settings import ProviderSettings
+from studio.core.settings import load_settings
 from studio.v1.common_pb2 import ERROR_CODE_INTERNAL, JobCompleted, JobEvent, JobFailed, JobStarted, Progress
 
 log = logging.getLogger(__name__)
@@ -148,6 +152,7 @@ class JobWorker:
                 raise InvalidInput(f"job payload is not a valid {op.request_type.DESCRIPTOR.full_name}") from None
             if await t.is_cancelled(job_id):
                 raise Cancelled(f"job {job_id} was cancelled before it started")
+            credentials = self._credentials(msg, job_id)
         except StudioError as error:
             await self._fail(msg, job_id, qualified, error, attempt)
             return "cancelled" if isinstance(error, Cancelled) else "failed"
@@ -156,7 +161,7 @@ class JobWorker:
             JobEvent(job_id=job_id, operation=qualified, started=JobStarted(worker=self.worker_name, attempt=attempt))
         )
         try:
-            result = await self._run_with_heartbeat(msg, op, request, job_id, qualified, attempt)
+            result = await self._run_with_heartbeat(msg, op, request, job_id, qualified, attempt, credentials)
         except StudioError as error:
             if error.retryable and attempt < t.settings.job_max_deliver:
                 return await self._retry(msg, attempt, error.message)
@@ -172,7 +177,10 @@ class JobWorker:
             return "failed"
         packed = AnyMessage()
         packed.Pack(result)
-        await self._finish(msg, JobEvent(job_id=job_id, operation=qualified, completed=JobCompleted(result=packed)))
+        completed = JobCompleted(result=packed)
+        if "cost" in result.DESCRIPTOR.fields_by_name:
+            completed.cost.CopyFrom(result.cost)
+        await self._finish(msg, JobEvent(job_id=job_id, operation=qualified, completed=completed))
         log.info("job %s completed", qualified)
         return "completed"
 
@@ -187,8 +195,24 @@ class JobWorker:
         else:
             await msg.term()
 
+    def _credentials(self, msg: Msg, job_id: str) -> dict[str, SecretStr]:
+        """The job's own provider keys (a tenant's), when the gateway sealed some onto it."""
+        sealed = (msg.headers or {}).get(HEADER)
+        if not sealed:
+            return {}
+        settings = load_settings(ProviderSettings)
+        encoded = settings.provider_credentials_secret.get_secret_value()
+        return unseal(sealed, secret_key(encoded) if encoded else None, job_id)
+
     async def _run_with_heartbeat(
-        self, msg: Msg, op: Operation[Any, Any], request: Any, job_id: str, qualified: str, attempt: int
+        self,
+        msg: Msg,
+        op: Operation[Any, Any],
+        request: Any,
+        job_id: str,
+        qualified: str,
+        attempt: int,
+        credentials: dict[str, SecretStr],
     ) -> Any:
         t = self.transport
         cancelled = False
@@ -202,8 +226,9 @@ class JobWorker:
             attempt=attempt,
             on_progress=on_progress,
             is_cancelled=lambda: cancelled,
+            credentials=credentials,
         )
-        work = asyncio.create_task(op.handler(request, ctx))
+        work = asyncio.create_task(op.invoke(request, ctx))
         interval = max(0.2, t.settings.job_ack_wait / 4)
         while True:
             done, _ = await asyncio.wait({work}, timeout=interval)

@@ -1,42 +1,48 @@
-"""Screenplays from a language model: the prompt, JSON extraction, validation and one repair."""
+"""Screenplays from a language model: the prompt, the schema its answer is held to, and validation.
+
+The model answers under structured output (OpenAI's strict `json_schema`,
+Anthropic's JSON-schema output format): the API constrains its answer to the
+screenplay schema (`director.schema`), so there is nothing to repair. The answer
+is still validated by the screenplay models, which enforce every constraint the
+structured-output subset cannot express; an answer that fails is an error. For
+OpenAI-compatible servers without structured output (STUDIO_DIRECTOR_JSON_MODE=false)
+the schema goes into the prompt instead.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 import httpx
 
 from studio.core.errors import ConfigError, FailedPrecondition, InvalidInput, StudioError, Unavailable
 from studio.pipeline.director.briefing import Briefing
+from studio.pipeline.director.schema import director_schema, without_nulls
 from studio.pipeline.media import media_uses, voice_uses
-from studio.pipeline.screenplay import Screenplay, json_schema, load_screenplay
+from studio.pipeline.screenplay import Screenplay, load_screenplay
+
+#: Sends the system prompt and the user message; returns the model's text answer.
+Chat = Callable[[str, str], Awaitable[str]]
 
 
-@dataclass(frozen=True)
-class ChatMessage:
-    role: str  # "user" | "assistant"
-    content: str
-
-
-#: Sends the system prompt and the conversation; returns the model's text answer.
-Chat = Callable[[str, list[ChatMessage]], Awaitable[str]]
-
-
-def system_prompt() -> str:
-    schema = json.dumps(json_schema(), separators=(",", ":"), ensure_ascii=False)
+def system_prompt(*, schema_in_prompt: bool = False) -> str:
+    schema = (
+        "The object must validate against this JSON Schema:\n"
+        + json.dumps(director_schema(), separators=(",", ":"), ensure_ascii=False)
+        + "\n"
+        if schema_in_prompt
+        else ""
+    )
     return (
         "You are the director of a small animation studio. You turn a client's briefing into a screenplay "
-        "that the studio renders automatically. Answer with one JSON object and nothing else: no prose, "
-        "no markdown fences. The object must validate against this JSON Schema:\n"
-        f"{schema}\n"
+        "that the studio renders automatically. Answer with one JSON object and nothing else.\n"
+        f"{schema}"
         "Rules: write prompts as concrete picture descriptions (who, where, what, light) without the style, "
         "which the studio appends; keep each narration short enough to be spoken within its scene "
         "(about 2.5 words per second); give at least one scene a `speaker` (a character saying a line on "
-        "screen, in `narration`); never use the `image`, `sample` or `id` fields (no files exist); "
-        "omit `output`, `backends` and `seed`."
+        "screen, in `narration`); use null for anything you leave to the studio."
     )
 
 
@@ -64,7 +70,7 @@ def extract_json(text: str) -> object:
 
 
 def screenplay_from_answer(text: str) -> Screenplay:
-    data = extract_json(text)
+    data = without_nulls(extract_json(text))
     if not isinstance(data, dict):
         raise InvalidInput("the answer must be a JSON object")
     screenplay = load_screenplay(data)
@@ -75,26 +81,13 @@ def screenplay_from_answer(text: str) -> Screenplay:
     return screenplay
 
 
-async def direct_with_model(chat: Chat, briefing: Briefing) -> Screenplay:
-    """Ask once; if the answer is not a valid screenplay, show the model the errors and ask once more."""
-    system = system_prompt()
-    conversation = [ChatMessage("user", user_prompt(briefing))]
-    answer = await chat(system, conversation)
+async def direct_with_model(chat: Chat, briefing: Briefing, *, schema_in_prompt: bool = False) -> Screenplay:
+    """Ask once, under the screenplay schema; an answer that is not a valid screenplay is an error."""
+    answer = await chat(system_prompt(schema_in_prompt=schema_in_prompt), user_prompt(briefing))
     try:
         return screenplay_from_answer(answer)
     except InvalidInput as error:
-        conversation += [
-            ChatMessage("assistant", answer),
-            ChatMessage(
-                "user",
-                f"That is not a valid screenplay: {error.message}. Answer again with the corrected JSON object only.",
-            ),
-        ]
-    answer = await chat(system, conversation)
-    try:
-        return screenplay_from_answer(answer)
-    except InvalidInput as error:
-        raise StudioError(f"the director model wrote an invalid screenplay twice: {error.message}") from None
+        raise StudioError(f"the director model wrote an invalid screenplay: {error.message}") from None
 
 
 async def post_json(client: httpx.AsyncClient, url: str, body: dict[str, object], headers: dict[str, str]) -> object:

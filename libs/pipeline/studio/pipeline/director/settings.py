@@ -26,7 +26,8 @@ class DirectorSettings(StudioSettings):
     timeout: float = Field(default=120.0, gt=0)
     temperature: float = Field(default=0.7, ge=0, le=2)
     max_tokens: int = Field(default=4096, ge=256, le=65536)
-    #: Ask OpenAI-compatible servers for a JSON object (`response_format`); turn off for servers that refuse it.
+    #: Ask OpenAI-compatible servers for strict JSON-schema output (`response_format: json_schema`); turn off
+    #: for servers without structured output (the schema then goes into the prompt).
     json_mode: bool = True
 
     def base_url(self) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from studio.audio.speech import Speech
 from studio.audio.voices import VoiceProfile
+from studio.core.operations import OperationContext
 from studio.v1.common_pb2 import ModelInfo
 
 #: Called from a backend thread with a fraction 0..1 of the backend's own work.
@@ -89,3 +90,40 @@ class MusicBackend(Protocol):
     def models(self) -> list[ModelInfo]:
         """What this backend can load, for ListAudioModels."""
         ...
+
+
+@runtime_checkable
+class HostedSpeechBackend(Protocol):
+    """A speech backend that calls a hosted API: it awaits the provider instead of holding a thread."""
+
+    name: str
+    chunk_chars: int
+    crossfade: float
+    needs_reference: bool
+
+    def load(self) -> None: ...
+
+    def check(self, job: SpeechJob) -> None: ...
+
+    async def speak(self, text: str, job: SpeechJob, ctx: OperationContext) -> Speech:
+        """Speak one chunk of text, adding what it cost to `ctx.costs`."""
+        ...
+
+    def models(self) -> list[ModelInfo]: ...
+
+
+@runtime_checkable
+class HostedMusicBackend(Protocol):
+    """A music backend that calls a hosted API (see HostedSpeechBackend)."""
+
+    name: str
+
+    def load(self) -> None: ...
+
+    async def compose(
+        self, description: str, seconds: float, sample_rate: int, seed: int | None, ctx: OperationContext
+    ) -> np.ndarray:
+        """Like MusicBackend.generate; progress and cost go to `ctx`."""
+        ...
+
+    def models(self) -> list[ModelInfo]: ...

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from studio.audio import media
+from studio.audio.backends.base import HostedMusicBackend
 from studio.audio.ops.common import check_sample_rate, run_in_thread
 from studio.audio.runtime import AudioRuntime
 from studio.core.errors import InvalidInput
@@ -37,13 +38,17 @@ async def generate_music(
     backend = await runtime.music_backend(request.backend.strip())
     seed = request.seed if request.HasField("seed") else None
     await ctx.progress(0.0, "composing", force=True)
-    async with holding(backend):
-        audio = await run_in_thread(
-            ctx,
-            lambda progress: backend.generate(description, seconds, rate, seed, progress),
-            stage="composing",
-            end=0.9,
-        )
+    if isinstance(backend, HostedMusicBackend):
+        audio = await backend.compose(description, seconds, rate, seed, ctx)
+    else:
+        local = backend
+        async with holding(local):
+            audio = await run_in_thread(
+                ctx,
+                lambda progress: local.generate(description, seconds, rate, seed, progress),
+                stage="composing",
+                end=0.9,
+            )
     ctx.raise_if_cancelled()
     await ctx.progress(0.92, "encoding", force=True)
     with tempfile.TemporaryDirectory(prefix="studio-music-") as tmp:

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from studio.audio import media
-from studio.audio.backends.base import SpeechBackend, SpeechJob, SpeechParams
+from studio.audio.backends.base import HostedSpeechBackend, SpeechJob, SpeechParams
 from studio.audio.ops.common import check_finite, check_language, check_sample_rate
-from studio.audio.runtime import AudioRuntime
+from studio.audio.runtime import AudioRuntime, SpeechBackends
 from studio.audio.speech import Joiner, Speech, trim_tail
 from studio.audio.text import clean_text, split_chunks
 from studio.audio.voices import VoiceProfile
@@ -35,7 +35,7 @@ MAX_PROFILE_BYTES = 64 * 1024
 
 @dataclass(frozen=True)
 class SpeechPlan:
-    backend: SpeechBackend
+    backend: SpeechBackends
     job: SpeechJob
     chunks: list[str]
     sample_rate: int
@@ -98,18 +98,25 @@ async def plan_speech(
     return SpeechPlan(backend, job, split_chunks(text, backend.chunk_chars), rate, fmt)
 
 
-def _render(plan: SpeechPlan, index: int) -> Speech:
-    part = plan.backend.synthesize(plan.chunks[index], plan.job)
+def _finish(plan: SpeechPlan, index: int, part: Speech) -> Speech:
     if index == len(plan.chunks) - 1:
         part = trim_tail(part)
     return part.resampled(plan.sample_rate)
 
 
 async def speak(plan: SpeechPlan, ctx: OperationContext) -> AsyncIterator[tuple[int, Speech]]:
-    """Synthesize chunk by chunk (in a thread), yielding each at the output rate as soon as it exists."""
+    """Synthesize chunk by chunk, yielding each at the output rate as soon as it exists.
+
+    Local backends run in a thread; hosted ones are awaited (no thread waits on a provider).
+    """
+    backend = plan.backend
     for index in range(len(plan.chunks)):
         ctx.raise_if_cancelled()
-        yield index, await asyncio.to_thread(_render, plan, index)
+        if isinstance(backend, HostedSpeechBackend):
+            part = await backend.speak(plan.chunks[index], plan.job, ctx)
+        else:
+            part = await asyncio.to_thread(backend.synthesize, plan.chunks[index], plan.job)
+        yield index, await asyncio.to_thread(_finish, plan, index, part)
 
 
 async def store(plan: SpeechPlan, speech: Speech, ctx: OperationContext, workdir: Path) -> SynthesizeResult:
