@@ -135,9 +135,7 @@ async def test_a_job_failing_at_the_provider_is_reported(
         await run(driver, store, provider_settings(fakes), await _still(driver, store))
     assert getattr(caught.value, "message", "")  # a message a person can read
     runs = store.root / store.bucket / "runs"
-    assert (
-        not list(runs.glob("**/image*.png")) and not list(runs.glob("**/clip.mp4")) and not list(runs.glob("**/speech*"))
-    )
+    assert not [path for pattern in ("image*.png", "clip.mp4", "speech*") for path in runs.glob(f"**/{pattern}")]
 
 
 @pytest.mark.parametrize("driver", QUEUED, ids=str)
