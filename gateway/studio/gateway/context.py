@@ -12,7 +12,7 @@ from studio.core.artifacts.base import ArtifactStore
 from studio.core.clients import GrpcClient
 from studio.core.jobs import JobTransport
 from studio.core.registry import SERVICES
-from studio.gateway.effects import OutcomeEffects
+from studio.gateway.effects import OutcomeEffects, ProductionEffects
 from studio.gateway.hub import EventHub
 from studio.gateway.settings import GatewaySettings
 from studio.gateway.store.assets import AssetStore
@@ -53,8 +53,8 @@ class Productions(Protocol):
 class Gateway:
     """A plain class on purpose: Litestar passes dependencies through msgspec, which would copy a dataclass.
 
-    The stores are views over the pool (one per table); `effects` and `productions` are filled
-    in by the assembly, so nothing here imports the code that uses it.
+    The stores are views over the pool (one per table); `effects`, `production_effects` and
+    `productions` are filled in by the assembly, so nothing here imports the code that uses it.
     """
 
     def __init__(
@@ -81,6 +81,7 @@ class Gateway:
         self.keys = KeyStore(pool)
         self.idempotency = IdempotencyStore(pool)
         self.effects = OutcomeEffects()
+        self.production_effects = ProductionEffects()
         #: Queued jobs are held back by the concurrency caps (set by the dispatcher after each sweep):
         #: a job's end frees a slot for them, so it wakes the dispatcher.
         self.jobs_wait_for_slots = False

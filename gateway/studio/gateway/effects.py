@@ -1,9 +1,9 @@
-"""Effects of a job's end that belong to other resources, registered by job type at assembly.
+"""Effects of a job's or a production's end that belong to other resources, registered at assembly.
 
 A voice turns ready when its registration job completes; webhooks are queued when any job
-ends. The events consumer and cancel run them inside the transaction that makes the row
-terminal, so they commit with the status or not at all; none of them is imported by the
-job code: `server.assemble` registers each one.
+or production ends. The events consumer, cancel and the production runner run them inside
+the transaction that makes the row terminal, so they commit with the status or not at all;
+none of them is imported by the job or production code: `server.assemble` registers each one.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from google.protobuf.message import Message
 
 #: (connection in the terminal transaction, the terminal job row, its result if it completed)
 Effect = Callable[[asyncpg.Connection, asyncpg.Record, Message | None], Awaitable[None]]
+#: (connection in the terminal transaction, the project row that just turned completed or failed)
+ProductionEffect = Callable[[asyncpg.Connection, asyncpg.Record], Awaitable[None]]
 
 
 class OutcomeEffects:
@@ -33,3 +35,16 @@ class OutcomeEffects:
     async def run(self, conn: asyncpg.Connection, job: asyncpg.Record, result: Message | None) -> None:
         for effect in (*self._by_type.get(job["type"], ()), *self._every):
             await effect(conn, job, result)
+
+
+class ProductionEffects:
+    def __init__(self) -> None:
+        self._effects: list[ProductionEffect] = []
+
+    def on_end(self, effect: ProductionEffect) -> None:
+        """Run `effect` when a production ends (completed or failed)."""
+        self._effects.append(effect)
+
+    async def run(self, conn: asyncpg.Connection, project: asyncpg.Record) -> None:
+        for effect in self._effects:
+            await effect(conn, project)

@@ -77,7 +77,9 @@ def assemble(
     """The gateway context with its cross-domain wiring, and the production runner it starts projects on."""
     gateway = Gateway(settings, pool, transport, artifacts, jwt_secret)
     gateway.effects.on(REGISTER_VOICE, VoiceRegistration(gateway.voices).finish)
-    gateway.effects.on_every(WebhookOutbox(gateway).enqueue)
+    outbox = WebhookOutbox(gateway)
+    gateway.effects.on_every(outbox.enqueue)
+    gateway.production_effects.on_end(outbox.enqueue_project)
     runner = ProjectRunner(gateway)
     gateway.productions = runner
     return gateway, runner

@@ -9,6 +9,7 @@ from pydantic_settings import SettingsConfigDict
 
 from studio.core.registry import SERVICES
 from studio.core.settings import ENV_PREFIX, StudioSettings, load_settings
+from studio.pipeline.director.settings import DirectorSettings
 
 MIB = 1024 * 1024
 
@@ -31,6 +32,10 @@ class GatewaySettings(StudioSettings):
     cors_origins: list[str] = Field(default_factory=list)
     #: The built web studio served at / (index.html + assets/); empty = the repository's web/dist.
     web_dir: str = ""
+    #: The preset templates served at /api/v1/studio/templates; empty = the repository's templates/.
+    templates_dir: str = ""
+    #: The director that writes screenplays from briefings, read from its own STUDIO_DIRECTOR_* variables.
+    director: DirectorSettings = Field(default_factory=lambda: load_settings(DirectorSettings))
 
     audio_addr: str = _addr("audio")
     image_addr: str = _addr("image")

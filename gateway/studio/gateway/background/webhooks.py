@@ -1,9 +1,11 @@
-"""Delivers due webhooks from the outbox; failures are retried with exponential backoff, then given up."""
+"""Delivers due webhooks from the outbox; failures are retried with exponential backoff, then given up.
+Now and then it forgets deliveries that ended over a week ago (the delivery log's span)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -18,6 +20,8 @@ from studio.gateway.http.targets import check_target
 log = logging.getLogger(__name__)
 
 BATCH = 20
+#: Seconds between purges of old finished deliveries.
+PURGE_INTERVAL = 3600.0
 USER_AGENT = "MediaStudio-Webhooks/1"
 
 
@@ -30,9 +34,13 @@ class WebhookSender:
         )
 
     async def run(self, stop: asyncio.Event) -> None:
+        purged_at = -PURGE_INTERVAL
         try:
             while not stop.is_set():
                 try:
+                    if time.monotonic() - purged_at >= PURGE_INTERVAL:
+                        purged_at = time.monotonic()
+                        await self.gateway.webhooks.purge_finished()
                     sent = await self.deliver_due()
                 except Exception:  # the loop outlives any one failure; deliveries stay pending
                     log.exception("webhook sweep failed")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
+
+from studio.gateway.requests import RequestBody
+from studio.gateway.webhook_events import JobEvent
 
 
 class AssetLinks(msgspec.Struct):
@@ -66,19 +69,26 @@ class JobPage(msgspec.Struct):
     offset: int
 
 
-class WebhookRequest(msgspec.Struct, kw_only=True):
-    """A webhook for this one job (besides the key's registered webhooks), signed with the key's webhook secret."""
+CALLBACK = (
+    "The per-job callback URL (what other APIs call `callback_url`): the job's outcome (job.completed, "
+    "job.failed, job.cancelled; `events` narrows it) is POSTed to `url` like a registered webhook's, signed with "
+    "the key's `webhook_secret` (GET /api/v1/account) in X-Studio-Signature, and retried with backoff. Loopback "
+    "and private targets are refused unless the operator sets STUDIO_ALLOW_PRIVATE_WEBHOOKS=true. An n8n "
+    "workflow passes {{ $execution.resumeUrl }} here and waits in a Wait node."
+)
+
+
+class WebhookRequest(RequestBody):
+    """A callback URL for this one job, besides the key's registered webhooks (see `CALLBACK`)."""
 
     url: Annotated[str, msgspec.Meta(min_length=8, max_length=2000)]
     #: Empty = every outcome.
-    events: Annotated[list[Literal["job.completed", "job.failed", "job.cancelled"]], msgspec.Meta(max_length=3)] = (
-        msgspec.field(default_factory=list)
-    )
+    events: Annotated[list[JobEvent], msgspec.Meta(max_length=3)] = msgspec.field(default_factory=list)
 
 
-class JobOptions(msgspec.Struct, kw_only=True):
+class JobOptions(RequestBody):
     """Fields every generation request takes."""
 
     #: Attach the job and its outputs to one of your projects.
     project_id: str | None = None
-    webhook: WebhookRequest | None = None
+    webhook: Annotated[WebhookRequest | None, msgspec.Meta(description=CALLBACK)] = None

@@ -3,6 +3,9 @@
 A project being produced is `running` in Postgres; a restart finds it there and runs
 `produce()` again, which recalls finished steps from their jobs instead of redoing
 them. A per-project advisory lock keeps two gateway replicas from running one project.
+A production asked for with a briefing starts with the director writing its screenplay,
+which is kept with the project at once, so a resumed production never writes it again.
+The production's end and its effects (webhooks) commit in one transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from studio.gateway.db.pool import connect
 from studio.gateway.production.executor import JobStepExecutor
 from studio.gateway.production.resolver import resolve_for_owner
 from studio.gateway.protojson import to_json
+from studio.pipeline.director import Briefing, write_screenplay
 from studio.pipeline.events import ProductionEvent
 from studio.pipeline.production import produce
 
@@ -81,7 +85,8 @@ class ProjectRunner:
             return
         owner_id: uuid.UUID = row["owner_id"]
         try:
-            resolved = await resolve_for_owner(self.gateway, owner_id, row["screenplay"])
+            screenplay = row["screenplay"] or await self._direct(project_id, row["briefing"])
+            resolved = await resolve_for_owner(self.gateway, owner_id, screenplay)
             executor = JobStepExecutor(self.gateway, owner_id, project_id)
             result = await produce(resolved, executor, on_event=lambda event: self._on_event(project_id, event))
         except StudioError as error:
@@ -94,10 +99,21 @@ class ProjectRunner:
         await self._finish(project_id, "completed", result=to_json(result))
         log.info("project %s produced", project_id)
 
+    async def _direct(self, project_id: uuid.UUID, briefing: dict[str, Any]) -> dict[str, Any]:
+        """The director's screenplay for the briefing, kept with the project before anything is produced."""
+        written = await write_screenplay(Briefing(**briefing), self.gateway.settings.director)
+        screenplay = written.to_data()
+        await self.gateway.projects.written(project_id, screenplay)
+        return screenplay
+
     async def _finish(
         self, project_id: uuid.UUID, status: str, *, error: str | None = None, result: Any = None
     ) -> None:
-        await self.gateway.projects.finish(project_id, status, error=error, result=result)
+        async with self.gateway.pool.acquire() as conn, conn.transaction():
+            row = await self.gateway.projects.finish(conn, project_id, status, error=error, result=result)
+            if row is not None:
+                await self.gateway.production_effects.run(conn, row)
+        self.gateway.webhook_waker.wake()
 
     async def _on_event(self, project_id: uuid.UUID, event: ProductionEvent) -> None:
         if event.kind == "planned":

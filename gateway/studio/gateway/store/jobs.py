@@ -340,9 +340,9 @@ class JobStore:
         )
         return {row["service"]: row["n"] for row in rows}
 
-    async def completed_steps(self, project_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
+    async def completed_steps(self, project_ids: list[uuid.UUID], conn: Db | None = None) -> dict[uuid.UUID, set[str]]:
         """The step ids each project has a completed job for."""
-        rows = await self.pool.fetch(
+        rows = await (conn or self.pool).fetch(
             "SELECT project_id, array_agg(step_id) AS steps FROM generation_jobs "
             "WHERE project_id = ANY($1::uuid[]) AND status = 'completed' AND step_id IS NOT NULL GROUP BY project_id",
             project_ids,

@@ -1,4 +1,5 @@
-"""`projects`: a screenplay's production state (draft, running, completed, failed) and its planned steps."""
+"""`projects`: a production's content (screenplay or briefing), state (draft, running, completed, failed),
+planned steps and per-production webhook."""
 
 from __future__ import annotations
 
@@ -11,21 +12,26 @@ from studio.core.errors import NotFound
 from studio.gateway.store.base import Db
 
 PROJECT_COLUMNS = "id, owner_id, name, type, status, error, result, steps, created_at, updated_at"
+#: What a production is made from (large: only the detail view reads them).
+CONTENT_COLUMNS = "screenplay, briefing"
 
 
 class ProjectStore:
     def __init__(self, db: Db) -> None:
         self.db = db
 
-    async def create(self, owner_id: uuid.UUID, name: str, type_: str) -> uuid.UUID:
-        project_id: uuid.UUID = await self.db.fetchval(
+    async def create(self, owner_id: uuid.UUID, name: str, type_: str, conn: Db | None = None) -> uuid.UUID:
+        project_id: uuid.UUID = await (conn or self.db).fetchval(
             "INSERT INTO projects (owner_id, name, type) VALUES ($1, $2, $3) RETURNING id", owner_id, name, type_
         )
         return project_id
 
-    async def get(self, owner_id: uuid.UUID, project_id: uuid.UUID, conn: Db | None = None) -> asyncpg.Record:
+    async def get(
+        self, owner_id: uuid.UUID, project_id: uuid.UUID, conn: Db | None = None, *, content: bool = False
+    ) -> asyncpg.Record:
+        columns = f"{PROJECT_COLUMNS}, {CONTENT_COLUMNS}" if content else PROJECT_COLUMNS
         row = await (conn or self.db).fetchrow(
-            f"SELECT {PROJECT_COLUMNS} FROM projects WHERE id = $1 AND owner_id = $2", project_id, owner_id
+            f"SELECT {columns} FROM projects WHERE id = $1 AND owner_id = $2", project_id, owner_id
         )
         if row is None:
             raise NotFound(f"project {project_id} not found")
@@ -46,14 +52,29 @@ class ProjectStore:
             )
         )
 
-    async def start(self, owner_id: uuid.UUID, project_id: uuid.UUID, screenplay: dict[str, Any]) -> bool:
-        """Mark the project running with this screenplay; False when it already is."""
-        updated = await self.db.fetchval(
-            "UPDATE projects SET status = 'running', screenplay = $3, error = NULL, updated_at = now() "
+    async def start(
+        self,
+        owner_id: uuid.UUID,
+        project_id: uuid.UUID,
+        *,
+        screenplay: dict[str, Any] | None,
+        briefing: dict[str, Any] | None,
+        webhook_url: str | None = None,
+        webhook_events: list[str] | None = None,
+        conn: Db | None = None,
+    ) -> bool:
+        """Mark the project running with this content (a screenplay, or a briefing the director turns into
+        one) and this production's webhook; False when it already is running."""
+        updated = await (conn or self.db).fetchval(
+            "UPDATE projects SET status = 'running', screenplay = $3, briefing = $4, webhook_url = $5, "
+            "webhook_events = $6, error = NULL, updated_at = now() "
             "WHERE id = $1 AND owner_id = $2 AND status <> 'running' RETURNING id",
             project_id,
             owner_id,
             screenplay,
+            briefing,
+            webhook_url,
+            webhook_events,
         )
         return updated is not None
 
@@ -63,18 +84,29 @@ class ProjectStore:
         return [row["id"] for row in rows]
 
     async def production(self, project_id: uuid.UUID) -> asyncpg.Record | None:
-        """(owner_id, screenplay) of a running project, or None."""
+        """(owner_id, screenplay, briefing) of a running project, or None."""
         return await self.db.fetchrow(
-            "SELECT owner_id, screenplay FROM projects WHERE id = $1 AND status = 'running'", project_id
+            "SELECT owner_id, screenplay, briefing FROM projects WHERE id = $1 AND status = 'running'", project_id
+        )
+
+    async def written(self, project_id: uuid.UUID, screenplay: dict[str, Any]) -> None:
+        """Keep the screenplay the director wrote for a running production (a resume produces the same one)."""
+        await self.db.execute(
+            "UPDATE projects SET screenplay = $2, updated_at = now() WHERE id = $1 AND status = 'running'",
+            project_id,
+            screenplay,
         )
 
     async def plan(self, project_id: uuid.UUID, steps: list[dict[str, Any]]) -> None:
         await self.db.execute("UPDATE projects SET steps = $2, updated_at = now() WHERE id = $1", project_id, steps)
 
-    async def finish(self, project_id: uuid.UUID, status: str, *, error: str | None, result: Any) -> None:
-        await self.db.execute(
+    async def finish(
+        self, conn: Db, project_id: uuid.UUID, status: str, *, error: str | None, result: Any
+    ) -> asyncpg.Record | None:
+        """End a running production; the whole row (webhook included), or None when it was not running."""
+        return await conn.fetchrow(
             "UPDATE projects SET status = $2, error = $3, result = COALESCE($4, result), updated_at = now() "
-            "WHERE id = $1",
+            "WHERE id = $1 AND status = 'running' RETURNING *",
             project_id,
             status,
             error,

@@ -1,4 +1,5 @@
-"""`webhooks` (registrations) and `webhook_deliveries` (the outbox the sender works through)."""
+"""`webhooks` (registrations) and `webhook_deliveries` (the outbox the sender works through, and the
+delivery log of each registered webhook, kept for a week)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ import asyncpg
 
 from studio.core.errors import NotFound
 from studio.gateway.store.base import Db
+
+#: Finished deliveries are kept (and listed) this long.
+DELIVERY_LOG_DAYS = 7
+#: (registered webhook id, or None for a per-request one; url; signing secret)
+Target = tuple[uuid.UUID | None, str, str]
 
 
 class WebhookStore:
@@ -31,6 +37,12 @@ class WebhookStore:
         assert row is not None
         return row
 
+    async def get(self, owner_id: uuid.UUID, webhook_id: uuid.UUID) -> asyncpg.Record:
+        row = await self.db.fetchrow("SELECT * FROM webhooks WHERE id = $1 AND owner_id = $2", webhook_id, owner_id)
+        if row is None:
+            raise NotFound(f"webhook {webhook_id} not found")
+        return row
+
     async def of_owner(self, owner_id: uuid.UUID) -> list[asyncpg.Record]:
         return list(await self.db.fetch("SELECT * FROM webhooks WHERE owner_id = $1 ORDER BY created_at", owner_id))
 
@@ -41,12 +53,14 @@ class WebhookStore:
         if deleted is None:
             raise NotFound(f"webhook {webhook_id} not found")
 
-    async def matching(self, conn: Db, owner_id: uuid.UUID, event: str, job_type: str) -> list[asyncpg.Record]:
-        """The owner's registered webhooks that want this event for this job type."""
+    async def matching(
+        self, conn: Db, owner_id: uuid.UUID, event: str, job_type: str | None = None
+    ) -> list[asyncpg.Record]:
+        """The owner's registered webhooks that want this event (for this job type, when it is a job's)."""
         return list(
             await conn.fetch(
                 "SELECT id, url, secret FROM webhooks WHERE owner_id = $1 AND $2 = ANY(events) "
-                "AND (cardinality(job_types) = 0 OR $3 = ANY(job_types))",
+                "AND ($3::text IS NULL OR cardinality(job_types) = 0 OR $3 = ANY(job_types))",
                 owner_id,
                 event,
                 job_type,
@@ -56,17 +70,63 @@ class WebhookStore:
     async def enqueue(
         self,
         conn: Db,
-        job: Any,
+        owner_id: uuid.UUID,
         event: str,
         payload: dict[str, Any],
-        targets: Sequence[tuple[uuid.UUID | None, str, str]],
+        targets: Sequence[Target],
+        *,
+        job_id: uuid.UUID | None = None,
+        project_id: uuid.UUID | None = None,
     ) -> None:
-        """Queue one delivery per (webhook id or None, url, secret); once, however often the job's end is seen."""
+        """Queue one delivery per target; a job's once, however often its end is seen (a project's end is
+        recorded once per production by its caller)."""
         await conn.executemany(
-            "INSERT INTO webhook_deliveries (owner_id, job_id, webhook_id, url, secret, event, payload) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (job_id, url, event) DO NOTHING",
-            [(job["owner_id"], job["id"], hook, url, secret, event, payload) for hook, url, secret in targets],
+            "INSERT INTO webhook_deliveries (owner_id, job_id, project_id, webhook_id, url, secret, event, payload) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (job_id, url, event) DO NOTHING",
+            [(owner_id, job_id, project_id, hook, url, secret, event, payload) for hook, url, secret in targets],
         )
+
+    async def enqueue_test(
+        self, owner_id: uuid.UUID, webhook_id: uuid.UUID, event: str, payload: dict[str, Any]
+    ) -> asyncpg.Record:
+        """Queue one delivery to a registered webhook of the owner, whatever events it subscribed to."""
+        row = await self.db.fetchrow(
+            "INSERT INTO webhook_deliveries (owner_id, webhook_id, url, secret, event, payload) "
+            "SELECT owner_id, id, url, secret, $3, $4 FROM webhooks WHERE id = $1 AND owner_id = $2 RETURNING *",
+            webhook_id,
+            owner_id,
+            event,
+            payload,
+        )
+        if row is None:
+            raise NotFound(f"webhook {webhook_id} not found")
+        return row
+
+    async def deliveries(
+        self, owner_id: uuid.UUID, webhook_id: uuid.UUID, limit: int, offset: int
+    ) -> list[asyncpg.Record]:
+        """A registered webhook's deliveries of the last week, newest first."""
+        await self.get(owner_id, webhook_id)
+        return list(
+            await self.db.fetch(
+                "SELECT * FROM webhook_deliveries WHERE webhook_id = $1 AND owner_id = $2 "
+                "AND created_at > now() - make_interval(days => $3) ORDER BY created_at DESC, id LIMIT $4 OFFSET $5",
+                webhook_id,
+                owner_id,
+                DELIVERY_LOG_DAYS,
+                limit,
+                offset,
+            )
+        )
+
+    async def purge_finished(self) -> int:
+        """Forget deliveries that ended over a week ago; how many were removed."""
+        removed = await self.db.fetchval(
+            "WITH gone AS (DELETE FROM webhook_deliveries WHERE status <> 'pending' "
+            "AND created_at < now() - make_interval(days => $1) RETURNING 1) SELECT count(*) FROM gone",
+            DELIVERY_LOG_DAYS,
+        )
+        return int(removed)
 
     async def claim_due(self, lease_seconds: float, batch: int) -> list[asyncpg.Record]:
         """Pending deliveries whose time has come, leased so no other sender takes them meanwhile."""

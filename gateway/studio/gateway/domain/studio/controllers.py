@@ -1,4 +1,4 @@
-"""Projects: create, produce a screenplay in one, list and inspect them."""
+"""Projects: create, produce a screenplay, briefing or template in one, list and inspect them; templates."""
 
 from __future__ import annotations
 
@@ -9,11 +9,28 @@ from litestar import Controller, Response, get, post
 from litestar.params import Parameter
 
 from studio.gateway.context import Gateway
-from studio.gateway.domain.studio.schemas import CreateProjectRequest, GenerateContentRequest, Project, ProjectDetail
-from studio.gateway.domain.studio.services import start_production
-from studio.gateway.domain.studio.views import load_project, project_detail, projects_out
+from studio.gateway.domain.studio.schemas import (
+    CreateProjectRequest,
+    GenerateContentRequest,
+    NewProductionRequest,
+    ProjectDetail,
+    Template,
+)
+from studio.gateway.domain.studio.services import create_production, start_production
+from studio.gateway.domain.studio.templates import TemplateKind, load_templates, templates_dir
+from studio.gateway.domain.studio.views import project_detail
 from studio.gateway.jobs.ids import parse_uuid
-from studio.gateway.openapi import ACCEPTED_RESPONSES
+from studio.gateway.openapi import ACCEPTED_RESPONSES, ERROR_RESPONSES
+from studio.gateway.production.schemas import Project
+from studio.gateway.production.views import load_project, projects_out
+
+_PRODUCING = (
+    "Validates the content and its media, then produces it in the background: every step becomes a "
+    "job of the project. The content is exactly one of `screenplay`, `screenplay_yaml`, `briefing` (the "
+    "configured director writes the screenplay as the production's first step) or `template_id` (optionally "
+    "with a `briefing` overriding the template's). `webhook` gets project.completed / project.failed. Follow "
+    "it with GET /api/v1/studio/projects/{id}."
+)
 
 
 class StudioController(Controller):
@@ -28,9 +45,8 @@ class StudioController(Controller):
     @post(
         "/generate-content",
         operation_id="generate_content",
-        summary="Produce a screenplay in a project (resumable)",
-        description="Validates the screenplay and its media, then produces it in the background: every "
-        "step becomes a job of the project. Follow it with GET /api/v1/studio/projects/{id}.",
+        summary="Produce a screenplay, briefing or template in a project (resumable)",
+        description=_PRODUCING + " Running it again resumes: finished steps are not redone.",
         responses=ACCEPTED_RESPONSES,
         status_code=202,
     )
@@ -38,8 +54,21 @@ class StudioController(Controller):
         self, gateway: Gateway, owner: uuid.UUID, data: GenerateContentRequest
     ) -> Response[Project]:
         project_id = await start_production(gateway, owner, data)
-        project = await load_project(gateway, owner, project_id)
-        return Response(project, status_code=202, headers={"Location": project.links.self_})
+        return await _accepted(gateway, owner, project_id)
+
+    @post(
+        "/projects",
+        operation_id="create_production",
+        summary="Create a project and start producing it, in one call",
+        description=_PRODUCING + " A refused request leaves no project behind.",
+        responses=ACCEPTED_RESPONSES,
+        status_code=202,
+    )
+    async def create_production(
+        self, gateway: Gateway, owner: uuid.UUID, data: NewProductionRequest
+    ) -> Response[Project]:
+        project_id = await create_production(gateway, owner, data)
+        return await _accepted(gateway, owner, project_id)
 
     @get("/projects", operation_id="list_projects", summary="Your projects, newest first")
     async def list_projects(
@@ -54,3 +83,22 @@ class StudioController(Controller):
     @get("/projects/{project_id:str}", operation_id="get_project", summary="A project with its steps, jobs and assets")
     async def get_project(self, gateway: Gateway, owner: uuid.UUID, project_id: str) -> ProjectDetail:
         return await project_detail(gateway, owner, parse_uuid(project_id, "project"))
+
+    @get(
+        "/templates",
+        operation_id="list_templates",
+        summary="The studio's preset templates (project ones start a production by `template_id`)",
+        responses={401: ERROR_RESPONSES[401], 429: ERROR_RESPONSES[429]},
+    )
+    async def list_templates(
+        self,
+        gateway: Gateway,
+        kind: Annotated[TemplateKind | None, Parameter(description="Only presets of this kind")] = None,
+    ) -> list[Template]:
+        templates = load_templates(templates_dir(gateway.settings.templates_dir))
+        return [template for template in templates if kind is None or template.kind == kind]
+
+
+async def _accepted(gateway: Gateway, owner: uuid.UUID, project_id: uuid.UUID) -> Response[Project]:
+    project = await load_project(gateway, owner, project_id)
+    return Response(project, status_code=202, headers={"Location": project.links.self_})

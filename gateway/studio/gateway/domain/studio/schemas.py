@@ -2,53 +2,133 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 
 from studio.gateway.jobs.schemas import Asset, Job
+from studio.gateway.production.schemas import Project
+from studio.gateway.requests import RequestBody
+from studio.gateway.webhook_events import ProjectEvent
 
 ProjectType = Literal["audio", "image", "video", "mixed"]
+ProjectName = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S", examples=["Meu Avatar AI"])]
 
 
-class CreateProjectRequest(msgspec.Struct, kw_only=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S", examples=["Meu Avatar AI"])]
+class CreateProjectRequest(RequestBody):
+    name: ProjectName
     type: ProjectType = "mixed"
 
 
-class GenerateContentRequest(msgspec.Struct, kw_only=True):
-    """Produce a screenplay in a project: give it as JSON (`screenplay`) or as YAML text (`screenplay_yaml`).
+class BriefingRequest(RequestBody):
+    """A story in a few sentences: the configured director (STUDIO_DIRECTOR_*) writes the screenplay."""
+
+    text: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=4000,
+                description="The story, 1-4000 characters (required unless a template gives the screenplay).",
+                examples=["Uma menina que conversa com a lua, e a lua muda de forma conforme a conversa."],
+            ),
+        ]
+        | None
+    ) = None
+    duration: (
+        Annotated[
+            float,
+            msgspec.Meta(
+                ge=5, le=600, description="Seconds the film should last; default 30 (a template's: its length)."
+            ),
+        ]
+        | None
+    ) = None
+    style: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=200,
+                description="Visual style; default the director's (a template's: its style).",
+                examples=["watercolour 2D animation, soft colours"],
+            ),
+        ]
+        | None
+    ) = None
+    language: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=35,
+                pattern=r"^([A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*)?$",
+                description="Narration language tag (pt-br, en); empty = guessed from the text (a template's: its).",
+            ),
+        ]
+        | None
+    ) = None
+
+
+class ProjectWebhookRequest(RequestBody):
+    """A callback URL for this production."""
+
+    url: Annotated[str, msgspec.Meta(min_length=8, max_length=2000)]
+    #: Empty = both outcomes.
+    events: Annotated[list[ProjectEvent], msgspec.Meta(max_length=2)] = msgspec.field(default_factory=list)
+
+
+class ProductionContent(RequestBody):
+    """What to produce: exactly one of `screenplay`, `screenplay_yaml`, `briefing` or `template_id` (which may
+    come with a `briefing`), and where to call back when the production ends.
 
     Media are referenced as `asset:<id>` (upload with POST /api/v1/assets) and voices by their id.
-    Running it again resumes: steps that already finished are not redone.
     """
 
+    screenplay: Annotated[dict[str, Any] | None, msgspec.Meta(description="The screenplay as JSON.")] = None
+    screenplay_yaml: (
+        Annotated[str, msgspec.Meta(max_length=256 * 1024, description="The screenplay as YAML text.")] | None
+    ) = None
+    briefing: Annotated[
+        BriefingRequest | None,
+        msgspec.Meta(
+            description="A story the configured director turns into the screenplay, as the production's first step "
+            "(the written screenplay is kept with the project). With `template_id`: its fields override the "
+            "template's, and `text` has the director write a new screenplay in the template's style, language "
+            "and length."
+        ),
+    ] = None
+    template_id: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                min_length=1,
+                max_length=100,
+                description="A project template of GET /api/v1/studio/templates: its screenplay is produced.",
+                examples=["childrens-story-watercolour"],
+            ),
+        ]
+        | None
+    ) = None
+    webhook: Annotated[
+        ProjectWebhookRequest | None,
+        msgspec.Meta(
+            description="The production's callback URL: project.completed / project.failed (`events` narrows it) "
+            "is POSTed there with the project, signed with the key's `webhook_secret` (GET /api/v1/account) in "
+            "X-Studio-Signature, and retried with backoff. Loopback and private targets are refused unless the "
+            "operator sets STUDIO_ALLOW_PRIVATE_WEBHOOKS=true."
+        ),
+    ] = None
+
+
+class GenerateContentRequest(ProductionContent, kw_only=True):
+    """Produce in an existing project. Running it again resumes: steps that already finished are not redone."""
+
     project_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    screenplay: dict[str, Any] | None = None
-    screenplay_yaml: Annotated[str, msgspec.Meta(max_length=256 * 1024)] | None = None
 
 
-class ProjectLinks(msgspec.Struct):
-    self_: str = msgspec.field(name="self")
-    jobs: str
-    assets: str
+class NewProductionRequest(ProductionContent, kw_only=True):
+    """Create a project and start producing it in one call: a refused request leaves no project behind."""
 
-
-class Project(msgspec.Struct):
-    id: str
-    name: str
-    type: str
-    #: draft, running, completed, failed
-    status: str
-    error: str | None
-    steps_total: int
-    steps_completed: int
-    #: The composed film (ComposeResult) of the last successful production.
-    result: dict[str, Any] | None
-    created_at: datetime
-    updated_at: datetime
-    links: ProjectLinks
+    name: ProjectName
+    type: ProjectType = "video"
 
 
 class ProjectDetail(msgspec.Struct):
@@ -57,3 +137,31 @@ class ProjectDetail(msgspec.Struct):
     steps: list[dict[str, Any]]
     jobs: list[Job]
     assets: list[Asset]
+    #: The screenplay being produced: the one given, the template's, or the one the director wrote
+    #: from the briefing (null while the director is still writing it, and for a draft).
+    screenplay: dict[str, Any] | None = None
+    #: The briefing of the latest production, when it was made from one.
+    briefing: dict[str, Any] | None = None
+
+
+class TemplateText(msgspec.Struct):
+    name: str
+    description: str
+
+
+class Template(msgspec.Struct):
+    """A preset of the repository's templates/ folder (the web studio bundles the same files)."""
+
+    id: str
+    #: project (produce it with generate-content's `template_id`), image, speech, music, animate, avatar
+    kind: str
+    #: In English; `translations` has the others.
+    name: str
+    description: str
+    tags: list[str]
+    #: The narration language of a project template.
+    language: str | None
+    #: name and description by locale ("en", "pt-BR").
+    translations: dict[str, TemplateText]
+    #: The preset's values: a project's `name` and `screenplay`; the form fields of the other kinds.
+    values: dict[str, Any]

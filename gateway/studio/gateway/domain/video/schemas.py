@@ -7,6 +7,7 @@ from typing import Annotated
 import msgspec
 
 from studio.gateway.jobs.schemas import JobOptions
+from studio.gateway.requests import RequestBody
 
 AssetId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 #: 0 = the backend's default.
@@ -16,7 +17,7 @@ Name = Annotated[str, msgspec.Meta(max_length=200)]
 Pixels = Annotated[int, msgspec.Meta(ge=0, le=16384)]
 
 
-class FaceBox(msgspec.Struct):
+class FaceBox(RequestBody):
     x: Pixels
     y: Pixels
     width: Annotated[int, msgspec.Meta(ge=1, le=16384)]

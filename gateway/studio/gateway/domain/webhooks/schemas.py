@@ -1,4 +1,4 @@
-"""Webhook registration and account (signing secret) shapes."""
+"""Webhook registration, delivery log and account (signing secret) shapes."""
 
 from __future__ import annotations
 
@@ -7,16 +7,18 @@ from typing import Annotated, Literal
 
 import msgspec
 
-WebhookEvent = Literal["job.completed", "job.failed", "job.cancelled"]
-#: The webhook event of each terminal job status.
-EVENT_OF_STATUS = {"completed": "job.completed", "failed": "job.failed", "cancelled": "job.cancelled"}
+from studio.gateway.requests import RequestBody
+from studio.gateway.webhook_events import ALL_EVENTS, WebhookEvent
 
 
-class WebhookCreate(msgspec.Struct, kw_only=True):
+class WebhookCreate(RequestBody):
     url: Annotated[str, msgspec.Meta(min_length=8, max_length=2000, examples=["https://n8n.example.com/webhook/x"])]
-    #: Empty = every event.
-    events: Annotated[list[WebhookEvent], msgspec.Meta(max_length=3)] = msgspec.field(default_factory=list)
-    #: Only jobs of these types, e.g. ["video.create_avatar_video"]; empty = all.
+    #: Empty = every event: job.completed, job.failed, job.cancelled, project.completed, project.failed.
+    events: Annotated[list[WebhookEvent], msgspec.Meta(max_length=len(ALL_EVENTS))] = msgspec.field(
+        default_factory=list
+    )
+    #: Only jobs of these types, e.g. ["video.create_avatar_video"]; empty = all. Project events are not
+    #: filtered by it.
     job_types: Annotated[
         list[Annotated[str, msgspec.Meta(min_length=3, max_length=100)]], msgspec.Meta(max_length=50)
     ] = msgspec.field(default_factory=list)
@@ -30,6 +32,26 @@ class Webhook(msgspec.Struct):
     created_at: datetime
     #: Shown once, at creation: verify X-Studio-Signature with it.
     secret: str | None = None
+
+
+class WebhookDelivery(msgspec.Struct):
+    """One event sent (or being sent) to a webhook, with its latest attempt."""
+
+    id: str
+    #: job.completed, job.failed, job.cancelled, project.completed, project.failed, webhook.test
+    event: str
+    #: pending (retries left), delivered, failed (gave up)
+    status: Literal["pending", "delivered", "failed"]
+    #: The HTTP status of the latest attempt (null: no answer yet, or no HTTP answer at all).
+    response_status: int | None
+    attempts: int
+    #: Why the latest attempt failed.
+    error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    #: The job or project the event is about (both null for webhook.test).
+    job_id: str | None
+    project_id: str | None
 
 
 class Account(msgspec.Struct):

@@ -1,0 +1,31 @@
+"""What clients see of a project: the same object in GET /api/v1/studio/projects/{id} and in
+project.* webhook events (so it lives below the domains that show it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+
+class ProjectLinks(msgspec.Struct):
+    self_: str = msgspec.field(name="self")
+    jobs: str
+    assets: str
+
+
+class Project(msgspec.Struct):
+    id: str
+    name: str
+    type: str
+    #: draft, running, completed, failed
+    status: str
+    error: str | None
+    steps_total: int
+    steps_completed: int
+    #: The composed film (ComposeResult) of the last successful production.
+    result: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+    links: ProjectLinks

@@ -1,0 +1,42 @@
+"""The REST view of `projects` rows: state and step counts (detail views add jobs and assets)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from studio.gateway.context import Gateway
+from studio.gateway.links import link
+from studio.gateway.production.schemas import Project, ProjectLinks
+from studio.gateway.store.base import Db
+
+
+def project_out(gateway: Gateway, row: Any, completed_steps: set[str]) -> Project:
+    project_id = str(row["id"])
+    steps = row["steps"] or []
+    return Project(
+        id=project_id,
+        name=row["name"],
+        type=row["type"],
+        status=row["status"],
+        error=row["error"],
+        steps_total=len(steps),
+        steps_completed=sum(1 for step in steps if step.get("id") in completed_steps),
+        result=row["result"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        links=ProjectLinks(
+            self_=link(gateway, f"/api/v1/studio/projects/{project_id}"),
+            jobs=link(gateway, f"/api/v1/jobs?project_id={project_id}"),
+            assets=link(gateway, f"/api/v1/assets?project_id={project_id}"),
+        ),
+    )
+
+
+async def projects_out(gateway: Gateway, rows: list[Any], conn: Db | None = None) -> list[Project]:
+    completed = await gateway.jobs.completed_steps([row["id"] for row in rows], conn)
+    return [project_out(gateway, row, completed.get(row["id"], set())) for row in rows]
+
+
+async def load_project(gateway: Gateway, owner_id: uuid.UUID, project_id: uuid.UUID) -> Project:
+    return (await projects_out(gateway, [await gateway.projects.get(owner_id, project_id)]))[0]
