@@ -189,6 +189,25 @@ async def test_json_to_upload_route_and_text_to_json_route_are_415(client: httpx
     )
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/audio/generate-speech", {"text": "hi", "callback_url": "https://example.com/x"}, "callback_url"),
+        ("/api/v1/audio/generate-speech", {"text": "hi", "webhook": {"url": "https://example.com/x", "to": 1}}, "to"),
+        ("/api/v1/image/generate", {"prompt": "a fox", "negative": "text"}, "negative"),
+        ("/api/v1/studio/create-project", {"name": "p", "kind": "video"}, "kind"),
+        ("/api/v1/webhooks", {"url": "https://example.com/x", "event": ["job.failed"]}, "event"),
+    ],
+)
+async def test_unknown_fields_are_400_naming_them_and_change_nothing(
+    client: httpx.AsyncClient, db: asyncpg.Connection, path: str, body: dict, field: str
+) -> None:
+    before = await counts(db)
+    problem = assert_problem(await client.post(path, json=body), 400)
+    assert f"unknown field `{field}`" in problem["detail"]
+    assert await counts(db) == before
+
+
 async def test_30_mb_upload_is_413_and_stores_nothing(
     client: httpx.AsyncClient, stack: Stack, db: asyncpg.Connection
 ) -> None:

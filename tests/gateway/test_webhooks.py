@@ -16,7 +16,9 @@ import pytest
 from studio.core.errors import InvalidInput
 from studio.gateway.http.signing import verify
 from studio.gateway.http.targets import check_target
+from tests.gateway.conftest import new_key
 from tests.gateway.stack import Stack
+from tests.gateway.test_projects import new_project, screenplay, wait_project
 from tests.gateway.test_security import assert_problem
 
 
@@ -152,3 +154,169 @@ async def test_target_check_unit() -> None:
         with pytest.raises(InvalidInput):
             await check_target(url, allow_private=False)
     await check_target("http://93.184.215.14/hook", allow_private=False)  # a public literal address needs no DNS
+
+
+async def test_get_a_webhook_never_shows_its_secret_and_other_keys_see_nothing(
+    client: httpx.AsyncClient, stack: Stack, receiver: Receiver
+) -> None:
+    created = (await client.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["job.failed"]})).json()
+    got = await client.get(f"/api/v1/webhooks/{created['id']}")
+    assert got.status_code == 200, got.text
+    assert got.json() == {**created, "secret": None}
+    other = await new_key(stack, "other")
+    for path in (f"/api/v1/webhooks/{created['id']}", f"/api/v1/webhooks/{uuid.uuid4()}", "/api/v1/webhooks/x"):
+        auth = {"Authorization": f"Bearer {other}"} if path.endswith(created["id"]) else {}
+        body = assert_problem(await client.get(path, headers=auth), 404)
+        assert "not found" in body["detail"]
+        assert_problem(await client.post(f"{path}/test", headers=auth), 404)
+        assert_problem(await client.get(f"{path}/deliveries", headers=auth), 404)
+
+
+async def test_every_event_by_default_includes_project_events(client: httpx.AsyncClient, receiver: Receiver) -> None:
+    created = (await client.post("/api/v1/webhooks", json={"url": receiver.url})).json()
+    assert created["events"] == [
+        "job.completed",
+        "job.failed",
+        "job.cancelled",
+        "project.completed",
+        "project.failed",
+    ]
+    body = assert_problem(
+        await client.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["job.done"]}), 400
+    )
+    assert "events" in body["detail"]
+
+
+async def test_a_test_event_is_signed_delivered_and_logged(client: httpx.AsyncClient, receiver: Receiver) -> None:
+    hook = (await client.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["job.failed"]})).json()
+    receiver.fail_first = 1  # the first attempt gets a 500: the log shows the retry
+    sent = await client.post(f"/api/v1/webhooks/{hook['id']}/test")
+    assert sent.status_code == 202, sent.text
+    queued = sent.json()
+    assert queued["event"] == "webhook.test" and queued["status"] == "pending" and queued["attempts"] == 0
+    await receiver.wait_for(2)
+    headers, body = receiver.deliveries[-1]
+    assert headers["x-studio-event"] == "webhook.test" and headers["x-studio-delivery"] == queued["id"]
+    assert verify(hook["secret"], body, headers["x-studio-signature"])
+    payload = json.loads(body)
+    assert payload["event"] == "webhook.test" and payload["webhook_id"] == hook["id"] and payload["sent_at"]
+    for _ in range(50):
+        log = (await client.get(f"/api/v1/webhooks/{hook['id']}/deliveries")).json()
+        if log[0]["status"] == "delivered":
+            break
+        await asyncio.sleep(0.1)
+    assert [(d["id"], d["status"], d["response_status"], d["attempts"]) for d in log] == [
+        (queued["id"], "delivered", 204, 2)
+    ]
+    assert log[0]["delivered_at"] and log[0]["job_id"] is None and log[0]["project_id"] is None
+    assert_problem(await client.get(f"/api/v1/webhooks/{hook['id']}/deliveries", params={"limit": 0}), 400)
+
+
+async def test_the_delivery_log_is_newest_first_and_forgets_after_a_week(
+    client: httpx.AsyncClient, receiver: Receiver, stack: Stack, db: asyncpg.Connection
+) -> None:
+    hook = (await client.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["job.completed"]})).json()
+    first = (await client.post(f"/api/v1/webhooks/{hook['id']}/test")).json()
+    job = await client.post("/api/v1/audio/generate-speech", json={"text": "log me"}, headers={"Prefer": "wait=30"})
+    await receiver.wait_for(2)
+    log = (await client.get(f"/api/v1/webhooks/{hook['id']}/deliveries")).json()
+    assert [d["event"] for d in log] == ["job.completed", "webhook.test"]
+    assert log[0]["job_id"] == job.json()["id"] and log[1]["id"] == first["id"]
+    assert [d["event"] for d in (await client.get(f"/api/v1/webhooks/{hook['id']}/deliveries?limit=1")).json()] == [
+        "job.completed"
+    ]
+    await db.execute(
+        "UPDATE webhook_deliveries SET created_at = now() - interval '8 days' WHERE id = $1::uuid", first["id"]
+    )
+    assert [d["id"] for d in (await client.get(f"/api/v1/webhooks/{hook['id']}/deliveries")).json()] == [log[0]["id"]]
+    assert stack.gateway is not None
+    assert await asyncio.to_thread(stack.call, stack.gateway.webhooks.purge_finished()) >= 1
+    assert await db.fetchval("SELECT count(*) FROM webhook_deliveries WHERE id = $1::uuid", first["id"]) == 0
+
+
+async def test_project_events_reach_registered_webhooks_whatever_their_job_types(
+    client: httpx.AsyncClient, receiver: Receiver
+) -> None:
+    hook = (
+        await client.post(
+            "/api/v1/webhooks",
+            json={"url": receiver.url, "events": ["project.completed", "project.failed"], "job_types": ["x.y"]},
+        )
+    ).json()
+    project = await new_project(client)
+    await client.post("/api/v1/studio/generate-content", json={"project_id": project["id"], "screenplay": screenplay()})
+    await wait_project(client, project["id"])
+    failing = await new_project(client, "failing")
+    broken = {**screenplay(), "scenes": [{"duration": 2, "prompt": "[fail] a storm", "narration": "Rain."}]}
+    await client.post("/api/v1/studio/generate-content", json={"project_id": failing["id"], "screenplay": broken})
+    await wait_project(client, failing["id"])
+    await receiver.wait_for(2)
+    await asyncio.sleep(0.5)
+    assert sorted(receiver.events()) == ["project.completed", "project.failed"]  # no job events: not subscribed
+    by_event = {json.loads(body)["event"]: (headers, body) for headers, body in receiver.deliveries}
+    headers, body = by_event["project.completed"]
+    assert headers["x-studio-event"] == "project.completed"
+    assert verify(hook["secret"], body, headers["x-studio-signature"])
+    completed = json.loads(body)
+    detail = (await client.get(f"/api/v1/studio/projects/{project['id']}")).json()
+    assert completed["project"] == detail["project"]
+    assert completed["project"]["result"]["video"]["sha256"]
+    failed = json.loads(by_event["project.failed"][1])["project"]
+    assert failed["id"] == failing["id"] and "[fail]" in failed["error"]
+
+
+async def test_a_productions_callback_url_gets_its_outcome_signed_with_the_key_secret(
+    client: httpx.AsyncClient, receiver: Receiver
+) -> None:
+    secret = (await client.get("/api/v1/account")).json()["webhook_secret"]
+    project = await new_project(client)
+    started = await client.post(
+        "/api/v1/studio/generate-content",
+        json={"project_id": project["id"], "screenplay": screenplay(), "webhook": {"url": receiver.url}},
+    )
+    assert started.status_code == 202, started.text
+    await receiver.wait_for(1)
+    headers, body = receiver.deliveries[0]
+    assert verify(secret, body, headers["x-studio-signature"])
+    payload = json.loads(body)
+    assert payload["event"] == "project.completed" and payload["project"]["id"] == project["id"]
+    assert payload["project"]["status"] == "completed"
+
+    # the webhook belongs to that production: the next one without it calls nobody; one that only wants
+    # project.failed is not called for a success
+    only_failures = {"url": receiver.url, "events": ["project.failed"]}
+    again = {"project_id": project["id"], "screenplay": screenplay(), "webhook": only_failures}
+    assert (await client.post("/api/v1/studio/generate-content", json=again)).status_code == 202
+    await wait_project(client, project["id"])
+    await client.post("/api/v1/studio/generate-content", json={"project_id": project["id"], "screenplay": screenplay()})
+    await wait_project(client, project["id"])
+    await asyncio.sleep(0.5)
+    assert len(receiver.deliveries) == 1
+
+
+async def test_a_productions_callback_url_is_checked_before_anything_starts(
+    client: httpx.AsyncClient, stack: Stack
+) -> None:
+    project = await new_project(client)
+    with stack.overridden(allow_private_webhooks=False):
+        body = assert_problem(
+            await client.post(
+                "/api/v1/studio/generate-content",
+                json={"project_id": project["id"], "screenplay": screenplay(), "webhook": {"url": "http://10.0.0.1/x"}},
+            ),
+            400,
+        )
+    assert "STUDIO_ALLOW_PRIVATE_WEBHOOKS" in body["detail"]
+    body = assert_problem(
+        await client.post(
+            "/api/v1/studio/generate-content",
+            json={
+                "project_id": project["id"],
+                "screenplay": screenplay(),
+                "webhook": {"url": "http://example.com/x", "events": ["job.completed"]},
+            },
+        ),
+        400,
+    )
+    assert "webhook.events" in body["detail"]
+    assert (await client.get(f"/api/v1/studio/projects/{project['id']}")).json()["project"]["status"] == "draft"
