@@ -13,6 +13,7 @@ from studio.gateway.auth.keys import hash_key
 from tests.gateway.conftest import new_key
 from tests.gateway.fakes import png_bytes, wav_bytes
 from tests.gateway.stack import Stack
+from tests.gateway.test_webhooks import Receiver
 from tests.web.conftest import Console, run_async
 
 DONE = 15_000  # ms: instant model servers finish within seconds
@@ -235,3 +236,46 @@ def test_upload_a_portrait_and_animate_it(signed_in: Page, base_url: str) -> Non
     expect(animate.get_by_test_id("picked-file")).to_contain_text("still.png")
     animate.get_by_role("button", name="Animate", exact=True).click()
     expect(animate.locator("video")).to_have_attribute("src", re.compile(r"^blob:"), timeout=DONE)
+
+
+def test_a_project_from_a_briefing_is_written_then_produced_to_done(signed_in: Page, base_url: str) -> None:
+    page = signed_in
+    page.goto(base_url + "/projects/new")
+    page.get_by_label("Project name").fill("A girl and the moon")
+    page.get_by_role("tab", name="Briefing").click()
+    page.get_by_role("textbox", name="Briefing").fill(
+        "Luna, a girl in a yellow raincoat, talks to the moon. The moon changes shape as they talk."
+    )
+    page.get_by_label("Visual style").fill("ink drawing")
+    page.get_by_role("button", name="Create and produce").click()
+
+    expect(page.get_by_role("heading", name="A girl and the moon")).to_be_visible(timeout=DONE)
+    expect(page.locator("[data-step=screenplay]")).to_have_attribute("data-status", "completed", timeout=DONE)
+    steps = page.get_by_test_id("step-row")
+    expect(steps.and_(page.locator(":not([data-status=completed])"))).to_have_count(0, timeout=60_000)
+    expect(page.get_by_role("heading", name="Final cut", exact=True)).to_be_visible()
+    expect(page.locator("video")).to_have_attribute("src", re.compile(r"^blob:"), timeout=DONE)
+
+
+def test_a_webhook_gets_a_test_event_and_its_log_shows_it_delivered(signed_in: Page, base_url: str) -> None:
+    receiver = Receiver()
+    try:
+        page = signed_in
+        page.goto(base_url + "/settings")
+        page.get_by_label("URL", exact=True).fill(receiver.url)
+        page.get_by_label("project.completed").check()
+        page.get_by_role("button", name="Add webhook").click()
+        expect(page.get_by_text("Its signing secret, shown only now:")).to_be_visible()
+        row = page.get_by_test_id("webhook-row").filter(has_text=receiver.url)
+        expect(row).to_contain_text("project.completed")
+        expect(row).to_contain_text("No deliveries yet.")
+
+        row.get_by_role("button", name="Send a test event").click()
+        log = row.get_by_role("list", name="Recent deliveries")
+        expect(log.get_by_role("listitem")).to_have_count(1, timeout=DONE)
+        expect(log).to_contain_text("webhook.test")
+        expect(log).to_contain_text("delivered", timeout=DONE)  # the log refreshes every 5 s
+        expect(log).to_contain_text("204")
+        assert receiver.events() == ["webhook.test"]
+    finally:
+        receiver.server.shutdown()

@@ -18,8 +18,6 @@ export const PENDING = {
   render: "POST /api/v1/studio/projects/{project_id}/render",
   restore: "POST /api/v1/studio/projects/{project_id}/versions/{version}/restore",
   duplicate: "POST /api/v1/studio/projects/{project_id}/duplicate",
-  webhookTest: "POST /api/v1/webhooks/{webhook_id}/test",
-  webhookDeliveries: "GET /api/v1/webhooks/{webhook_id}/deliveries",
   keys: "GET /api/v1/keys",
   createKey: "POST /api/v1/keys",
   revokeKey: "DELETE /api/v1/keys/{key_id}",
@@ -41,17 +39,6 @@ export interface ProjectVersion {
   subtitles_asset_id: string | null;
   poster_asset_id: string | null;
   current: boolean;
-}
-
-export interface WebhookDelivery {
-  id: string;
-  event: string;
-  status: "pending" | "delivered" | "failed";
-  response_status: number | null;
-  attempts: number;
-  error: string | null;
-  created_at: string;
-  delivered_at: string | null;
 }
 
 export interface ApiKey {
@@ -100,10 +87,6 @@ export const pending = {
   restore: (projectId: string, version: number) =>
     requestJson<Project>("POST", url(PENDING.restore, { project_id: projectId, version })),
   duplicate: (projectId: string) => requestJson<Project>("POST", url(PENDING.duplicate, { project_id: projectId })),
-  testWebhook: (webhookId: string) =>
-    requestJson<WebhookDelivery>("POST", url(PENDING.webhookTest, { webhook_id: webhookId })),
-  deliveries: (webhookId: string) =>
-    requestJson<WebhookDelivery[]>("GET", url(PENDING.webhookDeliveries, { webhook_id: webhookId })),
   keys: () => requestJson<ApiKey[]>("GET", url(PENDING.keys)),
   createKey: (name: string) => requestJson<ApiKey>("POST", url(PENDING.createKey), { name }),
   revokeKey: (keyId: string) => requestJson<void>("DELETE", url(PENDING.revokeKey, { key_id: keyId })),

@@ -345,8 +345,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Produce a screenplay in a project (resumable)
-         * @description Validates the screenplay and its media, then produces it in the background: every step becomes a job of the project. Follow it with GET /api/v1/studio/projects/{id}.
+         * Produce a screenplay, briefing or template in a project (resumable)
+         * @description Validates the content and its media, then produces it in the background: every step becomes a job of the project. The content is exactly one of `screenplay`, `screenplay_yaml`, `briefing` (the configured director writes the screenplay as the production's first step) or `template_id` (optionally with a `briefing` overriding the template's). `webhook` gets project.completed / project.failed. Follow it with GET /api/v1/studio/projects/{id}. Running it again resumes: finished steps are not redone.
          */
         post: operations["generate_content"];
         delete?: never;
@@ -365,7 +365,11 @@ export interface paths {
         /** Your projects, newest first */
         get: operations["list_projects"];
         put?: never;
-        post?: never;
+        /**
+         * Create a project and start producing it, in one call
+         * @description Validates the content and its media, then produces it in the background: every step becomes a job of the project. The content is exactly one of `screenplay`, `screenplay_yaml`, `briefing` (the configured director writes the screenplay as the production's first step) or `template_id` (optionally with a `briefing` overriding the template's). `webhook` gets project.completed / project.failed. Follow it with GET /api/v1/studio/projects/{id}. A refused request leaves no project behind.
+         */
+        post: operations["create_production"];
         delete?: never;
         options?: never;
         head?: never;
@@ -381,6 +385,23 @@ export interface paths {
         };
         /** A project with its steps, jobs and assets */
         get: operations["get_project"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/studio/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The studio's preset templates (project ones start a production by `template_id`) */
+        get: operations["list_templates"];
         put?: never;
         post?: never;
         delete?: never;
@@ -450,7 +471,7 @@ export interface paths {
         /** Your registered webhooks */
         get: operations["list_webhooks"];
         put?: never;
-        /** Register a webhook for your jobs' outcomes */
+        /** Register a webhook for your jobs' and projects' outcomes */
         post: operations["create_webhook"];
         delete?: never;
         options?: never;
@@ -465,11 +486,49 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** One of your webhooks (its secret is never shown again) */
+        get: operations["get_webhook"];
         put?: never;
         post?: never;
         /** Remove a webhook */
         delete: operations["delete_webhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The webhook's deliveries of the last 7 days, newest first */
+        get: operations["list_webhook_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a signed webhook.test event to the webhook
+         * @description Goes through the normal delivery path (signature, retries) whatever events the webhook subscribed to: `{"event": "webhook.test", "webhook_id": …, "sent_at": …}`. Answers the queued delivery; follow it in GET /api/v1/webhooks/{webhook_id}/deliveries.
+         */
+        post: operations["test_webhook"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -644,6 +703,7 @@ export interface components {
             motion?: string;
             project_id?: string | null;
             seed?: number | null;
+            /** @description The per-job callback URL (what other APIs call `callback_url`): the job's outcome (job.completed, job.failed, job.cancelled; `events` narrows it) is POSTed to `url` like a registered webhook's, signed with the key's `webhook_secret` (GET /api/v1/account) in X-Studio-Signature, and retried with backoff. Loopback and private targets are refused unless the operator sets STUDIO_ALLOW_PRIVATE_WEBHOOKS=true. An n8n workflow passes {{ $execution.resumeUrl }} here and waits in a Wait node. */
             webhook?: components["schemas"]["WebhookRequest"] | null;
             /** @default 0 */
             width?: number;
@@ -670,6 +730,23 @@ export interface components {
             download: string;
             self: string;
         };
+        /** BriefingRequest */
+        BriefingRequest: {
+            /** @description Seconds the film should last; default 30 (a template's: its length). */
+            duration?: number | null;
+            /** @description Narration language tag (pt-br, en); empty = guessed from the text (a template's: its). */
+            language?: string | null;
+            /**
+             * @description Visual style; default the director's (a template's: its style).
+             * @example watercolour 2D animation, soft colours
+             */
+            style?: string | null;
+            /**
+             * @description The story, 1-4000 characters (required unless a template gives the screenplay).
+             * @example Uma menina que conversa com a lua, e a lua muda de forma conforme a conversa.
+             */
+            text?: string | null;
+        };
         /** CloneVoiceAccepted */
         CloneVoiceAccepted: {
             job: components["schemas"]["Job"];
@@ -695,6 +772,7 @@ export interface components {
             height?: number;
             portrait_asset_id: string;
             project_id?: string | null;
+            /** @description The per-job callback URL (what other APIs call `callback_url`): the job's outcome (job.completed, job.failed, job.cancelled; `events` narrows it) is POSTed to `url` like a registered webhook's, signed with the key's `webhook_secret` (GET /api/v1/account) in X-Studio-Signature, and retried with backoff. Loopback and private targets are refused unless the operator sets STUDIO_ALLOW_PRIVATE_WEBHOOKS=true. An n8n workflow passes {{ $execution.resumeUrl }} here and waits in a Wait node. */
             webhook?: components["schemas"]["WebhookRequest"] | null;
             /** @default 0 */
             width?: number;
@@ -728,6 +806,7 @@ export interface components {
             seed?: number | null;
             /** @default 0 */
             steps?: number;
+            /** @description The per-job callback URL (what other APIs call `callback_url`): the job's outcome (job.completed, job.failed, job.cancelled; `events` narrows it) is POSTed to `url` like a registered webhook's, signed with the key's `webhook_secret` (GET /api/v1/account) in X-Studio-Signature, and retried with backoff. Loopback and private targets are refused unless the operator sets STUDIO_ALLOW_PRIVATE_WEBHOOKS=true. An n8n workflow passes {{ $execution.resumeUrl }} here and waits in a Wait node. */
             webhook?: components["schemas"]["WebhookRequest"] | null;
         };
         /** ErrorBody */
@@ -750,11 +829,22 @@ export interface components {
         };
         /** GenerateContentRequest */
         GenerateContentRequest: {
+            /** @description A story the configured director turns into the screenplay, as the production's first step (the written screenplay is kept with the project). With `template_id`: its fields override the template's, and `text` has the director write a new screenplay in the template's style, language and length. */
+            briefing?: components["schemas"]["BriefingRequest"] | null;
             project_id: string;
+            /** @description The screenplay as JSON. */
             screenplay?: {
                 [key: string]: unknown;
             } | null;
+            /** @description The screenplay as YAML text. */
             screenplay_yaml?: string | null;
+            /**
+             * @description A project template of GET /api/v1/studio/templates: its screenplay is produced.
+             * @example childrens-story-watercolour
+             */
+            template_id?: string | null;
+            /** @description The production's callback URL: project.completed / project.failed (`events` narrows it) is POSTed there with the project, signed with the key's `webhook_secret` (GET /api/v1/account) in X-Studio-Signature, and retried with backoff. Loopback and private targets are refused unless the operator sets STUDIO_ALLOW_PRIVATE_WEBHOOKS=true. */
+            webhook?: components["schemas"]["ProjectWebhookRequest"] | null;
         };
         /** GenerateImageRequest */
         GenerateImageRequest: {
@@ -779,6 +869,7 @@ export interface components {
             seed?: number | null;
             /** @default 0 */
             steps?: number;
+            /** @description The per-job callback URL (what other APIs call `callback_url`): the job's outcome (job.completed, job.failed, job.cancelled; `events` narrows it) is POSTed to `url` like a registered webhook's, signed with the key's `webhook_secret` (GET /api/v1/account) in X-Studio-Signature, and retried with backoff. Loopback and private targets are refused unless the operator sets STUDIO_ALLOW_PRIVATE_WEBHOOKS=true. An n8n workflow passes {{ $execution.resumeUrl }} here and waits in a Wait node. */
             webhook?: components["schemas"]["WebhookRequest"] | null;
             /** @default 0 */
             width?: number;
@@ -896,7 +987,33 @@ export interface components {
             /** @default 0 */
             sample_rate?: number;
             seed?: number | null;
+            /** @description The per-job callback URL (what other APIs call `callback_url`): the job's outcome (job.completed, job.failed, job.cancelled; `events` narrows it) is POSTed to `url` like a registered webhook's, signed with the key's `webhook_secret` (GET /api/v1/account) in X-Studio-Signature, and retried with backoff. Loopback and private targets are refused unless the operator sets STUDIO_ALLOW_PRIVATE_WEBHOOKS=true. An n8n workflow passes {{ $execution.resumeUrl }} here and waits in a Wait node. */
             webhook?: components["schemas"]["WebhookRequest"] | null;
+        };
+        /** NewProductionRequest */
+        NewProductionRequest: {
+            /** @description A story the configured director turns into the screenplay, as the production's first step (the written screenplay is kept with the project). With `template_id`: its fields override the template's, and `text` has the director write a new screenplay in the template's style, language and length. */
+            briefing?: components["schemas"]["BriefingRequest"] | null;
+            /** @example Meu Avatar AI */
+            name: string;
+            /** @description The screenplay as JSON. */
+            screenplay?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The screenplay as YAML text. */
+            screenplay_yaml?: string | null;
+            /**
+             * @description A project template of GET /api/v1/studio/templates: its screenplay is produced.
+             * @example childrens-story-watercolour
+             */
+            template_id?: string | null;
+            /**
+             * @default video
+             * @enum {string}
+             */
+            type?: "audio" | "image" | "video" | "mixed";
+            /** @description The production's callback URL: project.completed / project.failed (`events` narrows it) is POSTed there with the project, signed with the key's `webhook_secret` (GET /api/v1/account) in X-Studio-Signature, and retried with backoff. Loopback and private targets are refused unless the operator sets STUDIO_ALLOW_PRIVATE_WEBHOOKS=true. */
+            webhook?: components["schemas"]["ProjectWebhookRequest"] | null;
         };
         /** OpenAIModel */
         OpenAIModel: {
@@ -947,8 +1064,14 @@ export interface components {
         /** ProjectDetail */
         ProjectDetail: {
             assets: components["schemas"]["Asset"][];
+            briefing?: {
+                [key: string]: unknown;
+            } | null;
             jobs: components["schemas"]["Job"][];
             project: components["schemas"]["Project"];
+            screenplay?: {
+                [key: string]: unknown;
+            } | null;
             steps: {
                 [key: string]: unknown;
             }[];
@@ -959,6 +1082,11 @@ export interface components {
             jobs: string;
             self: string;
         };
+        /** ProjectWebhookRequest */
+        ProjectWebhookRequest: {
+            events?: ("project.completed" | "project.failed")[];
+            url: string;
+        };
         /** Readiness */
         Readiness: {
             checks: {
@@ -967,6 +1095,26 @@ export interface components {
                 };
             };
             status: string;
+        };
+        /** Template */
+        Template: {
+            description: string;
+            id: string;
+            kind: string;
+            language: string | null;
+            name: string;
+            tags: string[];
+            translations: {
+                [key: string]: components["schemas"]["TemplateText"];
+            };
+            values: {
+                [key: string]: unknown;
+            };
+        };
+        /** TemplateText */
+        TemplateText: {
+            description: string;
+            name: string;
         };
         /** Token */
         Token: {
@@ -998,6 +1146,7 @@ export interface components {
             /** @default  */
             model?: string;
             project_id?: string | null;
+            /** @description The per-job callback URL (what other APIs call `callback_url`): the job's outcome (job.completed, job.failed, job.cancelled; `events` narrows it) is POSTed to `url` like a registered webhook's, signed with the key's `webhook_secret` (GET /api/v1/account) in X-Studio-Signature, and retried with backoff. Loopback and private targets are refused unless the operator sets STUDIO_ALLOW_PRIVATE_WEBHOOKS=true. An n8n workflow passes {{ $execution.resumeUrl }} here and waits in a Wait node. */
             webhook?: components["schemas"]["WebhookRequest"] | null;
         };
         /** Voice */
@@ -1036,10 +1185,25 @@ export interface components {
         };
         /** WebhookCreate */
         WebhookCreate: {
-            events?: ("job.completed" | "job.failed" | "job.cancelled")[];
+            events?: ("job.completed" | "job.failed" | "job.cancelled" | "project.completed" | "project.failed")[];
             job_types?: string[];
             /** @example https://n8n.example.com/webhook/x */
             url: string;
+        };
+        /** WebhookDelivery */
+        WebhookDelivery: {
+            attempts: number;
+            /** Format: date-time */
+            created_at: string;
+            delivered_at: string | null;
+            error: string | null;
+            event: string;
+            id: string;
+            job_id: string | null;
+            project_id: string | null;
+            response_status: number | null;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
         };
         /** WebhookRequest */
         WebhookRequest: {
@@ -1072,6 +1236,7 @@ export interface components {
             /** @example Olá, eu sou a Luna. */
             text: string;
             voice_id?: string | null;
+            /** @description The per-job callback URL (what other APIs call `callback_url`): the job's outcome (job.completed, job.failed, job.cancelled; `events` narrows it) is POSTed to `url` like a registered webhook's, signed with the key's `webhook_secret` (GET /api/v1/account) in X-Studio-Signature, and retried with backoff. Loopback and private targets are refused unless the operator sets STUDIO_ALLOW_PRIVATE_WEBHOOKS=true. An n8n workflow passes {{ $execution.resumeUrl }} here and waits in a Wait node. */
             webhook?: components["schemas"]["WebhookRequest"] | null;
         };
         /** SpeechRequest */
@@ -2397,6 +2562,90 @@ export interface operations {
             };
         };
     };
+    create_production: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewProductionRequest"];
+            };
+        };
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description No or invalid API key / token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or owned by another key) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An input is not ready (e.g. a voice still processing) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the endpoint's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_project: {
         parameters: {
             query?: never;
@@ -2430,6 +2679,62 @@ export interface operations {
                         } | unknown[];
                         status_code: number;
                     };
+                };
+            };
+        };
+    };
+    list_templates: {
+        parameters: {
+            query?: {
+                /** @description Only presets of this kind */
+                kind?: "project" | "image" | "speech" | "music" | "animate" | "avatar" | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"][];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description No or invalid API key / token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2722,11 +3027,77 @@ export interface operations {
             };
         };
     };
+    get_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id; another key's (or not a UUID) is a 404 */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description No or invalid API key / token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or owned by another key) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     delete_webhook: {
         parameters: {
             query?: never;
             header?: never;
             path: {
+                /** @description The webhook's id; another key's (or not a UUID) is a 404 */
                 webhook_id: string;
             };
             cookie?: never;
@@ -2753,6 +3124,139 @@ export interface operations {
                         } | unknown[];
                         status_code: number;
                     };
+                };
+            };
+        };
+    };
+    list_webhook_deliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The webhook's id; another key's (or not a UUID) is a 404 */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"][];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description No or invalid API key / token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or owned by another key) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    test_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id; another key's (or not a UUID) is a 404 */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description No or invalid API key / token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or owned by another key) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

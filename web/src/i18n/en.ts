@@ -215,7 +215,6 @@ export const en = {
   "projects.duration": "Duration (seconds)",
   "projects.produce": "Create and produce",
   "projects.produceFailed": "The production did not start",
-  "projects.reusesProject": "The project was created; the next attempt produces it instead of creating another.",
   "projects.back": "All projects",
   "projects.pipeline": "Pipeline",
   "projects.failed": "The production failed",
@@ -319,7 +318,7 @@ export const en = {
 
   "webhooks.title": "Webhooks",
   "webhooks.url": "URL",
-  "webhooks.urlHint": "Receives a signed POST when a job ends (X-Studio-Signature).",
+  "webhooks.urlHint": "Receives a signed POST when a job or a project production ends (X-Studio-Signature).",
   "webhooks.events": "Events",
   "webhooks.eventsHint": "None chosen = every event.",
   "webhooks.jobType": "Only jobs of type",

@@ -217,7 +217,6 @@ export const ptBR: Record<MessageKey, string> = {
   "projects.duration": "Duração (segundos)",
   "projects.produce": "Criar e produzir",
   "projects.produceFailed": "A produção não começou",
-  "projects.reusesProject": "O projeto foi criado; a próxima tentativa o produz em vez de criar outro.",
   "projects.back": "Todos os projetos",
   "projects.pipeline": "Etapas da produção",
   "projects.failed": "A produção falhou",
@@ -321,7 +320,7 @@ export const ptBR: Record<MessageKey, string> = {
 
   "webhooks.title": "Webhooks",
   "webhooks.url": "URL",
-  "webhooks.urlHint": "Recebe um POST assinado quando um trabalho termina (X-Studio-Signature).",
+  "webhooks.urlHint": "Recebe um POST assinado quando um trabalho ou a produção de um projeto termina (X-Studio-Signature).",
   "webhooks.events": "Eventos",
   "webhooks.eventsHint": "Nenhum escolhido = todos os eventos.",
   "webhooks.jobType": "Só trabalhos do tipo",

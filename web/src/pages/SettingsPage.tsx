@@ -4,7 +4,7 @@ import { Send, Trash2 } from "lucide-react";
 import { useState, type FormEvent } from "react";
 
 import { useCapabilities } from "@/api/capabilities";
-import { api, unwrap, type Webhook } from "@/api/client";
+import { api, unwrap, type Schemas, type Webhook } from "@/api/client";
 import { pending, PENDING } from "@/api/pending";
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { NotAvailable } from "@/components/NotAvailable";
@@ -17,8 +17,8 @@ import { PageTitle, Section } from "@/ui/card";
 import { Field, Input, Select } from "@/ui/field";
 import { Badge, Notice, Spinner } from "@/ui/feedback";
 
-const EVENTS = ["job.completed", "job.failed", "job.cancelled"] as const;
-type WebhookEvent = (typeof EVENTS)[number];
+type WebhookEvent = NonNullable<Schemas["WebhookCreate"]["events"]>[number];
+const EVENTS: WebhookEvent[] = ["job.completed", "job.failed", "job.cancelled", "project.completed", "project.failed"];
 
 function Appearance() {
   const { t, locale, setLocale } = useLocale();
@@ -79,7 +79,11 @@ function Account() {
 
 function Deliveries({ webhook }: { webhook: Webhook }) {
   const { t, locale } = useLocale();
-  const deliveries = useQuery({ queryKey: ["deliveries", webhook.id], queryFn: () => pending.deliveries(webhook.id), refetchInterval: 5000 });
+  const deliveries = useQuery({
+    queryKey: ["deliveries", webhook.id],
+    queryFn: () => unwrap(api.GET("/api/v1/webhooks/{webhook_id}/deliveries", { params: { path: { webhook_id: webhook.id } } })),
+    refetchInterval: 5000,
+  });
   if (deliveries.isPending) return <Spinner label={t("common.loading")} />;
   if (deliveries.error) return <ErrorNotice error={deliveries.error} />;
   if (deliveries.data.length === 0) return <p className="text-xs text-muted">{t("webhooks.noDeliveries")}</p>;
@@ -101,7 +105,6 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
 
 function Webhooks() {
   const { t, locale } = useLocale();
-  const capabilities = useCapabilities();
   const queryClient = useQueryClient();
   const [url, setUrl] = useState("");
   const [events, setEvents] = useState<WebhookEvent[]>([]);
@@ -123,11 +126,9 @@ function Webhooks() {
     onSettled: refresh,
   });
   const test = useMutation({
-    mutationFn: pending.testWebhook,
+    mutationFn: (id: string) => unwrap(api.POST("/api/v1/webhooks/{webhook_id}/test", { params: { path: { webhook_id: id } } })),
     onSuccess: (_, id) => queryClient.invalidateQueries({ queryKey: ["deliveries", id] }),
   });
-  const canTest = capabilities?.has(PENDING.webhookTest) ?? false;
-  const canLog = capabilities?.has(PENDING.webhookDeliveries) ?? false;
   const submit = (event: FormEvent) => {
     event.preventDefault();
     create.mutate();
@@ -165,8 +166,6 @@ function Webhooks() {
           </Notice>
         )}
       </form>
-      {capabilities && !canTest && <NotAvailable operation={PENDING.webhookTest} feature={t("webhooks.test")} />}
-      {capabilities && !canLog && <NotAvailable operation={PENDING.webhookDeliveries} feature={t("webhooks.deliveries")} />}
       <ErrorNotice error={test.error} />
       <ErrorNotice error={remove.error} />
       {webhooks.isPending ? (
@@ -179,12 +178,10 @@ function Webhooks() {
             <li key={webhook.id} className="flex flex-col gap-1 border-b border-line py-2 last:border-b-0" data-testid="webhook-row">
               <div className="flex flex-wrap items-center gap-2">
                 <code className="min-w-0 flex-1 text-sm break-all">{webhook.url}</code>
-                {canTest && (
-                  <Button size="sm" onClick={() => test.mutate(webhook.id)}>
-                    <Send className="size-4" aria-hidden />
-                    {t("webhooks.test")}
-                  </Button>
-                )}
+                <Button size="sm" onClick={() => test.mutate(webhook.id)}>
+                  <Send className="size-4" aria-hidden />
+                  {t("webhooks.test")}
+                </Button>
                 <Button size="sm" variant="danger" aria-label={t("webhooks.deleteOne", { url: webhook.url })} onClick={() => remove.mutate(webhook.id)}>
                   <Trash2 className="size-4" aria-hidden />
                 </Button>
@@ -193,7 +190,7 @@ function Webhooks() {
                 {(webhook.events.length ? webhook.events : [t("webhooks.allEvents")]).join(", ")}
                 {webhook.job_types.length > 0 && ` · ${webhook.job_types.join(", ")}`} · {formatDate(webhook.created_at, locale)}
               </p>
-              {canLog && <Deliveries webhook={webhook} />}
+              <Deliveries webhook={webhook} />
             </li>
           ))}
         </ul>

@@ -1,17 +1,15 @@
 /**
  * A new project from a briefing, a template, or a pasted/uploaded screenplay. The screenplay is
- * checked against its JSON Schema before anything is sent; if the server still refuses it, the
- * project already created is reused by the next attempt (never a pile of empty projects).
+ * checked against its JSON Schema before anything is sent; the project is created and produced in
+ * one call, so a request the server refuses leaves no empty project behind.
  */
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useLocation, useNavigate } from "react-router";
 import { stringify } from "yaml";
 
-import { useCapabilities } from "@/api/capabilities";
-import { api, requestJson, unwrap } from "@/api/client";
+import { api, unwrap, type Schemas } from "@/api/client";
 import { ErrorNotice } from "@/components/ErrorNotice";
-import { NotAvailable } from "@/components/NotAvailable";
 import { ScreenplayEditor, useScreenplayCheck } from "@/components/ScreenplayEditor";
 import { LanguageSelect } from "@/components/Selects";
 import { str, type PresetState } from "@/hooks/usePresetValues";
@@ -21,11 +19,9 @@ import { Button } from "@/ui/button";
 import { Card, PageTitle } from "@/ui/card";
 import { cn } from "@/ui/cn";
 import { Field, Input, Slider, Textarea } from "@/ui/field";
-import { Notice } from "@/ui/feedback";
-
 
 type Mode = "template" | "screenplay" | "briefing";
-const BRIEFING_FIELD = "POST /api/v1/studio/generate-content { briefing }";
+type Content = Pick<Schemas["NewProductionRequest"], "screenplay" | "briefing">;
 
 function screenplayText(values: Record<string, unknown>): string {
   return values.screenplay ? stringify(values.screenplay, { lineWidth: 0 }) : "";
@@ -34,33 +30,19 @@ function screenplayText(values: Record<string, unknown>): string {
 export default function NewProjectPage() {
   const { t, locale } = useLocale();
   const navigate = useNavigate();
-  const capabilities = useCapabilities();
   const handed = (useLocation().state as PresetState | null)?.preset;
   const fromTemplate = handed?.kind === "project" ? handed.values : null;
   const [mode, setMode] = useState<Mode>(fromTemplate ? "screenplay" : "template");
   const [name, setName] = useState(str(fromTemplate?.name));
   const [text, setText] = useState(fromTemplate ? screenplayText(fromTemplate) : "");
-  const [projectId, setProjectId] = useState<string | null>(null);
-  const [briefing, setBriefing] = useState({ text: "", style: "", duration_seconds: 30, language: "pt-br" });
+  const [briefing, setBriefing] = useState({ text: "", style: "", duration: 30, language: "pt-br" });
   const check = useScreenplayCheck(text);
   const { presets } = useUserPresets();
   const templates = [...REPOSITORY_TEMPLATES, ...presets].filter((preset) => preset.kind === "project");
-  const briefingSupported = capabilities?.hasField("GenerateContentRequest", "briefing") ?? false;
 
   const produce = useMutation({
-    mutationFn: async (content: { screenplay: Record<string, unknown> } | { briefing: typeof briefing }) => {
-      let id = projectId;
-      if (!id) {
-        id = (await unwrap(api.POST("/api/v1/studio/create-project", { body: { name: name.trim(), type: "video" } }))).id;
-        setProjectId(id);
-      }
-      if ("screenplay" in content) {
-        await unwrap(api.POST("/api/v1/studio/generate-content", { body: { project_id: id, screenplay: content.screenplay } }));
-      } else {
-        await requestJson("POST", "/api/v1/studio/generate-content", { project_id: id, briefing: content.briefing });
-      }
-      return id;
-    },
+    mutationFn: async (content: Content) =>
+      (await unwrap(api.POST("/api/v1/studio/projects", { body: { name: name.trim(), type: "video", ...content } }))).id,
     onSuccess: (id) => navigate(`/projects/${id}`),
   });
 
@@ -123,30 +105,26 @@ export default function NewProjectPage() {
             {mode === "screenplay" && <ScreenplayEditor value={text} onChange={setText} />}
             {mode === "briefing" && (
               <div className="flex flex-col gap-3">
-                {capabilities && !briefingSupported && <NotAvailable operation={BRIEFING_FIELD} feature={t("projects.fromBriefing")} />}
-                <fieldset disabled={!briefingSupported} className="flex flex-col gap-3">
-                  <Field label={t("projects.briefingText")}>
-                    <Textarea value={briefing.text} onChange={(event) => setBriefing({ ...briefing, text: event.target.value })} maxLength={4000} />
+                <Field label={t("projects.briefingText")}>
+                  <Textarea value={briefing.text} onChange={(event) => setBriefing({ ...briefing, text: event.target.value })} maxLength={4000} />
+                </Field>
+                <div className="grid gap-3 sm:grid-cols-2">
+                  <Field label={t("projects.style")}>
+                    <Input value={briefing.style} onChange={(event) => setBriefing({ ...briefing, style: event.target.value })} />
                   </Field>
-                  <div className="grid gap-3 sm:grid-cols-2">
-                    <Field label={t("projects.style")}>
-                      <Input value={briefing.style} onChange={(event) => setBriefing({ ...briefing, style: event.target.value })} />
-                    </Field>
-                    <LanguageSelect value={briefing.language} onChange={(language) => setBriefing({ ...briefing, language })} />
-                  </div>
-                  <Slider label={t("projects.duration")} value={briefing.duration_seconds} min={5} max={300} step={5} onChange={(value) => setBriefing({ ...briefing, duration_seconds: value })} />
-                </fieldset>
+                  <LanguageSelect value={briefing.language} onChange={(language) => setBriefing({ ...briefing, language })} />
+                </div>
+                <Slider label={t("projects.duration")} value={briefing.duration} min={5} max={300} step={5} onChange={(value) => setBriefing({ ...briefing, duration: value })} />
               </div>
             )}
           </div>
-          {projectId && produce.error ? <Notice tone="warn" role="status">{t("projects.reusesProject")}</Notice> : null}
           <ErrorNotice error={produce.error} title={t("projects.produceFailed")} />
           {mode !== "template" && (
             <Button
               type="submit"
               variant="primary"
               className="self-start"
-              disabled={produce.isPending || !name.trim() || (mode === "briefing" ? !briefingSupported || !briefing.text.trim() : !check?.ok)}
+              disabled={produce.isPending || !name.trim() || (mode === "briefing" ? !briefing.text.trim() : !check?.ok)}
             >
               {produce.isPending ? t("common.submitting") : t("projects.produce")}
             </Button>
