@@ -208,9 +208,6 @@ def test_published_trigger_receives_the_signed_event_and_posts_the_video(
 
 
 def test_readme_briefing_example_gives_the_film(n8n: N8n, api: httpx.Client) -> None:
-    schemas = api.get("/docs/openapi.json").json()["components"]["schemas"]
-    if "briefing" not in schemas["GenerateContentRequest"]["properties"]:
-        pytest.skip("waits for the gateway: generate-content accepts `briefing` (integrations/n8n/GATEWAY_NEEDS.md)")
     workflow = readme_example("briefing-film", {})
     workflow["id"] = "briefingExample1"
     n8n.import_workflow(workflow)

@@ -156,7 +156,7 @@ export async function searchVideoModels(
 	return await searchModels(this, 'video', filter);
 }
 
-/** Templates: GET /api/v1/studio/templates (a gateway addition, see GATEWAY_NEEDS.md). */
+/** Project templates: GET /api/v1/studio/templates?kind=project (the studio's templates/ folder). */
 export async function searchTemplates(
 	this: ILoadOptionsFunctions,
 	filter?: string,
@@ -165,6 +165,7 @@ export async function searchTemplates(
 		const response = await studioRequest<Template[]>(this, {
 			method: 'GET',
 			path: '/api/v1/studio/templates',
+			qs: { kind: 'project' },
 			accept: [404, 405],
 		});
 		if (routeMissing(response)) {

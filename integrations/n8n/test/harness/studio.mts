@@ -64,18 +64,6 @@ export async function offers(method: string, path: string): Promise<boolean> {
 	return Boolean((await spec()).paths?.[path]?.[method.toLowerCase()]);
 }
 
-/** Whether a request schema (by its OpenAPI component name) has a property. */
-export async function schemaHas(schema: string, property: string): Promise<boolean> {
-	return Boolean((await spec()).components?.schemas?.[schema]?.properties?.[property]);
-}
-
-/** Whether the webhook event list the gateway accepts names an event. */
-export async function acceptsEvent(event: string): Promise<boolean> {
-	return JSON.stringify((await spec()).components?.schemas?.WebhookCreate ?? {}).includes(
-		`"${event}"`,
-	);
-}
-
 /** A skip reason naming the gateway addition a test waits for (GATEWAY_NEEDS.md), or false to run. */
 export async function waitingFor(need: string, present: boolean): Promise<string | false> {
 	return present ? false : `waits for the gateway: ${need} (integrations/n8n/GATEWAY_NEEDS.md)`;
@@ -118,6 +106,90 @@ export class Receiver {
 			await new Promise((done) => setTimeout(done, 50));
 		}
 		return this.deliveries;
+	}
+
+	async stop(): Promise<void> {
+		await new Promise((done) => this.server.close(done));
+	}
+}
+
+/** A route an older gateway lacks, and how it answers it: 404 for a new path, 405 for a new method. */
+export interface MissingRoute {
+	method: string;
+	path: RegExp;
+	status: 404 | 405;
+}
+
+/**
+ * A studio from before some GATEWAY_NEEDS.md addition: the real one behind a proxy on loopback
+ * that answers the missing routes exactly as a gateway without them does (Litestar's bare
+ * "Not Found" problem, or 405), so the nodes' fallbacks for older studios stay tested.
+ */
+export class OlderStudio {
+	private readonly server = createServer((request, response) => {
+		const chunks: Buffer[] = [];
+		request.on('data', (chunk: Buffer) => chunks.push(chunk));
+		request.on('end', () => {
+			void this.answer(
+				request.method ?? 'GET',
+				request.url ?? '/',
+				request.headers,
+				Buffer.concat(chunks),
+			).then(({ status, type, body }) =>
+				response.writeHead(status, { 'content-type': type }).end(body),
+			);
+		});
+	});
+
+	private readonly missing: MissingRoute[];
+
+	constructor(missing: MissingRoute[]) {
+		this.missing = missing;
+	}
+
+	private async answer(
+		method: string,
+		url: string,
+		headers: Record<string, string | string[] | undefined>,
+		body: Buffer,
+	): Promise<{ status: number; type: string; body: Buffer }> {
+		const path = new URL(url, 'http://studio').pathname;
+		const gone = this.missing.find((route) => route.method === method && route.path.test(path));
+		if (gone) {
+			const title = gone.status === 404 ? 'Not Found' : 'Method Not Allowed';
+			const problem = {
+				type: 'about:blank',
+				title,
+				status: gone.status,
+				detail: title,
+				instance: path,
+			};
+			return {
+				status: gone.status,
+				type: 'application/problem+json',
+				body: Buffer.from(JSON.stringify(problem)),
+			};
+		}
+		const upstream = await fetch(`${studio.baseUrl}${url}`, {
+			method,
+			headers: Object.fromEntries(
+				['authorization', 'x-api-key', 'content-type', 'accept']
+					.filter((name) => typeof headers[name] === 'string')
+					.map((name) => [name, headers[name] as string]),
+			),
+			body: method === 'GET' || method === 'HEAD' ? undefined : body,
+		});
+		return {
+			status: upstream.status,
+			type: upstream.headers.get('content-type') ?? 'application/octet-stream',
+			body: Buffer.from(await upstream.arrayBuffer()),
+		};
+	}
+
+	async start(): Promise<Credentials> {
+		await new Promise<void>((done) => this.server.listen(0, '127.0.0.1', done));
+		const { port } = this.server.address() as AddressInfo;
+		return { baseUrl: `http://127.0.0.1:${port}`, apiKey: studio.apiKey };
 	}
 
 	async stop(): Promise<void> {
