@@ -210,4 +210,6 @@ def test_the_gateway_image_builds_the_web_studio_from_its_lock_and_serves_it() -
     assert carried == [("/src/web/dist", "/opt/studio/web")]
     env = " ".join(" ".join(command.value) for command in runtime if command.cmd == "ENV")
     assert "STUDIO_WEB_DIR /opt/studio/web" in env or "STUDIO_WEB_DIR=/opt/studio/web" in env
+    assert ("templates/", "/opt/studio/templates") in [c.value for c in runtime if c.cmd == "COPY"]
+    assert "STUDIO_TEMPLATES_DIR /opt/studio/templates" in env, "the API serves the templates the app bundles"
     assert not any(command.cmd == "FROM" and "node" in " ".join(command.value) for command in runtime)

@@ -40,7 +40,7 @@ export function jobOptions(
 			default: '',
 			placeholder: '={{ $execution.resumeUrl }}',
 			description:
-				'The studio POSTs the signed outcome here when the work ends, e.g. the resume URL of a Wait node set to "On Webhook Call" (POST)',
+				'The studio POSTs the signed outcome here when the work ends, e.g. the resume URL of a Wait node set to "On Webhook Call" (POST). It is sent as the request\'s webhook URL, signed with your account\'s webhook secret; a loopback or private address needs STUDIO_ALLOW_PRIVATE_WEBHOOKS=true on the studio.',
 		});
 	}
 	if (files) {
