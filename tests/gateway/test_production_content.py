@@ -14,6 +14,8 @@ from pydantic import SecretStr
 
 from studio.core.errors import ConfigError
 from studio.gateway.domain.studio.templates import REPOSITORY_TEMPLATES, load_templates
+from studio.gateway.server import open_gateway
+from studio.gateway.settings import GatewaySettings
 from studio.pipeline.director import DirectorSettings
 from studio.pipeline.screenplay import load_screenplay
 from tests.gateway.stack import Stack
@@ -195,3 +197,9 @@ def test_a_malformed_template_file_is_named(tmp_path: Path) -> None:
         load_templates(renamed)
     with pytest.raises(ConfigError, match="does not exist"):
         load_templates(tmp_path / "missing")
+
+
+async def test_a_bad_templates_folder_stops_the_gateway_before_it_connects(tmp_path: Path) -> None:
+    settings = GatewaySettings(templates_dir=str(tmp_path / "none"), database_url="postgresql://nobody@127.0.0.1:1/x")
+    with pytest.raises(ConfigError, match="does not exist \\(STUDIO_TEMPLATES_DIR\\)"):
+        await open_gateway(settings)

@@ -35,6 +35,7 @@ from studio.gateway.context import Gateway
 from studio.gateway.db.migrate import migrate
 from studio.gateway.db.pool import create_pool
 from studio.gateway.domain.audio.effects import REGISTER_VOICE, VoiceRegistration
+from studio.gateway.domain.studio.templates import load_templates, templates_dir
 from studio.gateway.domain.webhooks.effects import WebhookOutbox
 from studio.gateway.production.runner import ProjectRunner
 from studio.gateway.settings import GatewaySettings, gateway_settings
@@ -87,6 +88,7 @@ def assemble(
 
 async def open_gateway(settings: GatewaySettings) -> tuple[Gateway, ProjectRunner]:
     """Migrate the database and connect everything the gateway needs (ConfigError on failure)."""
+    load_templates(templates_dir(settings.templates_dir))  # a bad STUDIO_TEMPLATES_DIR or template file stops here
     await _checked("Postgres (STUDIO_DATABASE_URL)", migrate(settings.database_url))
     pool = await _checked("Postgres (STUDIO_DATABASE_URL)", create_pool(settings.database_url, settings.db_pool_size))
     try:
