@@ -14,10 +14,12 @@ from studio.gateway.domain.assets.controllers import AssetController
 from studio.gateway.domain.audio.controllers import AudioController
 from studio.gateway.domain.image.controllers import ImageController
 from studio.gateway.domain.jobs.controllers import JobController
+from studio.gateway.domain.keys.controllers import KeyController
 from studio.gateway.domain.models.controllers import ModelController
 from studio.gateway.domain.openai.controllers import OpenAIController
 from studio.gateway.domain.openai.errors import PREFIX as OPENAI_PREFIX
 from studio.gateway.domain.openai.errors import render_openai_error
+from studio.gateway.domain.presets.controllers import PresetController
 from studio.gateway.domain.studio.controllers import StudioController
 from studio.gateway.domain.system.controllers import AuthController, SystemController
 from studio.gateway.domain.video.controllers import VideoController
@@ -58,6 +60,8 @@ def create_app(gateway: Gateway | None) -> Litestar:
             AssetController,
             WebhookController,
             AccountController,
+            KeyController,
+            PresetController,
             AuthController,
             OpenAIController,
             ModelController,

@@ -12,6 +12,7 @@ from studio.core.artifacts.base import ArtifactStore
 from studio.core.clients import GrpcClient
 from studio.core.jobs import JobTransport
 from studio.core.registry import SERVICES
+from studio.gateway.auth.identity import CredentialCache
 from studio.gateway.effects import OutcomeEffects, ProductionEffects
 from studio.gateway.hub import EventHub
 from studio.gateway.settings import GatewaySettings
@@ -19,6 +20,7 @@ from studio.gateway.store.assets import AssetStore
 from studio.gateway.store.idempotency import IdempotencyStore
 from studio.gateway.store.jobs import JobStore
 from studio.gateway.store.keys import KeyStore
+from studio.gateway.store.presets import PresetStore
 from studio.gateway.store.projects import ProjectStore
 from studio.gateway.store.voices import VoiceStore
 from studio.gateway.store.webhooks import WebhookStore
@@ -79,6 +81,9 @@ class Gateway:
         self.projects = ProjectStore(pool)
         self.webhooks = WebhookStore(pool)
         self.keys = KeyStore(pool)
+        self.presets = PresetStore(pool)
+        #: Credentials checked within STUDIO_AUTH_CACHE_SECONDS (a revoked key is forgotten at once).
+        self.credentials = CredentialCache()
         self.idempotency = IdempotencyStore(pool)
         self.effects = OutcomeEffects()
         self.production_effects = ProductionEffects()

@@ -8,9 +8,23 @@ from studio.core.errors import InvalidInput, Overloaded, StudioError
 
 
 class Unauthorized(StudioError):
-    """No credentials, or credentials that are unknown, revoked or expired."""
+    """No credentials, or credentials that are unknown, revoked or expired.
+
+    `reason` ("missing", "invalid", "revoked") goes into the problem as `reason`, so a client can say
+    in its own language why it was signed out.
+    """
 
     http_status = 401
+
+    def __init__(self, message: str, reason: str = "missing") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class Forbidden(StudioError):
+    """Authenticated, but this credential may not do this (a web UI token making API keys)."""
+
+    http_status = 403
 
 
 class UnsupportedMediaType(InvalidInput):

@@ -35,25 +35,27 @@ class Problem(msgspec.Struct):
     status: int
     detail: str
     instance: str | None = None
+    #: 401 only: why the credential was refused (`missing`, `invalid` or `revoked`).
+    reason: str | None = None
 
 
-def _problem(description: str) -> ResponseSpec:
+def problem_response(description: str) -> ResponseSpec:
     return ResponseSpec(
         Problem, description=description, media_type="application/problem+json", generate_examples=False
     )
 
 
 ERROR_RESPONSES = {
-    401: _problem("No or invalid API key / token"),
-    404: _problem("Not found (or owned by another key)"),
-    429: _problem("Rate limit reached; see Retry-After"),
+    401: problem_response("No or invalid API key / token"),
+    404: problem_response("Not found (or owned by another account)"),
+    429: problem_response("Rate limit reached; see Retry-After"),
 }
 ACCEPTED_RESPONSES = {
     **ERROR_RESPONSES,
-    409: _problem("An input is not ready (e.g. a voice still processing)"),
-    413: _problem("Body larger than the endpoint's limit"),
+    409: problem_response("An input is not ready (e.g. a voice still processing)"),
+    413: problem_response("Body larger than the endpoint's limit"),
 }
-UPLOAD_RESPONSES = {**ACCEPTED_RESPONSES, 415: _problem("The upload is not a supported media type")}
+UPLOAD_RESPONSES = {**ACCEPTED_RESPONSES, 415: problem_response("The upload is not a supported media type")}
 
 
 def openapi_config(version: str) -> OpenAPIConfig:

@@ -68,13 +68,15 @@ class _Errors:
     def studio_error(self, request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         assert isinstance(exc, StudioError)
         headers: dict[str, str] = {}
+        extra: dict[str, Any] = {}
         if isinstance(exc, RateLimited):
             headers["Retry-After"] = str(exc.retry_after)
         if isinstance(exc, Unauthorized):
             headers["WWW-Authenticate"] = 'Bearer realm="studio"'
+            extra["reason"] = exc.reason
         if exc.http_status >= 500:
             log.warning("%s %s -> %d: %s", request.method, request.url.path, exc.http_status, exc.message)
-        return self.render(request, exc, exc.http_status, exc.message, headers or None)
+        return self.render(request, exc, exc.http_status, exc.message, headers or None, **extra)
 
     def http_exception(self, request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         assert isinstance(exc, HTTPException)

@@ -2,10 +2,10 @@
 
 With S3 a download link is the store's presigned URL and the S3 server checks it. A local
 directory has no server of its own, so the gateway plays that part: a link is
-`/files/<key>?expires=<unix time>&tenant=<key id>&signature=<hex>`, the signature an
+`/files/<key>?expires=<unix time>&tenant=<account id>&signature=<hex>`, the signature an
 HMAC-SHA256 over the key, the expiry and the tenant under a secret derived from
 STUDIO_JWT_SECRET. Whoever holds a link may fetch that one key, without an API key, until
-it expires or the tenant's API key is revoked; any other key, expiry or tenant breaks the
+it expires or every API key of the account is revoked; any other key, expiry or tenant breaks the
 signature, and nothing can be listed.
 """
 
@@ -66,9 +66,9 @@ async def _check(gateway: Gateway, key: str, expires: int, tenant: str, given: s
         raise LinkRefused("this download link is not valid: it was altered or not issued by this studio")
     if expires < time.time():
         raise LinkRefused("this download link has expired; ask the API for a new one")
-    live = await gateway.keys.active(uuid.UUID(hex=tenant))
+    live = await gateway.keys.account_active(uuid.UUID(hex=tenant))
     if not live:
-        raise LinkRefused("this download link belongs to an API key that was revoked")
+        raise LinkRefused("this download link belongs to an account whose API keys were all revoked")
 
 
 class SignedLinkController(Controller):

@@ -31,7 +31,10 @@ def migrate() -> None:
 
 @keys.command("create")
 def create_key(name: Annotated[str, typer.Option("--name", "-n", help="Who or what uses the key, e.g. n8n")]) -> None:
-    """Create an API key and print it (stdout: the key only; it cannot be shown again)."""
+    """Create an API key of a new account and print it (stdout: the key only; it cannot be shown again).
+
+    More keys of the same account are made with the key itself: POST /api/v1/keys, or the web studio's
+    Settings."""
     from studio.gateway.auth.keys import create_key as create
     from studio.gateway.db.migrate import migrate as apply
     from studio.gateway.db.pool import connect
@@ -45,7 +48,8 @@ def create_key(name: Annotated[str, typer.Option("--name", "-n", help="Who or wh
         finally:
             await conn.close()
         print(
-            f"created key {created.id} ({created.name}); webhook signing secret: {created.webhook_secret}",
+            f"created key {created.id} ({created.name}) of a new account; "
+            f"webhook signing secret: {created.webhook_secret}",
             file=sys.stderr,
         )
         return created.key
@@ -55,7 +59,7 @@ def create_key(name: Annotated[str, typer.Option("--name", "-n", help="Who or wh
 
 @keys.command("list")
 def list_keys() -> None:
-    """List keys (id, name, prefix, state); the keys themselves are not stored."""
+    """List keys (id, prefix, name, state, created, account); the keys themselves are not stored."""
     from studio.gateway.db.pool import connect
     from studio.gateway.store.keys import KeyStore
 
@@ -68,7 +72,9 @@ def list_keys() -> None:
         lines = []
         for r in rows:
             state = "revoked" if r["revoked_at"] else "active"
-            lines.append(f"{r['id']}  {r['prefix']}…  {r['name']}  {state}  {r['created_at']:%Y-%m-%d}")
+            lines.append(
+                f"{r['id']}  {r['prefix']}…  {r['name']}  {state}  {r['created_at']:%Y-%m-%d}  account {r['tenant_id']}"
+            )
         return lines
 
     for line in run_async(_list()):

@@ -1,43 +1,29 @@
 """Authentication: every route not marked public needs an API key or a web UI token.
 
-Accepted as `Authorization: Bearer <key-or-token>` or `X-API-Key: <key>`. The
-resolved tenant goes into the scope; handlers read it through the `owner` dependency.
+Accepted as `Authorization: Bearer <key-or-token>` or `X-API-Key: <key>`. The credential names a
+key; the key's account is the tenant, put into the scope as `owner_id` (handlers read it through
+the `owner` dependency) beside the `Caller` (`caller` dependency: tenant, key and credential kind).
 """
 
 from __future__ import annotations
 
-import time
-import uuid
+from typing import Literal
 
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from studio.gateway.auth.identity import Caller, Refusal
 from studio.gateway.auth.keys import hash_key, looks_like_key
-from studio.gateway.auth.tokens import owner_of_token
+from studio.gateway.auth.tokens import key_of_token
+from studio.gateway.context import Gateway
 from studio.gateway.errors import Unauthorized
 from studio.gateway.http.scope import gateway_of, header, scope_state
 
 PUBLIC = "public"
 #: The OpenAPI document and docs UI are public.
 DOCS_PATTERN = "^/docs"
-_CACHE_LIMIT = 10_000
-
-
-class _CredentialCache:
-    def __init__(self) -> None:
-        self._entries: dict[str, tuple[uuid.UUID | None, float]] = {}
-
-    def get(self, credential: str) -> tuple[bool, uuid.UUID | None]:
-        entry = self._entries.get(credential)
-        if entry is None or entry[1] < time.monotonic():
-            return False, None
-        return True, entry[0]
-
-    def put(self, credential: str, owner: uuid.UUID | None, seconds: float) -> None:
-        if len(self._entries) >= _CACHE_LIMIT:
-            self._entries.clear()
-        self._entries[credential] = (owner, time.monotonic() + seconds)
+INVALID = Refusal("the API key or token is not valid (unknown or expired)", "invalid")
 
 
 def credential_of(scope: Scope) -> str | None:
@@ -57,9 +43,6 @@ class AuthMiddleware(ASGIMiddleware):
     exclude_opt_key = PUBLIC
     exclude_path_pattern = (DOCS_PATTERN,)
 
-    def __init__(self) -> None:
-        self.cache = _CredentialCache()
-
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         credential = credential_of(scope)
         if credential is None:
@@ -67,22 +50,36 @@ class AuthMiddleware(ASGIMiddleware):
                 "authentication required: send an API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>' "
                 "(create one with `studio keys create --name NAME`)"
             )
+        gateway = gateway_of(scope)
         cache_key = hash_key(credential)
-        known, owner = self.cache.get(cache_key)
-        if not known:
-            owner = await self._resolve(scope, credential, cache_key)
-            self.cache.put(cache_key, owner, gateway_of(scope).settings.auth_cache_seconds)
-        if owner is None:
-            raise Unauthorized("the API key or token is not valid (unknown, revoked or expired)")
-        scope_state(scope)["owner_id"] = owner
-        scope_state(scope)["credential"] = "api_key" if looks_like_key(credential) else "token"
+        found = gateway.credentials.get(cache_key)
+        if found is None:
+            found = await _resolve(gateway, credential, cache_key)
+            gateway.credentials.put(cache_key, found, gateway.settings.auth_cache_seconds)
+        if isinstance(found, Refusal):
+            raise Unauthorized(found.message, found.reason)
+        state = scope_state(scope)
+        state["owner_id"] = found.tenant_id
+        state["caller"] = found
         await next_app(scope, receive, send)
 
-    async def _resolve(self, scope: Scope, credential: str, credential_hash: str) -> uuid.UUID | None:
-        gateway = gateway_of(scope)
-        if looks_like_key(credential):
-            return await gateway.keys.owner_of_hash(credential_hash)
-        owner = owner_of_token(gateway.jwt_secret, credential)
-        if owner is None:
-            return None
-        return owner if await gateway.keys.active(owner) else None
+
+async def _resolve(gateway: Gateway, credential: str, credential_hash: str) -> Caller | Refusal:
+    """The caller a credential names, or why it is refused; records the key's use (within a minute)."""
+    kind: Literal["api_key", "token"]
+    if looks_like_key(credential):
+        row = await gateway.keys.by_hash(credential_hash)
+        kind = "api_key"
+    else:
+        key_id = key_of_token(gateway.jwt_secret, credential)
+        row = None if key_id is None else await gateway.keys.by_id(key_id)
+        kind = "token"
+    if row is None:
+        return INVALID
+    if row["revoked_at"] is not None:
+        whose = "this API key" if kind == "api_key" else "the API key this token was issued for"
+        when = f"{row['revoked_at']:%Y-%m-%d %H:%M} UTC"
+        return Refusal(f"{whose} was revoked ({when}); sign in with another key of the account", "revoked")
+    if row["stale"]:
+        await gateway.keys.touch(row["id"])
+    return Caller(tenant_id=row["tenant_id"], key_id=row["id"], credential=kind)

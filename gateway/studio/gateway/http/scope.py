@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from studio.gateway.auth.identity import Caller
 from studio.gateway.context import Gateway
 
 
@@ -21,6 +22,11 @@ def scope_state(scope: Any) -> dict[str, Any]:
 def owner_of(scope: Any) -> uuid.UUID | None:
     owner = scope_state(scope).get("owner_id")
     return owner if isinstance(owner, uuid.UUID) else None
+
+
+def caller_of(scope: Any) -> Caller | None:
+    caller = scope_state(scope).get("caller")
+    return caller if isinstance(caller, Caller) else None
 
 
 def operation_id_of(scope: Any) -> str:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from studio.gateway.auth.identity import Caller
 from studio.gateway.auth.tokens import issue_token
 from studio.gateway.background.queue_depth import refresh_queue_depth
 from studio.gateway.context import Gateway
 from studio.gateway.domain.system.services import readiness
 from studio.gateway.errors import Unauthorized
-from studio.gateway.http.scope import scope_state
 
 PUBLIC = {"public": True}
 
@@ -69,8 +68,12 @@ class AuthController(Controller):
         summary="Exchange an API key for a short-lived web UI token",
         status_code=200,
     )
-    async def token(self, request: Request[Any, Any, Any], gateway: Gateway, owner: uuid.UUID) -> Token:
-        if scope_state(request.scope).get("credential") != "api_key":
-            raise Unauthorized("tokens are issued for API keys only; authenticate this request with your API key")
+    async def token(self, gateway: Gateway, caller: Caller) -> Token:
+        if caller.credential != "api_key":
+            raise Unauthorized(
+                "tokens are issued for API keys only; authenticate this request with your API key", "invalid"
+            )
         ttl = gateway.settings.jwt_ttl_seconds
-        return Token(access_token=issue_token(gateway.jwt_secret, owner, ttl), token_type="bearer", expires_in=ttl)
+        return Token(
+            access_token=issue_token(gateway.jwt_secret, caller.key_id, ttl), token_type="bearer", expires_in=ttl
+        )

@@ -8,6 +8,7 @@ from typing import Annotated
 from litestar import Controller, Response, delete, get, post
 from litestar.params import Parameter
 
+from studio.gateway.auth.identity import Caller
 from studio.gateway.context import Gateway
 from studio.gateway.domain.webhooks.schemas import Account, Webhook, WebhookCreate, WebhookDelivery
 from studio.gateway.domain.webhooks.services import (
@@ -85,12 +86,13 @@ class AccountController(Controller):
     tags = ("account",)
 
     @get("/", operation_id="get_account", summary="The calling key's account and webhook signing secret")
-    async def account(self, gateway: Gateway, owner: uuid.UUID) -> Account:
-        row = await gateway.keys.get(owner)
+    async def account(self, gateway: Gateway, caller: Caller) -> Account:
+        row = await gateway.keys.get(caller.key_id)
         return Account(
-            id=str(row["id"]),
+            id=str(caller.tenant_id),
+            key_id=str(row["id"]),
             name=row["name"],
             key_prefix=row["prefix"],
-            webhook_secret=row["webhook_secret"],
+            webhook_secret=await gateway.keys.webhook_secret(gateway.pool, caller.tenant_id),
             created_at=row["created_at"],
         )

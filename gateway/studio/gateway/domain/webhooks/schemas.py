@@ -55,9 +55,14 @@ class WebhookDelivery(msgspec.Struct):
 
 
 class Account(msgspec.Struct):
+    """The account (tenant) of the calling key: its id is the id of the account's first key."""
+
     id: str
+    #: The key making the request (for a web UI token, the key it was issued for).
+    key_id: str
+    #: The calling key's name, prefix and creation time.
     name: str
     key_prefix: str
-    #: Signs webhooks given per request (`webhook` in a generation request).
+    #: Signs webhooks given per request (`webhook` in a generation request); one per account.
     webhook_secret: str
     created_at: datetime

@@ -1,0 +1,1 @@
+"""The account's API keys: list, create (shown once) and revoke."""

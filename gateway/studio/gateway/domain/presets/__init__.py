@@ -1,0 +1,1 @@
+"""User presets kept on the server: a form's fields saved under a name, per account."""
