@@ -5,7 +5,7 @@
  */
 import createClient, { type Middleware } from "openapi-fetch";
 
-import { session } from "@/auth/session";
+import { session, type SignInReason } from "@/auth/session";
 
 import { ApiError, problemDetail } from "./problem";
 import type { components, paths } from "./schema";
@@ -18,12 +18,27 @@ export type Project = Schemas["Project"];
 export type ProjectDetail = Schemas["ProjectDetail"];
 export type Webhook = Schemas["Webhook"];
 export type Model = Schemas["Model"];
+export type ApiKey = Schemas["ApiKey"];
+export type ServerPreset = Schemas["Preset"];
 
-/** A 401 on a request made with the session's credential ends the session. */
-function noticeRejection(request: Request, response: Response): void {
+/** Why the server refused a credential: the problem's `reason` ("revoked" is told apart). */
+async function rejection(response: Response): Promise<SignInReason> {
+  try {
+    const body: unknown = await response.clone().json();
+    if (body && typeof body === "object" && (body as { reason?: unknown }).reason === "revoked") return "revoked";
+  } catch {
+    // not a problem body: the plain reason
+  }
+  return "rejected";
+}
+
+/** A 401 on a request made with the session's credential ends the session, saying why. */
+async function noticeRejection(request: Request, response: Response): Promise<void> {
   if (response.status !== 401) return;
   const sent = request.headers.get("Authorization");
-  if (sent !== null && sent === session.authorization()) session.end("rejected");
+  if (sent === null || sent !== session.authorization()) return;
+  const reason = await rejection(response);
+  if (sent === session.authorization()) session.end(reason);
 }
 
 const credentials: Middleware = {
@@ -34,8 +49,8 @@ const credentials: Middleware = {
     }
     return request;
   },
-  onResponse({ request, response }) {
-    noticeRejection(request, response);
+  async onResponse({ request, response }) {
+    await noticeRejection(request, response);
     return response;
   },
 };
@@ -53,7 +68,7 @@ export async function authedFetch(url: string, init: RequestInit = {}): Promise<
   const authorization = session.authorization();
   if (authorization && !request.headers.has("Authorization")) request.headers.set("Authorization", authorization);
   const response = await fetch(request);
-  noticeRejection(request, response);
+  await noticeRejection(request, response);
   if (!response.ok) throw await apiError(response);
   return response;
 }

@@ -18,12 +18,6 @@ export const PENDING = {
   render: "POST /api/v1/studio/projects/{project_id}/render",
   restore: "POST /api/v1/studio/projects/{project_id}/versions/{version}/restore",
   duplicate: "POST /api/v1/studio/projects/{project_id}/duplicate",
-  keys: "GET /api/v1/keys",
-  createKey: "POST /api/v1/keys",
-  revokeKey: "DELETE /api/v1/keys/{key_id}",
-  presets: "GET /api/v1/presets",
-  savePreset: "POST /api/v1/presets",
-  deletePreset: "DELETE /api/v1/presets/{preset_id}",
 } as const;
 
 export type PendingOperation = (typeof PENDING)[keyof typeof PENDING];
@@ -39,26 +33,6 @@ export interface ProjectVersion {
   subtitles_asset_id: string | null;
   poster_asset_id: string | null;
   current: boolean;
-}
-
-export interface ApiKey {
-  id: string;
-  name: string;
-  prefix: string;
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-  /** Only in the answer to its creation. */
-  key?: string;
-}
-
-export interface ServerPreset {
-  id: string;
-  name: string;
-  kind: string;
-  tags: string[];
-  values: Record<string, unknown>;
-  created_at: string;
 }
 
 export type ExportFormat = "png" | "jpeg" | "webp" | "wav" | "mp3" | "mp4";
@@ -87,11 +61,4 @@ export const pending = {
   restore: (projectId: string, version: number) =>
     requestJson<Project>("POST", url(PENDING.restore, { project_id: projectId, version })),
   duplicate: (projectId: string) => requestJson<Project>("POST", url(PENDING.duplicate, { project_id: projectId })),
-  keys: () => requestJson<ApiKey[]>("GET", url(PENDING.keys)),
-  createKey: (name: string) => requestJson<ApiKey>("POST", url(PENDING.createKey), { name }),
-  revokeKey: (keyId: string) => requestJson<void>("DELETE", url(PENDING.revokeKey, { key_id: keyId })),
-  presets: () => requestJson<ServerPreset[]>("GET", url(PENDING.presets)),
-  savePreset: (preset: Omit<ServerPreset, "id" | "created_at">) =>
-    requestJson<ServerPreset>("POST", url(PENDING.savePreset), preset),
-  deletePreset: (presetId: string) => requestJson<void>("DELETE", url(PENDING.deletePreset, { preset_id: presetId })),
 };

@@ -9,8 +9,8 @@ export type Credential =
   | { kind: "key"; secret: string }
   | { kind: "token"; secret: string; expiresAt: number };
 
-/** Why the user is on the sign-in page. */
-export type SignInReason = "expired" | "rejected" | "signed_out";
+/** Why the user is on the sign-in page ("revoked": the server said the key was revoked). */
+export type SignInReason = "expired" | "rejected" | "revoked" | "signed_out";
 
 interface SessionState {
   credential: Credential | null;

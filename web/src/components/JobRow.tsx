@@ -11,7 +11,7 @@ import { errorMessage } from "@/api/problem";
 import { useLocale } from "@/i18n/i18n";
 import { formatDate } from "@/lib/format";
 import { isActive } from "@/lib/jobState";
-import { jobKind, jobSummary, mainOutput } from "@/lib/jobs";
+import { jobSummary, jobTypeLabel, mainOutput } from "@/lib/jobs";
 import { Button } from "@/ui/button";
 import { ProgressBar } from "@/ui/feedback";
 
@@ -34,7 +34,6 @@ export function JobRow({ job, extra }: { job: Job; extra?: ReactNode }) {
   const { t, locale } = useLocale();
   const capabilities = useCapabilities();
   const queryClient = useQueryClient();
-  const kind = jobKind(job.type);
   const summary = jobSummary(job);
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["jobs"] });
   const cancel = useMutation({
@@ -51,7 +50,7 @@ export function JobRow({ job, extra }: { job: Job; extra?: ReactNode }) {
       <Thumbnail asset={mainOutput(job.assets)} label={summary || job.type} />
       <div className="flex min-w-0 flex-1 flex-col gap-1">
         <div className="flex flex-wrap items-center gap-2">
-          <span className="text-sm font-medium">{`${kind.service} · ${kind.operation}`}</span>
+          <span className="text-sm font-medium">{jobTypeLabel(job.type, t)}</span>
           <StatusBadge status={job.status} />
           <span className="text-xs text-muted">{formatDate(job.created_at, locale)}</span>
         </div>

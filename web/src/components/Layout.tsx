@@ -67,7 +67,7 @@ export function Layout() {
         <div className="flex h-14 items-center justify-between gap-2 px-4">
           <span className="flex items-center gap-2 font-semibold">
             <Clapperboard className="size-5 text-accent" aria-hidden />
-            Media Studio
+            {t("nav.brand")}
           </span>
           <Button
             variant="ghost"

@@ -81,7 +81,7 @@ export function MaskPainter({ src, onChange, canvasRef }: MaskPainterProps) {
 }
 
 /** The painted mask as a PNG: white where painted, black elsewhere. */
-export async function maskPng(canvas: HTMLCanvasElement): Promise<Blob> {
+export async function maskPng(canvas: HTMLCanvasElement, failure: string): Promise<Blob> {
   const out = document.createElement("canvas");
   out.width = canvas.width;
   out.height = canvas.height;
@@ -90,6 +90,6 @@ export async function maskPng(canvas: HTMLCanvasElement): Promise<Blob> {
   context.fillRect(0, 0, out.width, out.height);
   context.drawImage(canvas, 0, 0);
   return new Promise((resolve, reject) =>
-    out.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("the mask could not be encoded"))), "image/png"),
+    out.toBlob((blob) => (blob ? resolve(blob) : reject(new Error(failure))), "image/png"),
   );
 }

@@ -93,7 +93,7 @@ export function ScreenplayEditor({ value, onChange }: ScreenplayEditorProps) {
                   {t("projects.errorLine", { line: error.line })}
                 </button>
                 {error.path && <code className="mx-1">{error.path}</code>}
-                {error.message}
+                {error.key ? t(error.key) : error.message}
               </li>
             ))}
           </ul>

@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 
 import { api, unwrap } from "@/api/client";
 import { LOCALES, useLocale, type Locale } from "@/i18n/i18n";
+import { jobTypeLabel } from "@/lib/jobs";
 import { Field, Select } from "@/ui/field";
 
 export const LANGUAGES = ["pt-br", "en", "es", "fr", "de", "it"] as const;
@@ -26,13 +27,14 @@ interface ValueProps {
 
 /** The language spoken or written (a generation's `language`). */
 export function LanguageSelect({ value, onChange }: ValueProps) {
-  const { t } = useLocale();
+  const { t, locale } = useLocale();
+  const names = new Intl.DisplayNames([locale], { type: "language" });
   return (
     <Field label={t("common.language")}>
       <Select value={value} onChange={(event) => onChange(event.target.value)}>
         {LANGUAGES.map((code) => (
           <option key={code} value={code}>
-            {code}
+            {`${names.of(code) ?? code} (${code})`}
           </option>
         ))}
       </Select>
@@ -100,7 +102,7 @@ export function JobTypeSelect({ label, value, onChange }: ValueProps & { label: 
         <option value="">{t("history.all")}</option>
         {JOB_TYPES.map((option) => (
           <option key={option} value={option}>
-            {option}
+            {jobTypeLabel(option, t)}
           </option>
         ))}
       </Select>

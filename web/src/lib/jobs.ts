@@ -1,10 +1,12 @@
 /** What a job is, in words: its kind, the text or prompt it was given, its main output. */
 import type { Asset, Job } from "@/api/client";
+import { en, type MessageKey } from "@/i18n/en";
+import type { Translate } from "@/i18n/i18n";
 
-/** "image.generate" → ["image", "generate"]. */
-export function jobKind(type: string): { service: string; operation: string } {
-  const [service = type, operation = ""] = type.split(".");
-  return { service, operation };
+/** A job type's name in the UI's language ("audio.synthesize": "Speech"); an unknown type as it is. */
+export function jobTypeLabel(type: string, t: Translate): string {
+  const key = `jobType.${type}`;
+  return key in en ? t(key as MessageKey) : type;
 }
 
 /** The prompt, text or description the job was asked for, if any. */

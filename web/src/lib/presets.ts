@@ -1,11 +1,13 @@
 /**
  * Presets as data: the repository's templates (templates/*.json, bundled at build time) and the
- * user's own, saved on the server when it has /api/v1/presets, else in this browser (labelled so).
+ * user's own, saved on the server (every key of the account sees them). A server without
+ * /api/v1/presets (older than this app) keeps them in this browser instead, labelled so; presets
+ * a browser kept before its server had them stay listed there until deleted.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { useCapabilities } from "@/api/capabilities";
-import { pending, PENDING } from "@/api/pending";
+import { api, unwrap } from "@/api/client";
 import type { Locale } from "@/i18n/i18n";
 
 export const PRESET_KINDS = ["project", "image", "speech", "music", "animate", "avatar"] as const;
@@ -56,23 +58,27 @@ export interface NewPreset {
   values: Record<string, unknown>;
 }
 
+export const SERVER_PRESETS = "GET /api/v1/presets";
+
+async function serverPresets(): Promise<Preset[]> {
+  const saved = await unwrap(api.GET("/api/v1/presets", { params: { query: { limit: 200 } } }));
+  return saved.map(({ id, kind, name, tags, values }) => ({ id, kind, name, tags, values, source: "server" as const }));
+}
+
 /** The user's presets and how to save or delete one, wherever they are kept. */
 export function useUserPresets() {
   const capabilities = useCapabilities();
-  const onServer = capabilities?.has(PENDING.presets) ?? false;
+  const onServer = capabilities?.has(SERVER_PRESETS) ?? false;
   const queryClient = useQueryClient();
   const list = useQuery({
     queryKey: ["presets", onServer],
-    queryFn: async (): Promise<Preset[]> =>
-      onServer
-        ? (await pending.presets()).map((preset) => ({ ...preset, kind: preset.kind as PresetKind, source: "server" }))
-        : browserPresets(),
+    queryFn: async (): Promise<Preset[]> => (onServer ? [...(await serverPresets()), ...browserPresets()] : browserPresets()),
     enabled: capabilities !== undefined,
   });
   const save = useMutation({
     mutationFn: async (preset: NewPreset) => {
       if (onServer) {
-        await pending.savePreset(preset);
+        await unwrap(api.POST("/api/v1/presets", { body: preset }));
         return;
       }
       writeBrowserPresets([...browserPresets(), { ...preset, id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`, source: "browser" }]);
@@ -81,10 +87,13 @@ export function useUserPresets() {
   });
   const remove = useMutation({
     mutationFn: async (preset: Preset) => {
-      if (preset.source === "server") await pending.deletePreset(preset.id);
-      else writeBrowserPresets(browserPresets().filter((kept) => kept.id !== preset.id));
+      if (preset.source === "server") {
+        await unwrap(api.DELETE("/api/v1/presets/{preset_id}", { params: { path: { preset_id: preset.id } } }));
+      } else {
+        writeBrowserPresets(browserPresets().filter((kept) => kept.id !== preset.id));
+      }
     },
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["presets"] }),
   });
-  return { presets: list.data ?? [], onServer, save, remove };
+  return { presets: list.data ?? [], onServer, error: list.error, save, remove };
 }

@@ -6,6 +6,8 @@
 import { Validator, type OutputUnit } from "@cfworker/json-schema";
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 
+import { en, type MessageKey } from "@/i18n/en";
+
 import schema from "../../../libs/pipeline/studio/pipeline/screenplay.schema.json";
 
 export interface ScreenplayError {
@@ -13,6 +15,8 @@ export interface ScreenplayError {
   /** Where in the screenplay, e.g. "scenes[2].duration" (empty for the whole document). */
   path: string;
   message: string;
+  /** A message of the app's own (translated by the editor); `message` is then its English text. */
+  key?: MessageKey;
 }
 
 export type ScreenplayCheck =
@@ -85,7 +89,7 @@ export function checkScreenplay(text: string): ScreenplayCheck {
   }
   const data: unknown = document.toJS();
   if (!data || typeof data !== "object" || Array.isArray(data)) {
-    return { ok: false, errors: [{ line: 1, path: "", message: "a screenplay is a mapping with title and scenes" }] };
+    return { ok: false, errors: [{ line: 1, path: "", message: en["projects.screenplayNotMapping"], key: "projects.screenplayNotMapping" }] };
   }
   const result = validator.validate(data);
   if (result.valid) return { ok: true, screenplay: data as Record<string, unknown> };

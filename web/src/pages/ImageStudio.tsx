@@ -327,7 +327,7 @@ function EditImage({ asset, onDone }: { asset: Asset; onDone: () => void }) {
       let maskId: string | null = null;
       if (hasMask && canvas.current) {
         const form = new FormData();
-        form.append("file", await maskPng(canvas.current), "mask.png");
+        form.append("file", await maskPng(canvas.current, t("image.maskEncodeFailed")), "mask.png");
         maskId = (await unwrap(api.POST("/api/v1/assets", { body: form as never }))).id;
       }
       return unwrap(api.POST("/api/v1/image/edit", { body: { image_asset_id: asset.id, instruction, mask_asset_id: maskId } }));

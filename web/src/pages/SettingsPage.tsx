@@ -1,13 +1,11 @@
 /** Settings: theme and language, the account, its webhooks and its API keys. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Send, Trash2 } from "lucide-react";
+import { Copy, Send, Trash2 } from "lucide-react";
 import { useState, type FormEvent } from "react";
 
-import { useCapabilities } from "@/api/capabilities";
-import { api, unwrap, type Schemas, type Webhook } from "@/api/client";
-import { pending, PENDING } from "@/api/pending";
+import { api, unwrap, type ApiKey, type Schemas, type Webhook } from "@/api/client";
+import { session, useSession } from "@/auth/session";
 import { ErrorNotice } from "@/components/ErrorNotice";
-import { NotAvailable } from "@/components/NotAvailable";
 import { JobTypeSelect, localeName } from "@/components/Selects";
 import { LOCALES, useLocale, type Locale } from "@/i18n/i18n";
 import { formatDate } from "@/lib/format";
@@ -91,7 +89,9 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
     <ul className="text-xs" aria-label={t("webhooks.deliveries")}>
       {deliveries.data.map((delivery) => (
         <li key={delivery.id} className="flex flex-wrap gap-2">
-          <Badge tone={delivery.status === "delivered" ? "ok" : delivery.status === "failed" ? "danger" : "neutral"}>{delivery.status}</Badge>
+          <Badge tone={delivery.status === "delivered" ? "ok" : delivery.status === "failed" ? "danger" : "neutral"}>
+            {t(`webhooks.delivery.${delivery.status}`)}
+          </Badge>
           <span>{delivery.event}</span>
           <span>{delivery.response_status ?? "–"}</span>
           <span>{t("webhooks.attempts", { n: delivery.attempts })}</span>
@@ -201,60 +201,107 @@ function Webhooks() {
 
 function ApiKeys() {
   const { t, locale } = useLocale();
-  const capabilities = useCapabilities();
   const queryClient = useQueryClient();
-  const supported = capabilities?.has(PENDING.keys) ?? false;
+  // Only a key can make keys: a web UI token (the default sign-in) is refused with a 403.
+  const canCreate = useSession().credential?.kind === "key";
   const [name, setName] = useState("");
-  const keys = useQuery({ queryKey: ["keys"], queryFn: pending.keys, enabled: supported });
-  const create = useMutation({ mutationFn: pending.createKey, onSuccess: () => queryClient.invalidateQueries({ queryKey: ["keys"] }) });
-  const revoke = useMutation({ mutationFn: pending.revokeKey, onSuccess: () => queryClient.invalidateQueries({ queryKey: ["keys"] }) });
-  if (!capabilities) return <Spinner label={t("common.loading")} />;
-  if (!supported) {
-    return (
-      <div className="flex flex-col gap-2">
-        <NotAvailable operation={`${PENDING.keys}, ${PENDING.createKey}, ${PENDING.revokeKey}`} feature={t("keys.title")} />
-        <p className="text-sm text-muted">{t("keys.cliHint")}</p>
-      </div>
-    );
-  }
+  const [copied, setCopied] = useState(false);
+  const keys = useQuery({
+    queryKey: ["keys"],
+    queryFn: () => unwrap(api.GET("/api/v1/keys", { params: { query: { limit: 200 } } })),
+  });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["keys"] });
+  const create = useMutation({
+    mutationFn: (keyName: string) => unwrap(api.POST("/api/v1/keys", { body: { name: keyName } })),
+    onSuccess: () => {
+      setName("");
+      setCopied(false);
+      return refresh();
+    },
+  });
+  const revoke = useMutation({
+    mutationFn: (key: ApiKey) => unwrap(api.DELETE("/api/v1/keys/{key_id}", { params: { path: { key_id: key.id } } })),
+    // Revoking the key in use ends this session too, saying so.
+    onSuccess: (_, key) => (key.current ? session.end("revoked") : refresh()),
+  });
+  const confirmRevoke = (key: ApiKey) => {
+    const question = key.current ? t("keys.confirmRevokeCurrent", { name: key.name }) : t("keys.confirmRevoke", { name: key.name });
+    if (window.confirm(question)) revoke.mutate(key);
+  };
+  const copy = async (secret: string) => {
+    try {
+      await navigator.clipboard.writeText(secret);
+      setCopied(true);
+    } catch {
+      setCopied(false); // no clipboard (insecure context): the key stays on screen to copy by hand
+    }
+  };
   return (
     <div className="flex flex-col gap-3">
-      <form
-        className="flex flex-wrap items-end gap-2"
-        onSubmit={(event) => {
-          event.preventDefault();
-          create.mutate(name.trim());
-        }}
-      >
-        <Field label={t("keys.name")} className="min-w-48 flex-1">
-          <Input value={name} onChange={(event) => setName(event.target.value)} required maxLength={100} />
-        </Field>
-        <Button type="submit" variant="primary" disabled={!name.trim() || create.isPending}>
-          {t("keys.create")}
-        </Button>
-      </form>
+      <p className="text-sm text-muted">{t("keys.about")}</p>
+      {canCreate ? (
+        <form
+          className="flex flex-wrap items-end gap-2"
+          onSubmit={(event) => {
+            event.preventDefault();
+            create.mutate(name.trim());
+          }}
+        >
+          <Field label={t("keys.name")} className="min-w-48 flex-1">
+            <Input value={name} onChange={(event) => setName(event.target.value)} required maxLength={100} />
+          </Field>
+          <Button type="submit" variant="primary" disabled={!name.trim() || create.isPending}>
+            {t("keys.create")}
+          </Button>
+        </form>
+      ) : (
+        <Notice title={t("keys.tokenCannotCreate")} />
+      )}
       {create.data?.key && (
         <Notice tone="ok" role="status" title={t("keys.shownOnce")}>
-          <code className="break-all">{create.data.key}</code>
+          <div className="flex flex-wrap items-center gap-2">
+            <code className="break-all" data-testid="new-key">
+              {create.data.key}
+            </code>
+            <Button size="sm" onClick={() => void copy(create.data.key ?? "")}>
+              <Copy className="size-4" aria-hidden />
+              {copied ? t("keys.copied") : t("keys.copy")}
+            </Button>
+          </div>
         </Notice>
       )}
-      <ErrorNotice error={create.error ?? revoke.error} />
-      <ul aria-label={t("keys.title")}>
-        {(keys.data ?? []).map((key) => (
-          <li key={key.id} className="flex flex-wrap items-center gap-2 border-b border-line py-2 text-sm last:border-b-0">
-            <span className="font-medium">{key.name}</span>
-            <code>{key.prefix}…</code>
-            <span className="text-xs text-muted">{formatDate(key.created_at, locale)}</span>
-            {key.revoked_at ? (
-              <Badge tone="warn">{t("keys.revoked")}</Badge>
-            ) : (
-              <Button size="sm" variant="danger" className="ml-auto" onClick={() => window.confirm(t("keys.confirmRevoke", { name: key.name })) && revoke.mutate(key.id)}>
-                {t("keys.revoke")}
-              </Button>
-            )}
-          </li>
-        ))}
-      </ul>
+      <ErrorNotice error={create.error ?? revoke.error ?? keys.error} />
+      {keys.isPending ? (
+        <Spinner label={t("common.loading")} />
+      ) : (
+        <ul aria-label={t("keys.title")}>
+          {(keys.data ?? []).map((key) => (
+            <li key={key.id} className="flex flex-wrap items-center gap-2 border-b border-line py-2 text-sm last:border-b-0" data-testid="key-row">
+              <span className="font-medium">{key.name}</span>
+              <code>{key.prefix}…</code>
+              {key.current && <Badge tone="accent">{t("keys.current")}</Badge>}
+              <span className="text-xs text-muted">
+                {t("keys.createdOn", { date: formatDate(key.created_at, locale) })} ·{" "}
+                {key.last_used_at ? t("keys.lastUsed", { date: formatDate(key.last_used_at, locale) }) : t("keys.neverUsed")}
+              </span>
+              {key.revoked_at ? (
+                <Badge tone="warn">{t("keys.revokedOn", { date: formatDate(key.revoked_at, locale) })}</Badge>
+              ) : (
+                <Button
+                  size="sm"
+                  variant="danger"
+                  className="ml-auto"
+                  aria-label={t("keys.revokeOne", { name: key.name })}
+                  disabled={revoke.isPending}
+                  onClick={() => confirmRevoke(key)}
+                >
+                  {t("keys.revoke")}
+                </Button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
     </div>
   );
 }

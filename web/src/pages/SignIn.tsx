@@ -9,13 +9,20 @@ import { useState, type FormEvent } from "react";
 
 import { api } from "@/api/client";
 import { ApiError, problemDetail } from "@/api/problem";
-import { session, useSession, type Credential } from "@/auth/session";
+import { session, useSession, type Credential, type SignInReason } from "@/auth/session";
 import { LocaleSelect } from "@/components/Selects";
+import type { MessageKey } from "@/i18n/en";
 import { useLocale } from "@/i18n/i18n";
 import { Button } from "@/ui/button";
 import { Card } from "@/ui/card";
 import { Field, Input } from "@/ui/field";
 import { Notice } from "@/ui/feedback";
+
+const REASONS: Record<Exclude<SignInReason, "signed_out">, MessageKey> = {
+  expired: "auth.reasonExpired",
+  rejected: "auth.reasonRejected",
+  revoked: "auth.reasonRevoked",
+};
 
 async function signIn(key: string, keepKey: boolean): Promise<Credential> {
   const authorization = `Bearer ${key}`;
@@ -64,7 +71,7 @@ export default function SignInPage() {
         </div>
         {reason && reason !== "signed_out" && !failure && (
           <div className="mb-3">
-            <Notice tone="warn" role="alert" title={reason === "expired" ? t("auth.reasonExpired") : t("auth.reasonRejected")} />
+            <Notice tone="warn" role="alert" title={t(REASONS[reason])} />
           </div>
         )}
         {reason === "signed_out" && !failure && (

@@ -31,7 +31,7 @@ export function matches(preset: Preset, kind: string, tag: string, text: string,
 export default function TemplatesPage() {
   const { t, locale } = useLocale();
   const navigate = useNavigate();
-  const { presets, onServer, remove } = useUserPresets();
+  const { presets, onServer, error, remove } = useUserPresets();
   const [kind, setKind] = useState("");
   const [tag, setTag] = useState("");
   const [text, setText] = useState("");
@@ -74,7 +74,7 @@ export default function TemplatesPage() {
           </Field>
         </div>
         {!onServer && <p className="mb-3 text-xs text-muted">{t("presets.inBrowser")}</p>}
-        <ErrorNotice error={remove.error} />
+        <ErrorNotice error={error ?? remove.error} />
         {shown.length === 0 ? (
           <p className="text-sm text-muted">{t("templates.none")}</p>
         ) : (
