@@ -106,7 +106,7 @@ export const en = {
   "presets.name": "Preset name",
   "presets.tags": "Tags",
   "presets.tagsHint": "Separated by commas",
-  "presets.onServer": "Saved on the server: every browser you sign in with sees it.",
+  "presets.onServer": "Saved on the server, in your account: every key and every browser of the account sees it.",
   "presets.inBrowser": "Your presets are kept in this browser only: this server does not store presets yet.",
 
   "audio.title": "Audio studio",

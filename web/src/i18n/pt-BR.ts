@@ -108,7 +108,7 @@ export const ptBR: Record<MessageKey, string> = {
   "presets.name": "Nome da predefinição",
   "presets.tags": "Etiquetas",
   "presets.tagsHint": "Separadas por vírgulas",
-  "presets.onServer": "Salva no servidor: todo navegador em que você entrar a verá.",
+  "presets.onServer": "Salva no servidor, na sua conta: toda chave e todo navegador da conta a veem.",
   "presets.inBrowser": "Suas predefinições ficam só neste navegador: este servidor ainda não guarda predefinições.",
 
   "audio.title": "Estúdio de áudio",
