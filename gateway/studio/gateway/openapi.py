@@ -43,6 +43,11 @@ def _problem(description: str) -> ResponseSpec:
     )
 
 
+def problem_response(description: str) -> ResponseSpec:
+    """A problem+json answer of an endpoint's own (409 in use, 400 wrong format, ...)."""
+    return _problem(description)
+
+
 ERROR_RESPONSES = {
     401: _problem("No or invalid API key / token"),
     404: _problem("Not found (or owned by another key)"),
