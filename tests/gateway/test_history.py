@@ -60,7 +60,9 @@ async def test_search_dates_types_and_total(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/v1/jobs", params={"q": "%"})).json()["total"] == 0
 
     now = datetime.now(UTC)
-    later = (await client.get("/api/v1/jobs", params={"created_after": (now + timedelta(minutes=1)).isoformat()})).json()
+    later = (
+        await client.get("/api/v1/jobs", params={"created_after": (now + timedelta(minutes=1)).isoformat()})
+    ).json()
     assert later["total"] == 0
     window = {"created_after": (now - timedelta(minutes=5)).isoformat(), "created_before": now.isoformat()}
     assert (await client.get("/api/v1/jobs", params=window)).json()["total"] == 4
