@@ -18,6 +18,8 @@ export type Project = Schemas["Project"];
 export type ProjectDetail = Schemas["ProjectDetail"];
 export type Webhook = Schemas["Webhook"];
 export type Model = Schemas["Model"];
+export type ProjectVersion = Schemas["ProjectVersion"];
+export type ExportFormat = NonNullable<paths["/api/v1/assets/{asset_id}/export"]["get"]["parameters"]["query"]>["format"];
 
 /** A 401 on a request made with the session's credential ends the session. */
 function noticeRejection(request: Request, response: Response): void {
