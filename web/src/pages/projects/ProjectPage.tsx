@@ -117,7 +117,8 @@ function Versions({ projectId, scenes, running }: { projectId: string; scenes: n
   const versions = useQuery({
     queryKey: ["versions", projectId],
     queryFn: () => unwrap(api.GET("/api/v1/studio/projects/{project_id}/versions", { params: { path } })),
-    refetchInterval: running ? 2000 : false,
+    // Until the newest version has settled too (the project may finish between two reads).
+    refetchInterval: (query) => (running || query.state.data?.some((version) => version.status === "running") ? 2000 : false),
   });
   const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: ["versions", projectId] }), queryClient.invalidateQueries({ queryKey: ["project", projectId] })]);
   const render = useMutation({
