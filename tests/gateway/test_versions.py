@@ -43,6 +43,7 @@ async def test_rerender_a_scene_restore_and_duplicate(client: httpx.AsyncClient,
     assert started.headers["location"].endswith(f"/api/v1/studio/projects/{project_id}/versions/2")
     again = await client.post(f"/api/v1/studio/projects/{project_id}/render", json={"scenes": [2]})
     assert_problem(again, 409)
+    assert_problem(await client.post(f"/api/v1/studio/projects/{project_id}/versions/2/restore"), 409)
 
     second = await wait_project(client, project_id)
     assert second["project"]["status"] == "completed" and second["project"]["version"] == 2
@@ -79,6 +80,8 @@ async def test_rerender_a_scene_restore_and_duplicate(client: httpx.AsyncClient,
     assert copied["screenplay"] == first["screenplay"] and copied["jobs"] == []
     named = await client.post(f"/api/v1/studio/projects/{project_id}/duplicate", json={"name": "Outro"})
     assert named.json()["name"] == "Outro"
+    bodiless = await client.post(f"/api/v1/studio/projects/{project_id}/duplicate")
+    assert bodiless.status_code == 201, bodiless.text
     assert_problem(await client.post(f"/api/v1/studio/projects/{project_id}/duplicate", json={"nome": "x"}), 400)
 
 

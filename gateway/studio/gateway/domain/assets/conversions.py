@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import shutil
 import tempfile
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +25,18 @@ from studio.gateway.errors import PayloadTooLarge
 
 #: Seconds one conversion may take.
 CONVERT_TIMEOUT = 120.0
-#: ffmpeg threads per conversion (the gateway's CPU serves requests first).
+#: ffmpeg threads per conversion, and conversions at once per gateway (its CPU serves requests first).
 THREADS = "2"
+AT_ONCE = 2
+_running: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _limit() -> asyncio.Semaphore:
+    """The event loop's conversion slots (a semaphore belongs to one loop)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _running:
+        _running[loop] = asyncio.Semaphore(AT_ONCE)
+    return _running[loop]
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,11 @@ async def _fetch(gateway: Gateway, asset: Any, folder: Path, kind: str) -> tuple
 
 
 async def _ffmpeg(args: list[str], label: str) -> None:
+    async with _limit():
+        await _run_ffmpeg(args, label)
+
+
+async def _run_ffmpeg(args: list[str], label: str) -> None:
     try:
         process = await asyncio.create_subprocess_exec(
             "ffmpeg", "-v", "error", "-nostdin", "-y", "-threads", THREADS, *args,

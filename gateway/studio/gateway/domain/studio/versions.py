@@ -67,12 +67,13 @@ def _reseeded(screenplay: dict[str, Any], scenes: list[int]) -> dict[str, Any]:
 
 
 async def render(gateway: Gateway, owner_id: uuid.UUID, project_id: uuid.UUID, scenes: list[int]) -> int:
-    """Start the next version re-rendering `scenes` ([] = all); its number."""
+    """Start the next version re-rendering `scenes` ([] = all) of the current one's screenplay; its number."""
     project = await gateway.projects.get(owner_id, project_id, content=True)
     if project["status"] == "running":
         raise FailedPrecondition(f"project {project_id} is being produced; wait for it to finish, then re-render")
-    screenplay = project["screenplay"]
-    if screenplay is None or project["version"] == 0:
+    current = await gateway.projects.version(owner_id, project_id, project["version"]) if project["version"] else None
+    screenplay = current["screenplay"] if current is not None else None
+    if screenplay is None:
         raise FailedPrecondition(
             f"project {project_id} has no film yet; produce it first (POST /api/v1/studio/generate-content)"
         )
