@@ -75,6 +75,9 @@ def test_rerender_a_scene_see_version_2_compare_and_restore(signed_in: Page, bas
     expect(newest).to_contain_text("scenes 1")
     expect(newest).to_contain_text("current", timeout=DONE)
     expect(page.get_by_test_id("step-row").and_(page.locator(":not([data-status=completed])"))).to_have_count(0)
+    # scene 1's steps were made by version 2, scene 2's recalled from version 1
+    expect(page.locator("[data-step='frame:1']").get_by_test_id("step-version")).to_have_text("Version 2")
+    expect(page.locator("[data-step='frame:2']").get_by_test_id("step-version")).to_have_count(0)
 
     page.get_by_label("Version 1").check()
     page.get_by_label("Version 2").check()

@@ -33,6 +33,11 @@ function StepRow({ step, job }: { step: PlannedStep; job: Job | undefined }) {
       <div className="flex flex-wrap items-center gap-3">
         <Thumbnail asset={output} label={step.label} />
         <span className="min-w-0 flex-1 text-sm">{step.label}</span>
+        {step.version !== null && step.version > 1 && (
+          <span className="text-xs text-muted" data-testid="step-version">
+            {t("versions.version", { n: step.version })}
+          </span>
+        )}
         {status === "waiting" ? <span className="text-xs text-muted">{t("steps.waiting")}</span> : <StatusBadge status={status} />}
         {seconds !== null && <span className="text-xs text-muted tabular-nums">{formatDuration(seconds)}</span>}
         {output && output.type !== "image" && (
