@@ -4,13 +4,15 @@ depends on them; screenplays without one keep the step ids they always had."""
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from studio.pipeline.media import require_resolved
 from studio.pipeline.plan import _seed, plan_production
 from studio.pipeline.production import plan_steps
 from studio.pipeline.screenplay import load_screenplay
+from studio.v1.image_pb2 import GenerateRequest
 
-DATA = {
+DATA: dict[str, Any] = {
     "title": "Seeds",
     "narrator": {"preset": "en"},
     "characters": [{"name": "Ana"}],
@@ -48,8 +50,10 @@ def test_without_scene_seeds_the_pictures_keep_the_screenplays_seeds() -> None:
     """The frame and animation seeds (inputs of their ids) are derived as before scene seeds existed."""
     sp = load_screenplay({**DATA, "backends": {"animation": "fake"}})
     nodes = {node.name: node for node in plan_production(require_resolved(sp))}
-    assert nodes["frame:1"].build({}).seed == _seed(sp.seed, "frame:1")
+    request = nodes["frame:1"].build({})
+    assert isinstance(request, GenerateRequest) and request.seed == _seed(sp.seed, "frame:1")
     assert "seed" not in sp.to_data()["scenes"][0]
     reseeded = load_screenplay({**DATA, "scenes": [{**DATA["scenes"][0], "seed": 99}, *DATA["scenes"][1:]]})
     frame = {node.name: node for node in plan_production(require_resolved(reseeded))}["frame:1"]
-    assert frame.build({}).seed == _seed(99, "frame:1")
+    request = frame.build({})
+    assert isinstance(request, GenerateRequest) and request.seed == _seed(99, "frame:1")
