@@ -201,10 +201,11 @@ def test_a_project_from_a_template_runs_every_step_then_plays_and_downloads(
         page.get_by_role("button", name="VTT subtitles").click()
     assert Path(subtitles.value.path()).read_text().startswith("WEBVTT")
 
-    # Versions need endpoints the gateway lacks yet: the page says so instead of pretending.
-    versions = page.locator("section", has=page.get_by_role("heading", name="Versions"))
-    expect(versions).to_contain_text("not available on this server")
-    expect(versions.get_by_role("button", name=re.compile("Re-render"))).to_have_count(0)
+    # The first production is version 1, current (tests/web/test_history_versions.py re-renders).
+    version = page.get_by_test_id("version-row")
+    expect(version).to_have_count(1)
+    expect(version).to_contain_text("Version 1")
+    expect(version).to_contain_text("current")
 
 
 def test_switch_to_portuguese_and_dark_mode(signed_in: Page, base_url: str) -> None:

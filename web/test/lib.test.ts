@@ -92,3 +92,16 @@ describe("jobs and steps in words", () => {
     expect(groupSteps(steps).map((group) => group.key)).toEqual(["frames", "motion", "final", "other"]);
   });
 });
+
+describe("plannedSteps scenes and versions", () => {
+  it("takes the server's scene and version, and reads the scene from older servers' step names", () => {
+    const [frame, music, old] = plannedSteps([
+      { id: "frame:2@a", name: "frame:2", scene: 2, version: 3 },
+      { id: "music@b", name: "music", scene: null, version: 1 },
+      { id: "pictures:4@c", name: "pictures:4" },
+    ]);
+    expect([frame?.scene, frame?.version]).toEqual([2, 3]);
+    expect([music?.scene, music?.version]).toEqual([null, 1]);
+    expect([old?.scene, old?.version]).toEqual([4, null]);
+  });
+});

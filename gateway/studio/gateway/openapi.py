@@ -40,6 +40,7 @@ class Problem(msgspec.Struct):
 
 
 def problem_response(description: str) -> ResponseSpec:
+    """A problem+json answer (401, 404, an endpoint's own 409 in use or 400 wrong format, ...)."""
     return ResponseSpec(
         Problem, description=description, media_type="application/problem+json", generate_examples=False
     )

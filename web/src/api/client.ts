@@ -20,6 +20,8 @@ export type Webhook = Schemas["Webhook"];
 export type Model = Schemas["Model"];
 export type ApiKey = Schemas["ApiKey"];
 export type ServerPreset = Schemas["Preset"];
+export type ProjectVersion = Schemas["ProjectVersion"];
+export type ExportFormat = NonNullable<paths["/api/v1/assets/{asset_id}/export"]["get"]["parameters"]["query"]>["format"];
 
 /** Why the server refused a credential: the problem's `reason` ("revoked" is told apart). */
 async function rejection(response: Response): Promise<SignInReason> {

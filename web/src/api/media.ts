@@ -12,6 +12,23 @@ export function streamUrl(downloadLink: string): string {
   return `${downloadLink}${downloadLink.includes("?") ? "&" : "?"}mode=stream`;
 }
 
+const segment = encodeURIComponent;
+
+/** The asset converted to `format` (GET /api/v1/assets/{id}/export), for saveAs. */
+export function exportUrl(assetId: string, format: string): string {
+  return `/api/v1/assets/${segment(assetId)}/export?format=${segment(format)}`;
+}
+
+/** A small WebP of an image or of a video's frame (cached by the browser for a day). */
+export function thumbnailUrl(assetId: string, size = 96): string {
+  return `/api/v1/assets/${segment(assetId)}/thumbnail?size=${size}`;
+}
+
+/** The project's current version as a zip. */
+export function projectZipUrl(projectId: string): string {
+  return `/api/v1/studio/projects/${segment(projectId)}/export`;
+}
+
 export async function fetchBlob(url: string): Promise<Blob> {
   return (await authedFetch(url)).blob();
 }

@@ -4,38 +4,15 @@
  * otherwise its feature says "not available on this server". When the gateway gains one,
  * `make web-api` types it and its entry here moves to the generated client.
  */
-import { requestJson, type Job, type Project } from "./client";
+import { requestJson, type Job } from "./client";
 
 export const PENDING = {
   events: "GET /api/v1/events",
   cancelAll: "POST /api/v1/jobs/cancel",
   retry: "POST /api/v1/jobs/{job_id}/retry",
-  deleteJob: "DELETE /api/v1/jobs/{job_id}",
-  deleteAsset: "DELETE /api/v1/assets/{asset_id}",
-  exportAsset: "GET /api/v1/assets/{asset_id}/export",
-  exportProject: "GET /api/v1/studio/projects/{project_id}/export",
-  versions: "GET /api/v1/studio/projects/{project_id}/versions",
-  render: "POST /api/v1/studio/projects/{project_id}/render",
-  restore: "POST /api/v1/studio/projects/{project_id}/versions/{version}/restore",
-  duplicate: "POST /api/v1/studio/projects/{project_id}/duplicate",
 } as const;
 
 export type PendingOperation = (typeof PENDING)[keyof typeof PENDING];
-
-export interface ProjectVersion {
-  number: number;
-  status: "running" | "completed" | "failed";
-  /** Scenes (1-based) rendered anew for this version; empty = the whole film. */
-  scenes: number[];
-  created_at: string;
-  /** The version's film and sidecars (asset ids), once composed. */
-  film_asset_id: string | null;
-  subtitles_asset_id: string | null;
-  poster_asset_id: string | null;
-  current: boolean;
-}
-
-export type ExportFormat = "png" | "jpeg" | "webp" | "wav" | "mp3" | "mp4";
 
 const path = (template: string, values: Record<string, string | number>): string =>
   template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(values[name])));
@@ -49,16 +26,4 @@ export const pending = {
       status: ["queued", "submitted", "running"],
     }),
   retry: (jobId: string) => requestJson<Job>("POST", url(PENDING.retry, { job_id: jobId })),
-  deleteJob: (jobId: string) => requestJson<void>("DELETE", url(PENDING.deleteJob, { job_id: jobId })),
-  deleteAsset: (assetId: string) => requestJson<void>("DELETE", url(PENDING.deleteAsset, { asset_id: assetId })),
-  exportUrl: (assetId: string, format: ExportFormat) =>
-    `${url(PENDING.exportAsset, { asset_id: assetId })}?format=${format}`,
-  projectZipUrl: (projectId: string) => url(PENDING.exportProject, { project_id: projectId }),
-  versions: (projectId: string) =>
-    requestJson<ProjectVersion[]>("GET", url(PENDING.versions, { project_id: projectId })),
-  render: (projectId: string, scenes: number[]) =>
-    requestJson<ProjectVersion>("POST", url(PENDING.render, { project_id: projectId }), { scenes }),
-  restore: (projectId: string, version: number) =>
-    requestJson<Project>("POST", url(PENDING.restore, { project_id: projectId, version })),
-  duplicate: (projectId: string) => requestJson<Project>("POST", url(PENDING.duplicate, { project_id: projectId })),
 };

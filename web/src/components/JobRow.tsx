@@ -5,7 +5,7 @@ import type { ReactNode } from "react";
 
 import { useCapabilities } from "@/api/capabilities";
 import { api, unwrap, type Asset, type Job } from "@/api/client";
-import { useObjectUrl } from "@/api/media";
+import { thumbnailUrl, useObjectUrl } from "@/api/media";
 import { pending, PENDING } from "@/api/pending";
 import { errorMessage } from "@/api/problem";
 import { useLocale } from "@/i18n/i18n";
@@ -17,11 +17,12 @@ import { ProgressBar } from "@/ui/feedback";
 
 import { StatusBadge } from "./StatusBadge";
 
+/** The asset's thumbnail (a small WebP the gateway makes of an image or a video's frame), else an icon. */
 export function Thumbnail({ asset, label }: { asset: Asset | undefined; label: string }) {
-  const image = asset?.type === "image" ? asset : undefined;
-  const { src } = useObjectUrl(image?.links.download);
+  const pictured = asset?.type === "image" || asset?.type === "video" ? asset : undefined;
+  const { src, error } = useObjectUrl(pictured ? thumbnailUrl(pictured.id) : undefined);
   const box = "flex size-12 shrink-0 items-center justify-center overflow-hidden rounded-md border border-line bg-surface-2";
-  if (image) return <div className={box}>{src && <img src={src} alt={label} className="size-full object-cover" />}</div>;
+  if (pictured && !error) return <div className={box}>{src && <img src={src} alt={label} className="size-full object-cover" />}</div>;
   const Icon = asset?.type === "video" ? Film : asset?.type === "audio" ? AudioLines : FileText;
   return (
     <div className={box} aria-hidden>

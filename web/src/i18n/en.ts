@@ -289,6 +289,7 @@ export const en = {
   "history.previous": "Previous",
   "history.next": "Next",
   "history.page": "Page {n}",
+  "history.pageOf": "Page {n} of {total}",
 
   "assetType.image": "Image",
   "assetType.audio": "Audio",

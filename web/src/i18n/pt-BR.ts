@@ -291,6 +291,7 @@ export const ptBR: Record<MessageKey, string> = {
   "history.previous": "Anterior",
   "history.next": "Próxima",
   "history.page": "Página {n}",
+  "history.pageOf": "Página {n} de {total}",
 
   "assetType.image": "Imagem",
   "assetType.audio": "Áudio",

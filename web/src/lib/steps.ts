@@ -8,6 +8,18 @@ export interface PlannedStep {
   label: string;
   service: string;
   job_id: string | null;
+  /** The scene (1-based) the step belongs to; null for film-wide steps (portraits, music, final cut). */
+  scene: number | null;
+  /** The project version that made the step's result. */
+  version: number | null;
+}
+
+/** The scene of a step: the server's `scene`, or the number in names like "pictures:3" (older servers). */
+function sceneOf(step: Record<string, unknown>, name: string): number | null {
+  if (typeof step.scene === "number") return step.scene;
+  if (step.scene === null) return null;
+  const match = /^(frame|narration|talk|animate|pictures):(\d+)$/.exec(name);
+  return match ? Number(match[2]) : null;
 }
 
 export const STEP_GROUPS: { key: string; prefixes: string[]; label: MessageKey }[] = [
@@ -28,6 +40,8 @@ export function plannedSteps(raw: Record<string, unknown>[]): PlannedStep[] {
     label: String(step.label ?? step.name ?? ""),
     service: String(step.service ?? ""),
     job_id: typeof step.job_id === "string" ? step.job_id : null,
+    scene: sceneOf(step, String(step.name ?? "")),
+    version: typeof step.version === "number" ? step.version : null,
   }));
 }
 

@@ -8,14 +8,11 @@ import { Download, Trash2, Wand2 } from "lucide-react";
 import { useState } from "react";
 import { useNavigate } from "react-router";
 
-import { useCapabilities } from "@/api/capabilities";
-import { api, unwrap, type Asset, type Job } from "@/api/client";
-import { extensionOf, saveAs, streamUrl } from "@/api/media";
-import { pending, PENDING, type ExportFormat } from "@/api/pending";
+import { api, unwrap, type Asset, type ExportFormat, type Job } from "@/api/client";
+import { exportUrl, extensionOf, saveAs, streamUrl } from "@/api/media";
 import { errorMessage } from "@/api/problem";
 import { JobRow, Thumbnail } from "@/components/JobRow";
 import { JobTypeSelect } from "@/components/Selects";
-import { MissingFeatures, NotAvailable } from "@/components/NotAvailable";
 import { useLocale, useT } from "@/i18n/i18n";
 import { formatBytes, formatDate } from "@/lib/format";
 import { mainOutput } from "@/lib/jobs";
@@ -49,11 +46,10 @@ function reusableValues(job: Job): Record<string, unknown> {
 
 function ExportMenu({ asset }: { asset: Asset }) {
   const t = useT();
-  const capabilities = useCapabilities();
   const formats = EXPORTS[asset.type] ?? [];
   const [format, setFormat] = useState<ExportFormat | "">("");
-  const run = useMutation({ mutationFn: (chosen: ExportFormat) => saveAs(pending.exportUrl(asset.id, chosen), `${asset.id}.${chosen}`) });
-  if (!capabilities?.has(PENDING.exportAsset) || formats.length === 0) return null;
+  const run = useMutation({ mutationFn: (chosen: ExportFormat) => saveAs(exportUrl(asset.id, chosen), `${asset.id}.${chosen}`) });
+  if (formats.length === 0) return null;
   return (
     <span className="inline-flex items-center gap-1">
       <label className="sr-only" htmlFor={`export-${asset.id}`}>
@@ -78,11 +74,13 @@ function ExportMenu({ asset }: { asset: Asset }) {
 function JobActions({ job }: { job: Job }) {
   const t = useT();
   const navigate = useNavigate();
-  const capabilities = useCapabilities();
   const queryClient = useQueryClient();
   const output = mainOutput(job.assets);
   const reuse = REUSE[job.type];
-  const remove = useMutation({ mutationFn: () => pending.deleteJob(job.id), onSuccess: () => queryClient.invalidateQueries({ queryKey: ["jobs"] }) });
+  const remove = useMutation({
+    mutationFn: () => unwrap(api.DELETE("/api/v1/jobs/{job_id}", { params: { path: { job_id: job.id } } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["jobs"] }),
+  });
   return (
     <div className="flex flex-wrap items-center gap-2">
       {output && (
@@ -98,25 +96,27 @@ function JobActions({ job }: { job: Job }) {
           {t("image.useSettings")}
         </Button>
       )}
-      {capabilities?.has(PENDING.deleteJob) && (
-        <Button size="sm" variant="danger" onClick={() => window.confirm(t("history.confirmDelete")) && remove.mutate()} aria-label={t("history.deleteJob")}>
-          <Trash2 className="size-4" aria-hidden />
-        </Button>
-      )}
+      <Button size="sm" variant="danger" onClick={() => window.confirm(t("history.confirmDelete")) && remove.mutate()} aria-label={t("history.deleteJob")}>
+        <Trash2 className="size-4" aria-hidden />
+      </Button>
       {remove.error && <span role="alert" className="text-xs text-danger">{errorMessage(remove.error)}</span>}
     </div>
   );
 }
 
-function Pager({ offset, count, onChange }: { offset: number; count: number; onChange: (offset: number) => void }) {
+function Pager({ offset, count, total, onChange }: { offset: number; count: number; total?: number; onChange: (offset: number) => void }) {
   const t = useT();
+  const pages = total === undefined ? undefined : Math.max(1, Math.ceil(total / PAGE));
+  const last = pages === undefined ? count < PAGE : offset / PAGE + 1 >= pages;
   return (
     <nav aria-label={t("history.pages")} className="mt-3 flex items-center gap-2">
       <Button size="sm" disabled={offset === 0} onClick={() => onChange(Math.max(0, offset - PAGE))}>
         {t("history.previous")}
       </Button>
-      <span className="text-sm text-muted">{t("history.page", { n: offset / PAGE + 1 })}</span>
-      <Button size="sm" disabled={count < PAGE} onClick={() => onChange(offset + PAGE)}>
+      <span className="text-sm text-muted">
+        {pages === undefined ? t("history.page", { n: offset / PAGE + 1 }) : t("history.pageOf", { n: offset / PAGE + 1, total: pages })}
+      </span>
+      <Button size="sm" disabled={last} onClick={() => onChange(offset + PAGE)}>
         {t("history.next")}
       </Button>
     </nav>
@@ -125,7 +125,6 @@ function Pager({ offset, count, onChange }: { offset: number; count: number; onC
 
 function Jobs() {
   const t = useT();
-  const capabilities = useCapabilities();
   const [type, setType] = useState("");
   const [status, setStatus] = useState<Status | "">("");
   const [projectId, setProjectId] = useState("");
@@ -133,19 +132,16 @@ function Jobs() {
   const [after, setAfter] = useState("");
   const [before, setBefore] = useState("");
   const [offset, setOffset] = useState(0);
-  const canSearch = capabilities?.hasParam("GET /api/v1/jobs", "q") ?? false;
-  const canDates = capabilities?.hasParam("GET /api/v1/jobs", "created_after") ?? false;
   const projects = useQuery({ queryKey: ["projects"], queryFn: () => unwrap(api.GET("/api/v1/studio/projects", { params: { query: { limit: 200 } } })) });
   const query = {
     limit: PAGE,
     offset,
-    ...(type && { type }),
+    ...(type && { type: [type] }),
     ...(status && { status }),
     ...(projectId && { project_id: projectId }),
-    // Sent only to a server that declares them (GATEWAY_NEEDS.md): others would ignore them silently.
-    ...(canSearch && search && { q: search }),
-    ...(canDates && after && { created_after: new Date(after).toISOString() }),
-    ...(canDates && before && { created_before: new Date(`${before}T23:59:59`).toISOString() }),
+    ...(search.trim() && { q: search.trim() }),
+    ...(after && { created_after: new Date(`${after}T00:00:00`).toISOString() }),
+    ...(before && { created_before: new Date(`${before}T23:59:59.999`).toISOString() }),
   };
   const jobs = useQuery({
     queryKey: ["jobs", "history", query],
@@ -181,25 +177,15 @@ function Jobs() {
           </Select>
         </Field>
         <Field label={t("history.search")}>
-          <Input type="search" value={search} onChange={(event) => filter(setSearch)(event.target.value)} disabled={!canSearch} />
+          <Input type="search" value={search} onChange={(event) => filter(setSearch)(event.target.value)} />
         </Field>
         <Field label={t("history.from")}>
-          <Input type="date" value={after} onChange={(event) => filter(setAfter)(event.target.value)} disabled={!canDates} />
+          <Input type="date" value={after} onChange={(event) => filter(setAfter)(event.target.value)} />
         </Field>
         <Field label={t("history.to")}>
-          <Input type="date" value={before} onChange={(event) => filter(setBefore)(event.target.value)} disabled={!canDates} />
+          <Input type="date" value={before} onChange={(event) => filter(setBefore)(event.target.value)} />
         </Field>
       </div>
-      {capabilities && (
-        <MissingFeatures
-          missing={[
-            ...(canSearch ? [] : [{ operation: "GET /api/v1/jobs?q=", feature: t("history.search") }]),
-            ...(canDates ? [] : [{ operation: "GET /api/v1/jobs?created_after=&created_before=", feature: t("history.dates") }]),
-            ...(capabilities.has(PENDING.deleteJob) ? [] : [{ operation: PENDING.deleteJob, feature: t("history.deleteJob") }]),
-            ...(capabilities.has(PENDING.exportAsset) ? [] : [{ operation: PENDING.exportAsset, feature: t("history.export") }]),
-          ]}
-        />
-      )}
       {jobs.isPending ? (
         <Spinner label={t("common.loading")} />
       ) : jobs.error ? (
@@ -213,14 +199,13 @@ function Jobs() {
           ))}
         </ul>
       )}
-      <Pager offset={offset} count={jobs.data?.items.length ?? 0} onChange={setOffset} />
+      <Pager offset={offset} count={jobs.data?.items.length ?? 0} total={jobs.data?.total} onChange={setOffset} />
     </>
   );
 }
 
 function Assets() {
   const { t, locale } = useLocale();
-  const capabilities = useCapabilities();
   const queryClient = useQueryClient();
   const [type, setType] = useState<AssetType | "">("");
   const [offset, setOffset] = useState(0);
@@ -230,8 +215,10 @@ function Assets() {
     queryFn: () => unwrap(api.GET("/api/v1/assets", { params: { query } })),
     placeholderData: (previous) => previous,
   });
-  const remove = useMutation({ mutationFn: pending.deleteAsset, onSuccess: () => queryClient.invalidateQueries({ queryKey: ["assets"] }) });
-  const canDelete = capabilities?.has(PENDING.deleteAsset) ?? false;
+  const remove = useMutation({
+    mutationFn: (assetId: string) => unwrap(api.DELETE("/api/v1/assets/{asset_id}", { params: { path: { asset_id: assetId } } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["assets"] }),
+  });
   return (
     <>
       <div className="mb-3 max-w-xs">
@@ -246,7 +233,6 @@ function Assets() {
           </Select>
         </Field>
       </div>
-      {capabilities && !canDelete && <NotAvailable operation={PENDING.deleteAsset} feature={t("history.deleteAsset")} />}
       <ErrorNotice error={remove.error} />
       {assets.isPending ? (
         <Spinner label={t("common.loading")} />
@@ -266,11 +252,9 @@ function Assets() {
                 {t("history.original")}
               </Button>
               <ExportMenu asset={asset} />
-              {canDelete && (
-                <Button size="sm" variant="danger" aria-label={t("history.deleteAsset")} onClick={() => window.confirm(t("history.confirmDelete")) && remove.mutate(asset.id)}>
-                  <Trash2 className="size-4" aria-hidden />
-                </Button>
-              )}
+              <Button size="sm" variant="danger" aria-label={t("history.deleteAsset")} onClick={() => window.confirm(t("history.confirmDelete")) && remove.mutate(asset.id)}>
+                <Trash2 className="size-4" aria-hidden />
+              </Button>
             </li>
           ))}
         </ul>

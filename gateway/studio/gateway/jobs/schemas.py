@@ -67,6 +67,8 @@ class JobPage(msgspec.Struct):
     items: list[Job]
     limit: int
     offset: int
+    #: Jobs matching the filters, on every page.
+    total: int
 
 
 CALLBACK = (

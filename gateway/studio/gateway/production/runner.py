@@ -6,6 +6,10 @@ them. A per-project advisory lock keeps two gateway replicas from running one pr
 A production asked for with a briefing starts with the director writing its screenplay,
 which is kept with the project at once, so a resumed production never writes it again.
 The production's end and its effects (webhooks) commit in one transaction.
+
+Each production is a version of the project. Its planned steps carry the version that made each
+step's result (a step an earlier version planned too is recalled from that version's job) and the
+scene it belongs to, so a re-render shows which scenes were made anew.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from studio.gateway.context import Gateway
 from studio.gateway.db.pool import connect
 from studio.gateway.production.executor import JobStepExecutor
 from studio.gateway.production.resolver import resolve_for_owner
+from studio.gateway.production.views import step_scene
 from studio.gateway.protojson import to_json
 from studio.pipeline.director import Briefing, write_screenplay
 from studio.pipeline.events import ProductionEvent
@@ -84,11 +89,15 @@ class ProjectRunner:
         if row is None:
             return
         owner_id: uuid.UUID = row["owner_id"]
+        version: int = row["version"] or 1
+        earlier = await self.gateway.projects.step_versions(project_id, version)
         try:
             screenplay = row["screenplay"] or await self._direct(project_id, row["briefing"])
             resolved = await resolve_for_owner(self.gateway, owner_id, screenplay)
             executor = JobStepExecutor(self.gateway, owner_id, project_id)
-            result = await produce(resolved, executor, on_event=lambda event: self._on_event(project_id, event))
+            result = await produce(
+                resolved, executor, on_event=lambda event: self._on_event(project_id, event, version, earlier)
+            )
         except StudioError as error:
             await self._finish(project_id, "failed", error=error.message)
             return
@@ -115,7 +124,9 @@ class ProjectRunner:
                 await self.gateway.production_effects.run(conn, row)
         self.gateway.webhook_waker.wake()
 
-    async def _on_event(self, project_id: uuid.UUID, event: ProductionEvent) -> None:
+    async def _on_event(
+        self, project_id: uuid.UUID, event: ProductionEvent, version: int, earlier: dict[str, int]
+    ) -> None:
         if event.kind == "planned":
             steps = [
                 {
@@ -125,6 +136,8 @@ class ProjectRunner:
                     "rpc": s.rpc,
                     "label": s.label,
                     "depends_on": list(s.depends_on),
+                    "version": earlier.get(s.id, version),
+                    "scene": step_scene(s.name),
                 }
                 for s in event.steps
             ]

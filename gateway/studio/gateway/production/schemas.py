@@ -29,3 +29,5 @@ class Project(msgspec.Struct):
     created_at: datetime
     updated_at: datetime
     links: ProjectLinks
+    #: The version whose film `result` is (0: none yet); see GET .../versions.
+    version: int = 0

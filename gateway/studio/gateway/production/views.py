@@ -10,6 +10,15 @@ from studio.gateway.links import link
 from studio.gateway.production.schemas import Project, ProjectLinks
 from studio.gateway.store.base import Db
 
+#: Step kinds that belong to one scene: "<kind>:<scene number>".
+SCENE_STEPS = ("frame", "narration", "talk", "animate", "pictures")
+
+
+def step_scene(name: str) -> int | None:
+    """The scene (1-based) a step belongs to, from its name ("frame:3" -> 3); None for film-wide steps."""
+    kind, _, number = name.partition(":")
+    return int(number) if kind in SCENE_STEPS and number.isdigit() else None
+
 
 def project_out(gateway: Gateway, row: Any, completed_steps: set[str]) -> Project:
     project_id = str(row["id"])
@@ -25,6 +34,7 @@ def project_out(gateway: Gateway, row: Any, completed_steps: set[str]) -> Projec
         result=row["result"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        version=row["version"],
         links=ProjectLinks(
             self_=link(gateway, f"/api/v1/studio/projects/{project_id}"),
             jobs=link(gateway, f"/api/v1/jobs?project_id={project_id}"),

@@ -175,3 +175,21 @@ class AssetStore:
             job_id,
         )
         return [row["key"] for row in rows]
+
+    async def lock(self, conn: Db, owner_id: uuid.UUID, asset_id: uuid.UUID) -> asyncpg.Record:
+        """An asset's row, locked until the caller's transaction ends."""
+        row = await conn.fetchrow(
+            "SELECT * FROM media_assets WHERE id = $1 AND owner_id = $2 FOR UPDATE", asset_id, owner_id
+        )
+        if row is None:
+            raise NotFound(f"asset {asset_id} not found")
+        return row
+
+    async def shared_keys(self, conn: Db, keys: Sequence[str], but: Sequence[uuid.UUID]) -> set[str]:
+        """Which of these artifact keys other asset rows (not in `but`) point at too (kept in the store)."""
+        rows = await conn.fetch(
+            "SELECT DISTINCT key FROM media_assets WHERE key = ANY($1::text[]) AND NOT (id = ANY($2::uuid[]))",
+            list(keys),
+            list(but),
+        )
+        return {row["key"] for row in rows}

@@ -14,16 +14,17 @@ dispatcher that has published but not yet committed, and then tries once more.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 from google.protobuf.message import Message
 
-from studio.core.errors import NotFound
+from studio.core.errors import FailedPrecondition, NotFound
 from studio.core.operations import snake_case
 from studio.gateway.store.base import Db
 
@@ -37,6 +38,8 @@ JOB_COLUMNS = (
     "error_code, error_message, progress, stage, attempts, dispatch_count, webhook_url, webhook_events, created_at, "
     "started_at, completed_at"
 )
+#: The request fields a history search looks in.
+SEARCHED = ("prompt", "text", "description", "instruction", "title")
 _LIVE_ROW = "id = $1 AND dispatch_count = $2 AND status IN ('submitted', 'running')"
 
 Publish = Callable[[asyncpg.Record], Awaitable[None]]
@@ -292,26 +295,81 @@ class JobStore:
         owner_id: uuid.UUID,
         *,
         status: str | None = None,
-        type_: str | None = None,
+        types: Sequence[str] = (),
         project_id: uuid.UUID | None = None,
+        text: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
         limit: int = 50,
         offset: int = 0,
         conn: Db | None = None,
-    ) -> list[asyncpg.Record]:
+    ) -> tuple[list[asyncpg.Record], int]:
+        """One page of the owner's jobs, newest first, and how many match in all.
+
+        `text` matches, case-insensitively, the prompt, text, description, instruction or title the
+        job was asked with (its parameters' fields of those names; a production step's title is its
+        screenplay's).
+        """
         clauses = ["owner_id = $1"]
         args: list[Any] = [owner_id]
-        for column, value in (("status", status), ("type", type_), ("project_id", project_id)):
-            if value is not None:
-                args.append(value)
-                clauses.append(f"{column} = ${len(args)}")
+
+        def where(sql: str, value: Any) -> None:
+            args.append(value)
+            clauses.append(sql.replace("?", f"${len(args)}"))
+
+        if status is not None:
+            where("status = ?", status)
+        if types:
+            where("type = ANY(?::text[])", list(types))
+        if project_id is not None:
+            where("project_id = ?", project_id)
+        if created_after is not None:
+            where("created_at >= ?", created_after)
+        if created_before is not None:
+            where("created_at <= ?", created_before)
+        if text:
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where("concat_ws(' ', " + ", ".join(f"parameters->>'{f}'" for f in SEARCHED) + ") ILIKE ?", pattern)
+        filtered = " AND ".join(clauses)
         args += [limit, offset]
-        return list(
-            await (conn or self.pool).fetch(
-                f"SELECT {JOB_COLUMNS} FROM generation_jobs WHERE {' AND '.join(clauses)} "
-                f"ORDER BY created_at DESC, id LIMIT ${len(args) - 1} OFFSET ${len(args)}",
-                *args,
-            )
+        rows = await (conn or self.pool).fetch(
+            f"SELECT {JOB_COLUMNS}, count(*) OVER () AS total FROM generation_jobs WHERE {filtered} "
+            f"ORDER BY created_at DESC, id LIMIT ${len(args) - 1} OFFSET ${len(args)}",
+            *args,
         )
+        if rows:
+            return list(rows), int(rows[0]["total"])
+        # Past the last page: the count still tells the pager how many there are.
+        total = await (conn or self.pool).fetchval(f"SELECT count(*) FROM generation_jobs WHERE {filtered}", *args[:-2])
+        return [], int(total)
+
+    async def delete_finished(self, conn: asyncpg.Connection, owner_id: uuid.UUID, job_id: uuid.UUID) -> None:
+        """Delete a finished job that is not a production step (its assets' rows go with it, by cascade:
+        the caller reads their keys first). NotFound for another owner's; FailedPrecondition otherwise."""
+        row = await conn.fetchrow(
+            "SELECT status, project_id, step_id FROM generation_jobs WHERE id = $1 AND owner_id = $2 FOR UPDATE",
+            job_id,
+            owner_id,
+        )
+        if row is None:
+            raise NotFound(f"job {job_id} not found")
+        if row["step_id"] is not None:
+            raise FailedPrecondition(
+                f"job {job_id} is a step of project {row['project_id']}'s production; delete the project instead"
+            )
+        if row["status"] not in TERMINAL:
+            raise FailedPrecondition(f"job {job_id} is {row['status']}; cancel it first, then delete it")
+        await conn.execute("DELETE FROM generation_jobs WHERE id = $1", job_id)
+
+    async def unfinished_using(self, conn: Db, owner_id: uuid.UUID, key: str) -> uuid.UUID | None:
+        """An unfinished job of the owner whose request names this artifact key (as an input), if any."""
+        found: uuid.UUID | None = await conn.fetchval(
+            "SELECT id FROM generation_jobs WHERE owner_id = $1 AND status NOT IN ('completed', 'failed', 'cancelled') "
+            "AND strpos(parameters::text, $2) > 0 LIMIT 1",
+            owner_id,
+            json.dumps(key)[1:-1],
+        )
+        return found
 
     async def of_project(self, owner_id: uuid.UUID, project_id: uuid.UUID, conn: Db | None = None) -> list[Any]:
         """A project's jobs, oldest first."""

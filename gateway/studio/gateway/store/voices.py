@@ -86,5 +86,15 @@ class VoiceStore:
     async def failed(self, conn: Db, job_id: uuid.UUID, error: str) -> None:
         await conn.execute("UPDATE voices SET status = 'failed', error = $2 WHERE job_id = $1", job_id, error)
 
+    async def of_job(self, conn: Db, job_id: uuid.UUID) -> uuid.UUID | None:
+        """The voice a registration job made, if any."""
+        voice_id: uuid.UUID | None = await conn.fetchval("SELECT id FROM voices WHERE job_id = $1", job_id)
+        return voice_id
+
+    async def of_sample(self, conn: Db, asset_id: uuid.UUID) -> uuid.UUID | None:
+        """The voice registered from this sample, if any."""
+        voice_id: uuid.UUID | None = await conn.fetchval("SELECT id FROM voices WHERE sample_asset_id = $1", asset_id)
+        return voice_id
+
     async def delete(self, conn: Db, voice_id: uuid.UUID) -> None:
         await conn.execute("DELETE FROM voices WHERE id = $1", voice_id)

@@ -78,6 +78,13 @@ def _seed(base: int, name: str) -> int:
     return (base + int(_digest(name), 16)) % (2**31)
 
 
+def _scene_seed(sp: Screenplay, index: int, name: str) -> int:
+    """A scene's picture seed: its own when a re-render set one, else derived from the screenplay's (so the
+    step ids of screenplays without scene seeds stay as they were)."""
+    own = sp.scenes[index].seed
+    return _seed(sp.seed, name) if own is None else _seed(own, name)
+
+
 def _styled(prompt: str, style: str) -> str:
     return f"{prompt.strip().rstrip('.')}, {style.strip()}" if style.strip() else prompt.strip()
 
@@ -157,7 +164,7 @@ class Planner:
             prompt=_styled(scene.prompt, self.sp.style),
             width=_multiple_of_16(out.width),
             height=_multiple_of_16(out.height),
-            seed=_seed(self.sp.seed, name),
+            seed=_scene_seed(self.sp, index, name),
             backend=self.sp.backends.image,
             model=self.sp.backends.image_model,
             format=IMAGE_FORMAT_PNG,
@@ -215,7 +222,7 @@ class Planner:
         uploaded = self.resolved.artifact(given) if given is not None else None
         face = speaker.portrait.face if speaker.portrait is not None else None
         out, backend, sp = self.sp.output, self.sp.backends.talking_head, self.sp
-        seed = _seed(sp.seed, f"talk:{index + 1}")
+        seed = _scene_seed(sp, index, f"talk:{index + 1}")
 
         def build(results: Results) -> Message | Call:
             speech = results[narration]
@@ -260,7 +267,7 @@ class Planner:
         given = self.resolved.artifact(scene.image) if scene.image is not None else None
         out, sp = self.sp.output, self.sp
         name = f"animate:{index + 1}"
-        seed = _seed(sp.seed, name)
+        seed = _scene_seed(sp, index, name)
 
         def build(results: Results) -> Message:
             image = results[frame].images[0].image if frame is not None else given

@@ -127,6 +127,13 @@ class Scene(_Model):
         description="Transition into the next scene; on the last scene, how the film ends (a fade unless `cut`).",
     )
     transition_duration: float = Field(default=0.5, ge=0, le=3)
+    seed: int | None = Field(
+        default=None,
+        ge=0,
+        lt=2**31,
+        description="Seed of the scene's pictures (frame, animation, talking head); empty = derived from the "
+        "screenplay's seed. A re-render of the scene sets a new one.",
+    )
 
     @model_validator(mode="after")
     def _visual(self) -> Scene:

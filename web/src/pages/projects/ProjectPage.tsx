@@ -7,13 +7,10 @@ import { Download, FileArchive, RefreshCw, Undo2 } from "lucide-react";
 import { useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
 
-import { useCapabilities } from "@/api/capabilities";
-import { api, unwrap, type Asset, type Job } from "@/api/client";
-import { extensionOf, fetchBlob, saveAs, saveBlob, streamUrl } from "@/api/media";
-import { pending, PENDING, type ProjectVersion } from "@/api/pending";
+import { api, unwrap, type Asset, type Job, type ProjectVersion } from "@/api/client";
+import { extensionOf, fetchBlob, projectZipUrl, saveAs, saveBlob, streamUrl } from "@/api/media";
 import { Thumbnail } from "@/components/JobRow";
 import { ErrorNotice } from "@/components/ErrorNotice";
-import { NotAvailable } from "@/components/NotAvailable";
 import { PreviewPlayer } from "@/components/PreviewPlayer";
 import { StatusBadge } from "@/components/StatusBadge";
 import { useLocale, useT } from "@/i18n/i18n";
@@ -36,6 +33,11 @@ function StepRow({ step, job }: { step: PlannedStep; job: Job | undefined }) {
       <div className="flex flex-wrap items-center gap-3">
         <Thumbnail asset={output} label={step.label} />
         <span className="min-w-0 flex-1 text-sm">{step.label}</span>
+        {step.version !== null && step.version > 1 && (
+          <span className="text-xs text-muted" data-testid="step-version">
+            {t("versions.version", { n: step.version })}
+          </span>
+        )}
         {status === "waiting" ? <span className="text-xs text-muted">{t("steps.waiting")}</span> : <StatusBadge status={status} />}
         {seconds !== null && <span className="text-xs text-muted tabular-nums">{formatDuration(seconds)}</span>}
         {output && output.type !== "image" && (
@@ -114,30 +116,32 @@ function Film({ projectName, assets }: { projectName: string; assets: Asset[] })
 
 function Versions({ projectId, scenes, running }: { projectId: string; scenes: number[]; running: boolean }) {
   const { t, locale } = useLocale();
-  const capabilities = useCapabilities();
   const queryClient = useQueryClient();
-  const supported = capabilities?.has(PENDING.versions) ?? false;
-  const canRender = capabilities?.has(PENDING.render) ?? false;
-  const canRestore = capabilities?.has(PENDING.restore) ?? false;
   const [compare, setCompare] = useState<number[]>([]);
+  const path = { project_id: projectId };
   const versions = useQuery({
     queryKey: ["versions", projectId],
-    queryFn: () => pending.versions(projectId),
-    enabled: supported,
-    refetchInterval: running ? 2000 : false,
+    queryFn: () => unwrap(api.GET("/api/v1/studio/projects/{project_id}/versions", { params: { path } })),
+    // Until the newest version has settled too (the project may finish between two reads).
+    refetchInterval: (query) => (running || query.state.data?.some((version) => version.status === "running") ? 2000 : false),
   });
   const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: ["versions", projectId] }), queryClient.invalidateQueries({ queryKey: ["project", projectId] })]);
-  const render = useMutation({ mutationFn: (only: number[]) => pending.render(projectId, only), onSuccess: refresh });
-  const restore = useMutation({ mutationFn: (version: number) => pending.restore(projectId, version), onSuccess: refresh });
+  const render = useMutation({
+    mutationFn: (only: number[]) => unwrap(api.POST("/api/v1/studio/projects/{project_id}/render", { params: { path }, body: { scenes: only } })),
+    onSuccess: refresh,
+  });
+  const restore = useMutation({
+    mutationFn: (number: number) =>
+      unwrap(api.POST("/api/v1/studio/projects/{project_id}/versions/{number}/restore", { params: { path: { ...path, number } } })),
+    onSuccess: refresh,
+  });
   const error = render.error ?? restore.error ?? versions.error;
   const byNumber = new Map((versions.data ?? []).map((version) => [version.number, version]));
   const compared = compare.map((number) => byNumber.get(number)).filter((version): version is ProjectVersion => Boolean(version));
 
   return (
     <div className="flex flex-col gap-3">
-      {capabilities && !supported && <NotAvailable operation={PENDING.versions} feature={t("versions.title")} />}
-      {capabilities && !canRender && <NotAvailable operation={PENDING.render} feature={t("versions.rerender")} />}
-      {canRender && (
+      {scenes.length > 0 && (
         <div className="flex flex-wrap gap-2">
           <Button onClick={() => render.mutate([])} disabled={running || render.isPending}>
             <RefreshCw className="size-4" aria-hidden />
@@ -170,7 +174,7 @@ function Versions({ projectId, scenes, running }: { projectId: string; scenes: n
               <span className="text-xs text-muted">
                 {version.scenes.length ? t("versions.scenes", { scenes: version.scenes.join(", ") }) : t("versions.wholeFilm")} · {formatDate(version.created_at, locale)}
               </span>
-              {canRestore && !version.current && version.status === "completed" && (
+              {!version.current && version.status === "completed" && (
                 <Button size="sm" className="ml-auto" onClick={() => restore.mutate(version.number)}>
                   <Undo2 className="size-4" aria-hidden />
                   {t("versions.restore")}
@@ -209,7 +213,6 @@ function VersionFilm({ version }: { version: ProjectVersion }) {
 export default function ProjectPage() {
   const { t, locale } = useLocale();
   const { projectId = "" } = useParams();
-  const capabilities = useCapabilities();
   const detail = useQuery({
     queryKey: ["project", projectId],
     queryFn: () => unwrap(api.GET("/api/v1/studio/projects/{project_id}", { params: { path: { project_id: projectId } } })),
@@ -219,9 +222,8 @@ export default function ProjectPage() {
   const steps = useMemo(() => plannedSteps((detail.data?.steps ?? []) as Record<string, unknown>[]), [detail.data]);
   const finalJob = steps.find((step) => step.name === "compose" && step.job_id);
   const filmAssets = finalJob ? (jobs.get(finalJob.job_id!)?.assets ?? []) : [];
-  const scenes = steps.filter((step) => step.name.startsWith("pictures:")).map((step) => Number(step.name.split(":")[1]));
-  const canZip = capabilities?.has(PENDING.exportProject) ?? false;
-  const zip = useMutation({ mutationFn: () => saveAs(pending.projectZipUrl(projectId), `${detail.data?.project.name ?? "project"}.zip`) });
+  const scenes = [...new Set(steps.map((step) => step.scene).filter((scene): scene is number => scene !== null))].sort((a, b) => a - b);
+  const zip = useMutation({ mutationFn: () => saveAs(projectZipUrl(projectId), `${detail.data?.project.name ?? "project"}.zip`) });
 
   if (detail.isPending) return <Spinner label={t("common.loading")} />;
   if (detail.error) return <ErrorNotice error={detail.error} />;
@@ -263,21 +265,14 @@ export default function ProjectPage() {
             <CardTitle
               id="film-title"
               actions={
-                canZip && (
-                  <Button onClick={() => zip.mutate()} disabled={zip.isPending}>
-                    <FileArchive className="size-4" aria-hidden />
-                    {t("projects.downloadZip")}
-                  </Button>
-                )
+                <Button onClick={() => zip.mutate()} disabled={zip.isPending}>
+                  <FileArchive className="size-4" aria-hidden />
+                  {t("projects.downloadZip")}
+                </Button>
               }
             >
               {t("projects.film")}
             </CardTitle>
-            {capabilities && !canZip && (
-              <div className="mb-3">
-                <NotAvailable operation={PENDING.exportProject} feature={t("projects.downloadZip")} />
-              </div>
-            )}
             <ErrorNotice error={zip.error} />
             <Film projectName={project.name} assets={filmAssets} />
           </Card>

@@ -3,11 +3,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Copy, Plus } from "lucide-react";
 import { Link } from "react-router";
 
-import { useCapabilities } from "@/api/capabilities";
 import { api, unwrap } from "@/api/client";
-import { pending, PENDING } from "@/api/pending";
 import { ErrorNotice } from "@/components/ErrorNotice";
-import { NotAvailable } from "@/components/NotAvailable";
 import { StatusBadge } from "@/components/StatusBadge";
 import { useLocale } from "@/i18n/i18n";
 import { formatDate } from "@/lib/format";
@@ -17,7 +14,6 @@ import { ProgressBar, Spinner } from "@/ui/feedback";
 
 export default function ProjectsPage() {
   const { t, locale } = useLocale();
-  const capabilities = useCapabilities();
   const queryClient = useQueryClient();
   const projects = useQuery({
     queryKey: ["projects"],
@@ -25,10 +21,10 @@ export default function ProjectsPage() {
     refetchInterval: (query) => (query.state.data?.some((project) => project.status === "running") ? 2000 : false),
   });
   const duplicate = useMutation({
-    mutationFn: pending.duplicate,
+    mutationFn: (projectId: string) =>
+      unwrap(api.POST("/api/v1/studio/projects/{project_id}/duplicate", { params: { path: { project_id: projectId } }, body: {} })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["projects"] }),
   });
-  const canDuplicate = capabilities?.has(PENDING.duplicate) ?? false;
 
   return (
     <>
@@ -43,11 +39,6 @@ export default function ProjectsPage() {
         {t("projects.title")}
       </PageTitle>
       <Card>
-        {capabilities && !canDuplicate && (
-          <div className="mb-3">
-            <NotAvailable operation={PENDING.duplicate} feature={t("projects.duplicate")} />
-          </div>
-        )}
         <ErrorNotice error={duplicate.error} />
         {projects.isPending ? (
           <Spinner label={t("common.loading")} />
@@ -72,12 +63,10 @@ export default function ProjectsPage() {
                     <ProgressBar value={project.steps_completed / project.steps_total} label={t("projects.progressOf", { name: project.name })} />
                   )}
                 </div>
-                {canDuplicate && (
-                  <Button size="sm" onClick={() => duplicate.mutate(project.id)} aria-label={t("projects.duplicateOne", { name: project.name })}>
-                    <Copy className="size-4" aria-hidden />
-                    {t("projects.duplicate")}
-                  </Button>
-                )}
+                <Button size="sm" onClick={() => duplicate.mutate(project.id)} aria-label={t("projects.duplicateOne", { name: project.name })}>
+                  <Copy className="size-4" aria-hidden />
+                  {t("projects.duplicate")}
+                </Button>
               </li>
             ))}
           </ul>

@@ -1,28 +1,48 @@
-"""Upload media, read asset metadata, download asset bytes."""
+"""Upload media, read asset metadata, download asset bytes (with Range), thumbnails, exports, delete."""
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from pathlib import Path
 from typing import Annotated, Literal
 
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
-from litestar.response import Redirect, Stream
+from litestar.response import File, Redirect, Stream
 
 from studio.gateway.context import Gateway
+from studio.gateway.domain.assets.conversions import EXPORTS, Converted, export, export_target, thumbnail
 from studio.gateway.domain.assets.schemas import UploadForm
+from studio.gateway.domain.assets.services import delete_asset
+from studio.gateway.http.ranges import byte_range
 from studio.gateway.jobs.ids import parse_uuid
 from studio.gateway.jobs.schemas import Asset
 from studio.gateway.jobs.submit import owned_project
 from studio.gateway.jobs.views import asset_out
-from studio.gateway.openapi import UPLOAD, UPLOAD_RESPONSES
+from studio.gateway.openapi import ERROR_RESPONSES, UPLOAD, UPLOAD_RESPONSES, problem_response
 from studio.gateway.signed_links import download_url
 from studio.gateway.uploads.checks import UploadInfo, validate_media
 from studio.gateway.uploads.storage import stored_upload
 
 AssetType = Literal["audio", "image", "video", "subtitles", "voice_profile", "data"]
+ExportFormat = Literal["png", "jpeg", "webp", "wav", "mp3", "mp4"]
+#: How long a browser may keep a thumbnail (it never changes: assets are write-once).
+THUMBNAIL_MAX_AGE = 86400
+
+
+def _converted(converted: Converted, filename: str | None, headers: dict[str, str]) -> File:
+    """The converted file, its scratch folder removed once it is sent."""
+    return File(
+        converted.path,
+        filename=filename or converted.path.name,
+        media_type=converted.content_type,
+        content_disposition_type="attachment" if filename else "inline",
+        headers=headers,
+        background=BackgroundTask(shutil.rmtree, converted.scratch, ignore_errors=True),
+    )
 
 
 class AssetController(Controller):
@@ -82,6 +102,8 @@ class AssetController(Controller):
         "/{asset_id:str}/download",
         operation_id="download_asset",
         summary="The asset's bytes, streamed, or a redirect to an expiring link (S3 presigned or gateway-signed)",
+        description="A streamed answer honours one `Range: bytes=<start>-<end>` (206 with Content-Range; 416 past "
+        "the end), so players can seek.",
     )
     async def download(
         self,
@@ -89,6 +111,10 @@ class AssetController(Controller):
         owner: uuid.UUID,
         asset_id: str,
         mode: Literal["redirect", "stream"] | None = None,
+        range_: Annotated[
+            str | None, Parameter(header="Range", required=False, max_length=200, description="bytes=<start>-<end>")
+        ] = None,
+        if_range: Annotated[str | None, Parameter(header="If-Range", required=False, max_length=200)] = None,
     ) -> Stream | Redirect:
         row = await gateway.assets.get(owner, parse_uuid(asset_id, "asset"))
         chosen = mode or gateway.settings.download_mode
@@ -99,12 +125,89 @@ class AssetController(Controller):
             return Redirect(path=url, status_code=307)
         await gateway.artifacts.stat(row["key"])  # 404 before streaming starts, if the object is gone
         suffix = Path(row["key"]).suffix
+        headers = {
+            "Accept-Ranges": "bytes",
+            "Content-Disposition": f'attachment; filename="{row["id"]}{suffix}"',
+            "ETag": f'"{row["sha256"]}"',
+        }
+        size = row["size"]
+        wanted = byte_range(range_, size) if if_range in (None, headers["ETag"]) else None
+        if wanted is None:
+            return Stream(
+                gateway.artifacts.iter_bytes(row["key"]),
+                media_type=row["content_type"],
+                headers={**headers, "Content-Length": str(size)},
+            )
+        start, length = wanted
         return Stream(
-            gateway.artifacts.iter_bytes(row["key"]),
+            gateway.artifacts.iter_range(row["key"], start, length),
             media_type=row["content_type"],
+            status_code=206,
             headers={
-                "Content-Length": str(row["size"]),
-                "Content-Disposition": f'attachment; filename="{row["id"]}{suffix}"',
-                "ETag": f'"{row["sha256"]}"',
+                **headers,
+                "Content-Length": str(length),
+                "Content-Range": f"bytes {start}-{start + length - 1}/{size}",
             },
         )
+
+    @delete(
+        "/{asset_id:str}",
+        operation_id="delete_asset",
+        summary="Delete an asset: its row and its stored bytes",
+        description="Refused with 409 while an unfinished job reads it as an input, for an output of a project's "
+        "production (delete the project) and for a voice's profile (delete the voice).",
+        responses={**ERROR_RESPONSES, 409: problem_response("In use, or part of a production or voice")},
+        status_code=204,
+    )
+    async def delete_asset(self, gateway: Gateway, owner: uuid.UUID, asset_id: str) -> None:
+        await delete_asset(gateway, owner, parse_uuid(asset_id, "asset"))
+
+    @get(
+        "/{asset_id:str}/thumbnail",
+        operation_id="asset_thumbnail",
+        summary="A small WebP of an image, or of a video's frame one third in",
+        description="At most `size` pixels on its longer side. Cached by the browser for a day.",
+        responses={**ERROR_RESPONSES, 400: problem_response("Not an image or a video")},
+        media_type="image/webp",
+    )
+    async def thumbnail(
+        self,
+        gateway: Gateway,
+        owner: uuid.UUID,
+        asset_id: str,
+        size: Annotated[int, Parameter(ge=16, le=1024, description="Longer side in pixels")] = 256,
+    ) -> File:
+        row = await gateway.assets.get(owner, parse_uuid(asset_id, "asset"))
+        made = await thumbnail(gateway, row, size)
+        return _converted(made, None, {"Cache-Control": f"private, max-age={THUMBNAIL_MAX_AGE}"})
+
+    @get(
+        "/{asset_id:str}/export",
+        operation_id="export_asset",
+        summary="The asset converted to another format, as an attachment",
+        description="Images: "
+        + ", ".join(f for f, t in EXPORTS.items() if t.kind == "image")
+        + "; audio: "
+        + ", ".join(f for f, t in EXPORTS.items() if t.kind == "audio")
+        + "; video: "
+        + ", ".join(f for f, t in EXPORTS.items() if t.kind == "video")
+        + ". A format that does not fit the "
+        "asset answers 400 with the accepted list; assets larger than STUDIO_MAX_UPLOAD_BYTES are not converted "
+        "(413). Asking for the asset's own format answers the original bytes.",
+        responses={
+            **ERROR_RESPONSES,
+            400: problem_response("A format that does not fit the asset"),
+            413: problem_response("Too large to convert"),
+        },
+    )
+    async def export(
+        self,
+        gateway: Gateway,
+        owner: uuid.UUID,
+        asset_id: str,
+        format_: Annotated[ExportFormat, Parameter(query="format", description="The format to convert to")],
+    ) -> File:
+        row = await gateway.assets.get(owner, parse_uuid(asset_id, "asset"))
+        target = export_target(row, format_)
+        made = await export(gateway, row, target)
+        return _converted(made, f"{row['id']}.{target.extension}", {})

@@ -1,20 +1,25 @@
-"""GET/list/cancel jobs and follow one as Server-Sent Events."""
+"""GET/list/search/cancel/delete jobs and follow one as Server-Sent Events."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Literal
 
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, post
 from litestar.params import Parameter
 from litestar.response import ServerSentEvent
 
+from studio.core.errors import InvalidInput
 from studio.gateway.context import Gateway
 from studio.gateway.domain.jobs.events import job_event_stream
+from studio.gateway.domain.jobs.services import delete_job
 from studio.gateway.jobs.ids import parse_uuid
 from studio.gateway.jobs.outcomes import cancel_job
 from studio.gateway.jobs.schemas import Job, JobPage
 from studio.gateway.jobs.views import jobs_out, load_job
+from studio.gateway.openapi import ERROR_RESPONSES, problem_response
+from studio.gateway.store.jobs import SEARCHED
 
 JobStatus = Literal["queued", "submitted", "running", "completed", "failed", "cancelled"]
 
@@ -23,23 +28,66 @@ class JobController(Controller):
     path = "/api/v1/jobs"
     tags = ("jobs",)
 
-    @get("/", operation_id="list_jobs", summary="List your jobs, newest first")
+    @get(
+        "/",
+        operation_id="list_jobs",
+        summary="List your jobs, newest first",
+        description="Filters combine (AND); `type` may repeat (any of them). `total` counts every match.",
+    )
     async def list_jobs(
         self,
         gateway: Gateway,
         owner: uuid.UUID,
         status: JobStatus | None = None,
-        job_type: Annotated[
-            str | None, Parameter(query="type", max_length=100, description="e.g. audio.synthesize")
+        job_types: Annotated[
+            list[str] | None,
+            Parameter(query="type", max_items=20, description="e.g. audio.synthesize; repeat for several"),
         ] = None,
         project_id: uuid.UUID | None = None,
+        q: Annotated[
+            str | None,
+            Parameter(
+                min_length=1,
+                max_length=200,
+                description="Text searched, case-insensitively, in the job's " + ", ".join(SEARCHED) + ".",
+            ),
+        ] = None,
+        created_after: Annotated[datetime | None, Parameter(description="RFC 3339; jobs created at or after")] = None,
+        created_before: Annotated[datetime | None, Parameter(description="RFC 3339; jobs created at or before")] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
     ) -> JobPage:
-        rows = await gateway.jobs.page(
-            owner, status=status, type_=job_type, project_id=project_id, limit=limit, offset=offset
+        types = job_types or []
+        if any(not 1 <= len(value) <= 100 for value in types):
+            raise InvalidInput("type: each value is a job type of 1-100 characters, e.g. audio.synthesize")
+        for name, value in (("created_after", created_after), ("created_before", created_before)):
+            if value is not None and value.tzinfo is None:
+                raise InvalidInput(f"{name}: give a time zone (RFC 3339), e.g. 2026-12-04T10:00:00Z")
+        rows, total = await gateway.jobs.page(
+            owner,
+            status=status,
+            types=types,
+            project_id=project_id,
+            text=q,
+            created_after=created_after,
+            created_before=created_before,
+            limit=limit,
+            offset=offset,
         )
-        return JobPage(items=await jobs_out(gateway, rows), limit=limit, offset=offset)
+        return JobPage(items=await jobs_out(gateway, rows), limit=limit, offset=offset, total=total)
+
+    @delete(
+        "/{job_id:str}",
+        operation_id="delete_job",
+        summary="Delete a finished job with its outputs (rows and stored bytes), all or nothing",
+        description="409 while the job is unfinished (cancel it first), for a step of a project's production "
+        "(delete the project), for a voice's registration (delete the voice), and while an unfinished job reads "
+        "one of its outputs.",
+        responses={**ERROR_RESPONSES, 409: problem_response("Unfinished, or part of a production or voice")},
+        status_code=204,
+    )
+    async def delete_job(self, gateway: Gateway, owner: uuid.UUID, job_id: str) -> None:
+        await delete_job(gateway, owner, parse_uuid(job_id))
 
     @get("/{job_id:str}", operation_id="get_job", summary="A job with its result and assets")
     async def get_job(self, gateway: Gateway, owner: uuid.UUID, job_id: str) -> Job:

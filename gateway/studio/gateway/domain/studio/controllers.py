@@ -1,26 +1,35 @@
-"""Projects: create, produce a screenplay, briefing or template in one, list and inspect them; templates."""
+"""Projects: create, produce a screenplay, briefing or template in one, list and inspect them; their
+versions (re-render scenes, restore, duplicate) and a zip of everything; templates."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
+from urllib.parse import quote
 
 from litestar import Controller, Response, get, post
 from litestar.params import Parameter
+from litestar.response import Stream
 
 from studio.gateway.context import Gateway
+from studio.gateway.domain.studio.export import project_zip, stream_zip
 from studio.gateway.domain.studio.schemas import (
     CreateProjectRequest,
+    DuplicateRequest,
     GenerateContentRequest,
     NewProductionRequest,
     ProjectDetail,
+    ProjectVersion,
+    RenderRequest,
     Template,
 )
 from studio.gateway.domain.studio.services import create_production, start_production
 from studio.gateway.domain.studio.templates import TemplateKind, load_templates, templates_dir
+from studio.gateway.domain.studio.versions import list_versions, render, restore, version_out
 from studio.gateway.domain.studio.views import project_detail
 from studio.gateway.jobs.ids import parse_uuid
-from studio.gateway.openapi import ACCEPTED_RESPONSES, ERROR_RESPONSES
+from studio.gateway.links import link
+from studio.gateway.openapi import ACCEPTED_RESPONSES, ERROR_RESPONSES, problem_response
 from studio.gateway.production.schemas import Project
 from studio.gateway.production.views import load_project, projects_out
 
@@ -83,6 +92,88 @@ class StudioController(Controller):
     @get("/projects/{project_id:str}", operation_id="get_project", summary="A project with its steps, jobs and assets")
     async def get_project(self, gateway: Gateway, owner: uuid.UUID, project_id: str) -> ProjectDetail:
         return await project_detail(gateway, owner, parse_uuid(project_id, "project"))
+
+    @get(
+        "/projects/{project_id:str}/versions",
+        operation_id="list_versions",
+        summary="A project's versions, newest first",
+        description="Every production of the project is a version; `current` marks the one whose film is the "
+        "project's `result`.",
+    )
+    async def list_versions(self, gateway: Gateway, owner: uuid.UUID, project_id: str) -> list[ProjectVersion]:
+        return await list_versions(gateway, owner, parse_uuid(project_id, "project"))
+
+    @get("/projects/{project_id:str}/versions/{number:int}", operation_id="get_version", summary="One version")
+    async def get_version(self, gateway: Gateway, owner: uuid.UUID, project_id: str, number: int) -> ProjectVersion:
+        project_uuid = parse_uuid(project_id, "project")
+        return await version_out(gateway, project_uuid, await gateway.projects.version(owner, project_uuid, number))
+
+    @post(
+        "/projects/{project_id:str}/render",
+        operation_id="render_project",
+        summary="Re-render chosen scenes (or the whole film) as a new version",
+        description="The chosen scenes' pictures get new seeds; their steps and everything that depends on them "
+        "run again, every other step is recalled from the version that made it. `scenes: []` re-renders every "
+        "scene. 409 while the project is being produced or has no film yet.",
+        responses={
+            **ERROR_RESPONSES,
+            400: problem_response("A scene out of range"),
+            409: problem_response("Being produced, or no film yet"),
+        },
+        status_code=202,
+    )
+    async def render_project(
+        self, gateway: Gateway, owner: uuid.UUID, project_id: str, data: RenderRequest
+    ) -> Response[ProjectVersion]:
+        project_uuid = parse_uuid(project_id, "project")
+        number = await render(gateway, owner, project_uuid, data.scenes)
+        version = await version_out(gateway, project_uuid, await gateway.projects.version(owner, project_uuid, number))
+        location = link(gateway, f"/api/v1/studio/projects/{project_uuid}/versions/{number}")
+        return Response(version, status_code=202, headers={"Location": location})
+
+    @post(
+        "/projects/{project_id:str}/versions/{number:int}/restore",
+        operation_id="restore_version",
+        summary="Make a completed version current again (its film becomes the project's result)",
+        responses={**ERROR_RESPONSES, 409: problem_response("Version not completed, or the project is running")},
+        status_code=200,
+    )
+    async def restore_version(self, gateway: Gateway, owner: uuid.UUID, project_id: str, number: int) -> Project:
+        project_uuid = parse_uuid(project_id, "project")
+        await restore(gateway, owner, project_uuid, number)
+        return await load_project(gateway, owner, project_uuid)
+
+    @post(
+        "/projects/{project_id:str}/duplicate",
+        operation_id="duplicate_project",
+        summary="A new draft project holding this one's current screenplay (no jobs are copied)",
+        responses=ERROR_RESPONSES,
+        status_code=201,
+    )
+    async def duplicate_project(
+        self, gateway: Gateway, owner: uuid.UUID, project_id: str, data: DuplicateRequest | None = None
+    ) -> Project:
+        name = data.name.strip() if data is not None and data.name is not None else None
+        new_id = await gateway.projects.duplicate(owner, parse_uuid(project_id, "project"), name)
+        return await load_project(gateway, owner, new_id)
+
+    @get(
+        "/projects/{project_id:str}/export",
+        operation_id="export_project",
+        summary="The current version as a zip: film, subtitles, poster, stills, narration, music, screenplay",
+        description="Streamed as it is written, named after the project. Entries: film.mp4, film.srt, film.vtt, "
+        "poster.png, stills/scene-NN.png, narration/scene-NN.wav, music.wav, screenplay.yaml (those the "
+        "production made). 409 while the project has no finished film.",
+        responses={**ERROR_RESPONSES, 409: problem_response("No finished film yet")},
+        media_type="application/zip",
+    )
+    async def export_project(self, gateway: Gateway, owner: uuid.UUID, project_id: str) -> Stream:
+        content = await project_zip(gateway, owner, parse_uuid(project_id, "project"))
+        ascii_name = content.filename.encode("ascii", "ignore").decode().strip() or "project.zip"
+        disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(content.filename)}"
+        return Stream(
+            stream_zip(gateway, content), media_type="application/zip", headers={"Content-Disposition": disposition}
+        )
 
     @get(
         "/templates",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -133,7 +134,9 @@ class NewProductionRequest(ProductionContent, kw_only=True):
 
 class ProjectDetail(msgspec.Struct):
     project: Project
-    #: The production's planned steps, with the job that ran each.
+    #: The production's planned steps: id, name, service, rpc, label, depends_on, the job that ran each
+    #: (`job_id`), the version that made its result (`version`) and its scene (`scene`, 1-based; null for
+    #: film-wide steps such as portraits, music, sound and the final cut).
     steps: list[dict[str, Any]]
     jobs: list[Job]
     assets: list[Asset]
@@ -165,3 +168,34 @@ class Template(msgspec.Struct):
     translations: dict[str, TemplateText]
     #: The preset's values: a project's `name` and `screenplay`; the form fields of the other kinds.
     values: dict[str, Any]
+
+
+class ProjectVersion(msgspec.Struct):
+    """One production of a project: the first, or a re-render of some scenes."""
+
+    number: int
+    #: running, completed, failed
+    status: str
+    #: Scenes (1-based) rendered anew with new seeds; empty = the whole film.
+    scenes: list[int]
+    created_at: datetime
+    #: The version's film and sidecars (asset ids), once composed.
+    film_asset_id: str | None
+    subtitles_asset_id: str | None
+    poster_asset_id: str | None
+    #: Its film is the project's `result`.
+    current: bool
+    error: str | None = None
+
+
+class RenderRequest(RequestBody):
+    """Re-render chosen scenes as a new version: their pictures get new seeds; unchanged steps are recalled."""
+
+    scenes: Annotated[
+        list[Annotated[int, msgspec.Meta(ge=1)]],
+        msgspec.Meta(max_length=500, description="Scene numbers (1-based); [] = every scene of the film."),
+    ] = msgspec.field(default_factory=list)
+
+
+class DuplicateRequest(RequestBody):
+    name: ProjectName | None = None

@@ -7,7 +7,7 @@ import uuid
 from studio.gateway.context import Gateway
 from studio.gateway.domain.studio.schemas import ProjectDetail
 from studio.gateway.jobs.views import asset_out, jobs_out
-from studio.gateway.production.views import project_out
+from studio.gateway.production.views import project_out, step_scene
 
 
 async def project_detail(gateway: Gateway, owner_id: uuid.UUID, project_id: uuid.UUID) -> ProjectDetail:
@@ -18,7 +18,16 @@ async def project_detail(gateway: Gateway, owner_id: uuid.UUID, project_id: uuid
     completed = {job["step_id"] for job in jobs if job["step_id"] and job["status"] == "completed"}
     return ProjectDetail(
         project=project_out(gateway, row, completed),
-        steps=[{**step, "job_id": job_of_step.get(step.get("id"))} for step in row["steps"] or []],
+        steps=[
+            {
+                # Steps planned before versions existed: version 1, scene from the name.
+                "version": 1,
+                "scene": step_scene(str(step.get("name", ""))),
+                **step,
+                "job_id": job_of_step.get(step.get("id")),
+            }
+            for step in row["steps"] or []
+        ],
         jobs=await jobs_out(gateway, jobs),
         assets=[asset_out(gateway, asset) for asset in assets],
         screenplay=row["screenplay"],

@@ -97,6 +97,20 @@ class ArtifactStore(ABC):
     def iter_bytes(self, key: str) -> AsyncIterator[bytes]:
         """Stream an artifact's bytes in chunks; NotFound if missing."""
 
+    async def iter_range(self, key: str, start: int, length: int) -> AsyncIterator[bytes]:
+        """`length` bytes from `start` (an HTTP Range answer); stores that can seek override this."""
+        skip, left = start, length
+        async for chunk in self.iter_bytes(key):
+            if skip >= len(chunk):
+                skip -= len(chunk)
+                continue
+            piece = chunk[skip : skip + left]
+            skip = 0
+            left -= len(piece)
+            yield piece
+            if left <= 0:
+                return
+
     async def get_bytes(self, ref: ArtifactRef | str) -> bytes:
         key = ref if isinstance(ref, str) else ref.key
         return b"".join([chunk async for chunk in self.iter_bytes(key)])

@@ -141,6 +141,20 @@ class S3ArtifactStore(ArtifactStore):
             response.close()
             response.release_conn()
 
+    async def iter_range(self, key: str, start: int, length: int) -> AsyncIterator[bytes]:
+        check_key(key)
+        response = await self._call(self._client.get_object, self.bucket, key, offset=start, length=length, missing=key)
+        try:
+            stream = response.stream(CHUNK)
+            while True:
+                chunk = await asyncio.to_thread(next, stream, b"")
+                if not chunk:
+                    break
+                yield chunk
+        finally:
+            response.close()
+            response.release_conn()
+
     async def delete(self, key: str) -> None:
         check_key(key)
         await self._call(self._client.remove_object, self.bucket, key)
