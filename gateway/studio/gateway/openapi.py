@@ -43,6 +43,11 @@ def _problem(description: str) -> ResponseSpec:
     )
 
 
+def problem(description: str) -> ResponseSpec:
+    """A problem+json answer documented for one route (its own wording of the case)."""
+    return _problem(description)
+
+
 ERROR_RESPONSES = {
     401: _problem("No or invalid API key / token"),
     404: _problem("Not found (or owned by another key)"),

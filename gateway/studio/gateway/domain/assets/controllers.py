@@ -1,8 +1,10 @@
-"""Upload media, read asset metadata, download asset bytes."""
+"""Upload media, read asset metadata, download asset bytes or hand a player a signed URL; upload limits."""
 
 from __future__ import annotations
 
+import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -12,15 +14,18 @@ from litestar.params import Body, Parameter
 from litestar.response import Redirect, Stream
 
 from studio.gateway.context import Gateway
-from studio.gateway.domain.assets.schemas import UploadForm
+from studio.gateway.domain.assets.schemas import Limits, MediaUrl, UploadForm
 from studio.gateway.jobs.ids import parse_uuid
 from studio.gateway.jobs.schemas import Asset
 from studio.gateway.jobs.submit import owned_project
 from studio.gateway.jobs.views import asset_out
-from studio.gateway.openapi import UPLOAD, UPLOAD_RESPONSES
+from studio.gateway.openapi import ERROR_RESPONSES, UPLOAD, UPLOAD_RESPONSES
 from studio.gateway.signed_links import download_url
 from studio.gateway.uploads.checks import UploadInfo, validate_media
 from studio.gateway.uploads.storage import stored_upload
+
+#: How long a player's media URL works (long enough to watch a film and seek in it).
+MEDIA_URL_SECONDS = 3600
 
 AssetType = Literal["audio", "image", "video", "subtitles", "voice_profile", "data"]
 
@@ -107,4 +112,36 @@ class AssetController(Controller):
                 "Content-Disposition": f'attachment; filename="{row["id"]}{suffix}"',
                 "ETag": f'"{row["sha256"]}"',
             },
+        )
+
+    @post(
+        "/{asset_id:str}/url",
+        operation_id="asset_url",
+        status_code=200,
+        summary="A short-lived URL a player can stream and seek the asset from, without credentials",
+        description="On S3, a presigned URL; otherwise a gateway link signed with an HMAC and an expiry, which "
+        "answers Range requests. Either stops working at `expires_at` (or when the API key is revoked).",
+        responses={404: ERROR_RESPONSES[404]},
+    )
+    async def media_url(self, gateway: Gateway, owner: uuid.UUID, asset_id: str) -> MediaUrl:
+        row = await gateway.assets.get(owner, parse_uuid(asset_id, "asset"))
+        await gateway.artifacts.stat(row["key"])  # 404 now rather than a dead link, if the object is gone
+        expires = int(time.time()) + MEDIA_URL_SECONDS
+        url = await download_url(gateway, row["key"], owner, MEDIA_URL_SECONDS, gateway.settings.public_url)
+        return MediaUrl(url=url, expires_at=datetime.fromtimestamp(expires, UTC))
+
+
+class LimitsController(Controller):
+    path = "/api/v1/limits"
+    tags = ("assets",)
+
+    @get("/", operation_id="get_limits", summary="What uploads the server accepts (sizes, durations, pixels)")
+    async def limits(self, gateway: Gateway) -> Limits:
+        settings = gateway.settings
+        return Limits(
+            min_voice_sample_seconds=settings.min_voice_sample_seconds,
+            max_voice_sample_seconds=settings.max_voice_sample_seconds,
+            max_upload_bytes=settings.max_upload_bytes,
+            max_audio_upload_seconds=settings.max_audio_upload_seconds,
+            max_image_pixels=settings.max_image_pixels,
         )

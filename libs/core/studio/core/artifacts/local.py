@@ -116,6 +116,15 @@ class LocalArtifactStore(ArtifactStore):
             while chunk := await asyncio.to_thread(handle.read, CHUNK):
                 yield chunk
 
+    async def iter_range(self, key: str, start: int, length: int) -> AsyncIterator[bytes]:
+        path = self.path_of(key)
+        with path.open("rb") as handle:
+            handle.seek(start)
+            left = length
+            while left > 0 and (chunk := await asyncio.to_thread(handle.read, min(CHUNK, left))):
+                left -= len(chunk)
+                yield chunk
+
     async def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
         self._meta_path(key).unlink(missing_ok=True)
