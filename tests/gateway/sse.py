@@ -71,7 +71,9 @@ class EventReader:
 
 
 @asynccontextmanager
-async def stream(client: httpx.AsyncClient, url: str, headers: dict[str, str] | None = None) -> AsyncIterator[EventReader]:
+async def stream(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str] | None = None
+) -> AsyncIterator[EventReader]:
     async with client.stream("GET", url, headers={"Accept": "text/event-stream", **(headers or {})}) as response:
         assert response.status_code == 200, (await response.aread()).decode()
         assert response.headers["content-type"].startswith("text/event-stream")

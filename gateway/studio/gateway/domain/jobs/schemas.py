@@ -16,13 +16,16 @@ UNFINISHED: tuple[UnfinishedStatus, ...] = ("queued", "submitted", "running")
 class CancelJobsRequest(RequestBody):
     """Which unfinished jobs to cancel; every field narrows it, and `{}` cancels every unfinished job."""
 
-    status: Annotated[
-        list[UnfinishedStatus] | None,
-        msgspec.Meta(description="Only jobs in these states (queued, submitted, running); default: all three"),
-    ] = None
-    type: Annotated[
-        str | None, msgspec.Meta(max_length=100, description="Only jobs of this type, e.g. image.generate")
-    ] = None
+    status: (
+        Annotated[
+            list[UnfinishedStatus],
+            msgspec.Meta(description="Only jobs in these states (queued, submitted, running); default: all three"),
+        ]
+        | None
+    ) = None
+    type: (
+        Annotated[str, msgspec.Meta(max_length=100, description="Only jobs of this type, e.g. image.generate")] | None
+    ) = None
     project_id: Annotated[uuid.UUID | None, msgspec.Meta(description="Only this project's jobs")] = None
 
 
