@@ -4,12 +4,9 @@
  * otherwise its feature says "not available on this server". When the gateway gains one,
  * `make web-api` types it and its entry here moves to the generated client.
  */
-import { requestJson, type Job, type Project } from "./client";
+import { requestJson, type Project } from "./client";
 
 export const PENDING = {
-  events: "GET /api/v1/events",
-  cancelAll: "POST /api/v1/jobs/cancel",
-  retry: "POST /api/v1/jobs/{job_id}/retry",
   deleteJob: "DELETE /api/v1/jobs/{job_id}",
   deleteAsset: "DELETE /api/v1/assets/{asset_id}",
   exportAsset: "GET /api/v1/assets/{asset_id}/export",
@@ -70,11 +67,6 @@ const url = (operation: PendingOperation, values: Record<string, string | number
   path(operation.split(" ")[1] ?? "", values);
 
 export const pending = {
-  cancelAll: () =>
-    requestJson<{ cancelled: string[] }>("POST", url(PENDING.cancelAll), {
-      status: ["queued", "submitted", "running"],
-    }),
-  retry: (jobId: string) => requestJson<Job>("POST", url(PENDING.retry, { job_id: jobId })),
   deleteJob: (jobId: string) => requestJson<void>("DELETE", url(PENDING.deleteJob, { job_id: jobId })),
   deleteAsset: (assetId: string) => requestJson<void>("DELETE", url(PENDING.deleteAsset, { asset_id: assetId })),
   exportUrl: (assetId: string, format: ExportFormat) =>

@@ -57,6 +57,7 @@ export const en = {
 
   "jobs.cancel": "Cancel",
   "jobs.cancelOne": "Cancel {job}",
+  "jobs.retryOne": "Retry {job}",
   "jobs.cancelling": "Cancelling…",
   "jobs.retry": "Retry",
   "jobs.progress": "Progress",

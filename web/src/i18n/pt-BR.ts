@@ -59,6 +59,7 @@ export const ptBR: Record<MessageKey, string> = {
 
   "jobs.cancel": "Cancelar",
   "jobs.cancelOne": "Cancelar {job}",
+  "jobs.retryOne": "Tentar de novo: {job}",
   "jobs.cancelling": "Cancelando…",
   "jobs.retry": "Tentar de novo",
   "jobs.progress": "Progresso",

@@ -140,7 +140,7 @@ function Jobs() {
     limit: PAGE,
     offset,
     ...(type && { type }),
-    ...(status && { status }),
+    ...(status && { status: [status] }),
     ...(projectId && { project_id: projectId }),
     // Sent only to a server that declares them (GATEWAY_NEEDS.md): others would ignore them silently.
     ...(canSearch && search && { q: search }),
