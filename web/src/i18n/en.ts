@@ -82,6 +82,9 @@ export const en = {
   "upload.badType": "{name} is not a supported file. Accepted: {types}.",
   "upload.unreadable": "{name} could not be read as audio. Accepted: {types}.",
   "upload.duration": "duration {duration}",
+  "upload.tooLarge": "{name} is {size}; this server accepts files up to {max}.",
+  "upload.tooShort": "{name} lasts {duration}; a voice sample must last at least {min}.",
+  "upload.tooLong": "{name} lasts {duration}; a voice sample may last at most {max}.",
 
   "media.loadFailed": "The file could not be loaded.",
   "media.subtitles": "Subtitles",

@@ -84,6 +84,9 @@ export const ptBR: Record<MessageKey, string> = {
   "upload.badType": "{name} não é um arquivo aceito. Aceitos: {types}.",
   "upload.unreadable": "Não foi possível ler {name} como áudio. Aceitos: {types}.",
   "upload.duration": "duração {duration}",
+  "upload.tooLarge": "{name} tem {size}; este servidor aceita arquivos de até {max}.",
+  "upload.tooShort": "{name} dura {duration}; uma amostra de voz precisa durar pelo menos {min}.",
+  "upload.tooLong": "{name} dura {duration}; uma amostra de voz pode durar no máximo {max}.",
 
   "media.loadFailed": "Não foi possível carregar o arquivo.",
   "media.subtitles": "Legendas",
