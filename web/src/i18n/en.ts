@@ -54,6 +54,7 @@ export const en = {
   "dashboard.cancelAll": "Cancel everything pending",
   "dashboard.live": "live",
   "dashboard.polling": "updated every 2 s",
+  "dashboard.connecting": "connecting…",
 
   "jobs.cancel": "Cancel",
   "jobs.cancelOne": "Cancel {job}",

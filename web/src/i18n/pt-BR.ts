@@ -56,6 +56,7 @@ export const ptBR: Record<MessageKey, string> = {
   "dashboard.cancelAll": "Cancelar tudo o que está pendente",
   "dashboard.live": "ao vivo",
   "dashboard.polling": "atualizado a cada 2 s",
+  "dashboard.connecting": "conectando…",
 
   "jobs.cancel": "Cancelar",
   "jobs.cancelOne": "Cancelar {job}",

@@ -58,7 +58,7 @@ export default function DashboardPage() {
             actions={
               <>
                 <Badge tone={live.mode === "stream" ? "ok" : "neutral"}>
-                  {live.mode === "stream" ? t("dashboard.live") : t("dashboard.polling")}
+                  {t(live.mode === "stream" ? "dashboard.live" : live.mode === "polling" ? "dashboard.polling" : "dashboard.connecting")}
                 </Badge>
                 <Button size="sm" variant="danger" disabled={live.active.length === 0 || cancelAll.isPending} onClick={() => cancelAll.mutate()}>
                   <Ban className="size-4" aria-hidden />
