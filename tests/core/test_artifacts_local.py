@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from studio.core.artifacts.base import CHUNK
 from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.errors import FailedPrecondition, InvalidInput, NotFound
 
@@ -69,3 +70,12 @@ async def test_of_concurrent_writers_of_one_key_exactly_one_wins(artifacts: Loca
     assert len(won) == 1 and all(isinstance(o, FailedPrecondition) for o in outcomes if o is not won[0])
     stored = await artifacts.get_bytes("runs/raced/1/out.bin")
     assert stored in takes and hashlib.sha256(stored).hexdigest() == won[0].sha256
+
+
+async def test_a_byte_range_is_read_from_its_offset(artifacts: LocalArtifactStore) -> None:
+    data = bytes(range(256)) * 9_000  # over two chunks
+    ref = await artifacts.put_bytes("runs/r/film.mp4", data)
+    start = CHUNK + 7
+    part = b"".join([chunk async for chunk in artifacts.iter_range(ref.key, start, 1000)])
+    assert part == data[start : start + 1000]
+    assert b"".join([chunk async for chunk in artifacts.iter_range(ref.key, 0, 3)]) == data[:3]

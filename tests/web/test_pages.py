@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, ViewportSize, expect
+from playwright.sync_api import BrowserContext, Page, Request, ViewportSize, expect
 
 from tests.gateway.fakes import wav_bytes
 from tests.gateway.stack import Stack
@@ -91,10 +92,37 @@ def project_id(web_stack: Stack, api_key: str) -> Iterator[str]:
         yield str(project["id"])
 
 
-def open_page(page: Page, base_url: str, path: str) -> None:
-    page.goto(base_url + path)
-    expect(page.locator("main h1")).to_be_visible()
-    page.wait_for_load_state("networkidle")
+#: Requests that stay open as long as the page does (the dashboard's live event stream).
+STREAMS = ("/api/v1/events",)
+
+
+def open_page(page: Page, base_url: str, path: str, quiet_ms: int = 500, timeout_s: float = 30) -> None:
+    """Open a page and wait until it has fetched everything (Playwright's "networkidle" less the streams)."""
+    pending: set[Request] = set()
+
+    def started(request: Request) -> None:
+        if not urlsplit(request.url).path.endswith(STREAMS):
+            pending.add(request)
+
+    def ended(request: Request) -> None:
+        pending.discard(request)
+
+    handlers = {"request": started, "requestfinished": ended, "requestfailed": ended}
+    for event, handler in handlers.items():
+        page.on(event, handler)  # type: ignore[call-overload]
+    try:
+        page.goto(base_url + path)
+        expect(page.locator("main h1")).to_be_visible()
+        deadline = time.monotonic() + timeout_s
+        quiet_since = time.monotonic()
+        while time.monotonic() - quiet_since < quiet_ms / 1000:
+            assert time.monotonic() < deadline, f"{path} kept loading: {[r.url for r in pending]}"
+            page.wait_for_timeout(100)
+            if pending:
+                quiet_since = time.monotonic()
+    finally:
+        for event, handler in handlers.items():
+            page.remove_listener(event, handler)
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])

@@ -10,10 +10,10 @@ from studio.gateway.auth.middleware import AuthMiddleware
 from studio.gateway.auth.ratelimit import RateLimitMiddleware
 from studio.gateway.context import Gateway
 from studio.gateway.deps import DEPENDENCIES
-from studio.gateway.domain.assets.controllers import AssetController
+from studio.gateway.domain.assets.controllers import AssetController, LimitsController
 from studio.gateway.domain.audio.controllers import AudioController
 from studio.gateway.domain.image.controllers import ImageController
-from studio.gateway.domain.jobs.controllers import JobController
+from studio.gateway.domain.jobs.controllers import JobController, TenantEventsController
 from studio.gateway.domain.keys.controllers import KeyController
 from studio.gateway.domain.models.controllers import ModelController
 from studio.gateway.domain.openai.controllers import OpenAIController
@@ -41,7 +41,15 @@ def _cors(gateway: Gateway | None) -> CORSConfig | None:
         return None
     return CORSConfig(
         allow_origins=list(origins),
-        allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "Prefer", "X-Request-Id"],
+        allow_headers=[
+            "Authorization",
+            "X-API-Key",
+            "Content-Type",
+            "Idempotency-Key",
+            "Prefer",
+            "X-Request-Id",
+            "Last-Event-ID",
+        ],
         expose_headers=["Location", "Retry-After", "Preference-Applied", "X-Request-Id", "X-Studio-Job-Id"],
         allow_credentials=False,
     )
@@ -57,7 +65,9 @@ def create_app(gateway: Gateway | None) -> Litestar:
             VideoController,
             StudioController,
             JobController,
+            TenantEventsController,
             AssetController,
+            LimitsController,
             WebhookController,
             AccountController,
             KeyController,

@@ -14,10 +14,11 @@ from studio.core.jobs import JobTransport
 from studio.core.registry import SERVICES
 from studio.gateway.auth.identity import CredentialCache
 from studio.gateway.effects import OutcomeEffects, ProductionEffects
-from studio.gateway.hub import EventHub
+from studio.gateway.hub import EventHub, TenantWakers
 from studio.gateway.settings import GatewaySettings
 from studio.gateway.store.assets import AssetStore
 from studio.gateway.store.idempotency import IdempotencyStore
+from studio.gateway.store.job_changes import JobChangeStore
 from studio.gateway.store.jobs import JobStore
 from studio.gateway.store.keys import KeyStore
 from studio.gateway.store.presets import PresetStore
@@ -73,9 +74,11 @@ class Gateway:
         self.artifacts = artifacts
         self.jwt_secret = jwt_secret
         self.hub = EventHub()
+        self.tenant_wakers = TenantWakers()
         self.dispatch_waker = Waker()
         self.webhook_waker = Waker()
         self.jobs = JobStore(pool)
+        self.job_changes = JobChangeStore(pool)
         self.assets = AssetStore(pool)
         self.voices = VoiceStore(pool)
         self.projects = ProjectStore(pool)

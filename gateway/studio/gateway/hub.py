@@ -57,3 +57,38 @@ class EventHub:
             if queue.full():  # a slow reader loses old progress, never the terminal event
                 queue.get_nowait()
             queue.put_nowait(event)
+
+
+class TenantWakers:
+    """Wakes a tenant's event streams in this process when any process changed one of its jobs.
+
+    The change itself is read from `job_changes` (Postgres); this only says "look now", so a
+    missed wake-up costs a poll interval, never an event. The listener
+    (`background/job_changes.py`) calls `wake` for each NOTIFY it receives.
+    """
+
+    def __init__(self) -> None:
+        self._subscribers: dict[uuid.UUID, set[asyncio.Event]] = {}
+
+    @contextmanager
+    def subscribe(self, owner_id: uuid.UUID) -> Iterator[asyncio.Event]:
+        event = asyncio.Event()
+        self._subscribers.setdefault(owner_id, set()).add(event)
+        try:
+            yield event
+        finally:
+            subscribers = self._subscribers.get(owner_id)
+            if subscribers is not None:
+                subscribers.discard(event)
+                if not subscribers:
+                    del self._subscribers[owner_id]
+
+    def wake(self, owner_id: uuid.UUID) -> None:
+        for event in self._subscribers.get(owner_id, ()):
+            event.set()
+
+    def wake_all(self) -> None:
+        """After the listener reconnects: a NOTIFY may have been missed meanwhile."""
+        for subscribers in self._subscribers.values():
+            for event in subscribers:
+                event.set()

@@ -30,6 +30,7 @@ from studio.core.jobs import JobTransport
 from studio.gateway.app import create_app
 from studio.gateway.background.dispatcher import Dispatcher
 from studio.gateway.background.events import EventsConsumer
+from studio.gateway.background.job_changes import JobChangeListener
 from studio.gateway.background.webhooks import WebhookSender
 from studio.gateway.context import Gateway
 from studio.gateway.db.migrate import migrate
@@ -139,6 +140,7 @@ async def run_gateway(
         asyncio.create_task(Dispatcher(gateway).run(stop), name="dispatcher"),
         asyncio.create_task(EventsConsumer(gateway).run(stop), name="events"),
         asyncio.create_task(WebhookSender(gateway).run(stop), name="webhooks"),
+        asyncio.create_task(JobChangeListener(gateway).run(stop), name="job-changes"),
     ]
     for task in loops:  # a dead loop stops the process rather than leaving it half-working
         task.add_done_callback(lambda t: stop.set() if not t.cancelled() and t.exception() else None)

@@ -6,7 +6,8 @@ directory has no server of its own, so the gateway plays that part: a link is
 HMAC-SHA256 over the key, the expiry and the tenant under a secret derived from
 STUDIO_JWT_SECRET. Whoever holds a link may fetch that one key, without an API key, until
 it expires or every API key of the account is revoked; any other key, expiry or tenant breaks the
-signature, and nothing can be listed.
+signature, and nothing can be listed. Links answer `Range` requests (206), so a player that is
+handed one (POST /api/v1/assets/{id}/url) streams and seeks instead of fetching the whole file.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ import uuid
 from pathlib import Path
 from typing import Annotated
 
-from litestar import Controller, get
+from litestar import Controller, Response, get
 from litestar.params import Parameter
 from litestar.response import Stream
 
 from studio.core.errors import StudioError
 from studio.gateway.context import Gateway
+from studio.gateway.http.ranges import byte_range
 
 PATH = "/files"
 _PURPOSE = b"studio download links v1"
@@ -88,17 +90,32 @@ class SignedLinkController(Controller):
         expires: int,
         tenant: Annotated[str, Parameter(pattern="^[0-9a-f]{32}$")],
         signature: Annotated[str, Parameter(pattern="^[0-9a-f]{64}$")],
-    ) -> Stream:
+        range_: Annotated[str | None, Parameter(header="Range", required=False)] = None,
+    ) -> Stream | Response[None]:
         key = key.lstrip("/")
         await _check(gateway, key, expires, tenant, signature)
         ref = await gateway.artifacts.stat(key)
+        headers = {
+            "Accept-Ranges": "bytes",
+            "Content-Disposition": f'attachment; filename="{Path(key).name}"',
+            "ETag": f'"{ref.sha256}"',
+            "Cache-Control": "private, no-store",
+        }
+        chosen = byte_range(range_, ref.size)  # 416 past the end
+        if chosen is None:
+            return Stream(
+                gateway.artifacts.iter_bytes(key),
+                media_type=ref.content_type,
+                headers={**headers, "Content-Length": str(ref.size)},
+            )
+        start, length = chosen
         return Stream(
-            gateway.artifacts.iter_bytes(key),
+            gateway.artifacts.iter_range(key, start, length),
+            status_code=206,
             media_type=ref.content_type,
             headers={
-                "Content-Length": str(ref.size),
-                "Content-Disposition": f'attachment; filename="{Path(key).name}"',
-                "ETag": f'"{ref.sha256}"',
-                "Cache-Control": "private, no-store",
+                **headers,
+                "Content-Length": str(length),
+                "Content-Range": f"bytes {start}-{start + length - 1}/{ref.size}",
             },
         )

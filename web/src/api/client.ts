@@ -99,15 +99,3 @@ export async function unwrap<T>(call: Promise<FetchResult<T>>): Promise<T> {
   }
   return data as T;
 }
-
-/** JSON from an endpoint outside the generated types (see pending.ts). */
-export async function requestJson<T>(method: string, url: string, body?: unknown): Promise<T> {
-  const init: RequestInit = { method, headers: { Accept: "application/json" } };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers = { ...init.headers, "Content-Type": "application/json" };
-  }
-  const response = await authedFetch(url, init);
-  if (response.status === 204) return undefined as T;
-  return (await response.json()) as T;
-}

@@ -1,12 +1,30 @@
 /**
  * Asset bytes for players and downloads. <img>/<audio>/<video> cannot send an Authorization
- * header, so the bytes are fetched with it (streamed through the gateway, `mode=stream`) and
- * shown from an object URL. GATEWAY_NEEDS.md asks for signed, range-capable media URLs.
+ * header. Players of audio and video get a short-lived signed URL instead
+ * (POST /api/v1/assets/{id}/url: presigned on S3, else an HMAC-signed gateway link), so they
+ * stream and seek with Range requests rather than fetching a whole film first. Images and
+ * waveforms (which need the bytes anyway) are fetched with the header and shown from an object URL.
  */
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 
-import { authedFetch } from "./client";
+import { api, authedFetch, unwrap } from "./client";
+
+/** A signed media URL is re-asked for this long before it expires (a player may still seek). */
+const MEDIA_URL_MARGIN_MS = 10 * 60_000;
+
+/** A URL a player can stream the asset from without credentials, while it lasts. */
+export function useMediaUrl(assetId: string | null | undefined): { src: string | null; error: unknown } {
+  const media = useQuery({
+    queryKey: ["media-url", assetId],
+    queryFn: () => unwrap(api.POST("/api/v1/assets/{asset_id}/url", { params: { path: { asset_id: assetId ?? "" } } })),
+    enabled: Boolean(assetId),
+    staleTime: (query) =>
+      query.state.data ? Math.max(0, Date.parse(query.state.data.expires_at) - Date.now() - MEDIA_URL_MARGIN_MS) : 0,
+    refetchOnWindowFocus: false,
+  });
+  return { src: media.data?.url ?? null, error: media.error };
+}
 
 export function streamUrl(downloadLink: string): string {
   return `${downloadLink}${downloadLink.includes("?") ? "&" : "?"}mode=stream`;

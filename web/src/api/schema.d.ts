@@ -120,6 +120,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/assets/{asset_id}/url": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A short-lived URL a player can stream and seek the asset from, without credentials
+         * @description On S3, a presigned URL; otherwise a gateway link signed with an HMAC and an expiry, which answers Range requests. Either stops working at `expires_at` (or when the API key is revoked).
+         */
+        post: operations["asset_url"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audio/clone-voice": {
         parameters: {
             query?: never;
@@ -226,6 +246,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow all your jobs as Server-Sent Events: a snapshot, then every change
+         * @description The stream opens with `snapshot` (`{"jobs": [Job]}`: every unfinished job and the 50 most recently finished), then sends `job` (a Job, as GET /api/v1/jobs/{id} answers it) whenever a job is created or changes status or progress (progress about 4 times a second per job at most). Events carry ids that only grow; reconnecting with `Last-Event-ID` replays the changes after it while they are kept (an hour), else opens with a new snapshot. A `: keep-alive` comment comes every 15 s. Send the credential in the Authorization header (read the stream with fetch; never put a key in the URL).
+         */
+        get: operations["tenant_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/image/edit": {
         parameters: {
             query?: never;
@@ -297,6 +337,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel many unfinished jobs at once (all of them with an empty filter) */
+        post: operations["cancel_jobs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job_id}": {
         parameters: {
             query?: never;
@@ -344,11 +401,31 @@ export interface paths {
         };
         /**
          * Follow a job as Server-Sent Events
-         * @description Events: `status` (current state), `started`, `progress`, then one of `completed`, `failed`, `cancelled` carrying the whole job; the stream then ends.
+         * @description Events: `status` (current state), `started`, `progress`, then one of `completed`, `failed`, `cancelled` carrying the whole job; the stream then ends. Each event's `id` is the id of the job's latest change (as in GET /api/v1/events); with `Last-Event-ID` at or past it, the opening `status` is left out.
          */
         get: operations["job_events"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a failed or cancelled job again, as a new job (`retry_of` names this one)
+         * @description Production steps are not retried one by one: produce the project again instead (409).
+         */
+        post: operations["retry_job"];
         delete?: never;
         options?: never;
         head?: never;
@@ -391,6 +468,23 @@ export interface paths {
          * @description Revoking the key making the request is allowed (the next request with it is a 401). The key stays listed, with `revoked_at`; what the account made stays the account's.
          */
         delete: operations["revoke_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What uploads the server accepts (sizes, durations, pixels) */
+        get: operations["get_limits"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -631,6 +725,23 @@ export interface paths {
         put?: never;
         /** Make a completed version current again (its film becomes the project's result) */
         post: operations["restore_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/studio/screenplay.schema.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The JSON Schema screenplays are validated with (JSON Schema 2020-12) */
+        get: operations["screenplay_schema"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1004,6 +1115,19 @@ export interface components {
              */
             text?: string | null;
         };
+        /** CancelJobsRequest */
+        CancelJobsRequest: {
+            /** @description Only this project's jobs */
+            project_id?: string | null;
+            /** @description Only jobs in these states (queued, submitted, running); default: all three */
+            status?: ("queued" | "submitted" | "running")[] | null;
+            /** @description Only jobs of this type, e.g. image.generate */
+            type?: string | null;
+        };
+        /** CancelledJobs */
+        CancelledJobs: {
+            cancelled: string[];
+        };
         /** CloneVoiceAccepted */
         CloneVoiceAccepted: {
             job: components["schemas"]["Job"];
@@ -1192,6 +1316,7 @@ export interface components {
             result: {
                 [key: string]: unknown;
             } | null;
+            retry_of?: string | null;
             stage: string;
             started_at: string | null;
             status: string;
@@ -1220,6 +1345,20 @@ export interface components {
         KeyCreate: {
             /** @example n8n */
             name: string;
+        };
+        /** Limits */
+        Limits: {
+            max_audio_upload_seconds: number;
+            max_image_pixels: number;
+            max_upload_bytes: number;
+            max_voice_sample_seconds: number;
+            min_voice_sample_seconds: number;
+        };
+        /** MediaUrl */
+        MediaUrl: {
+            /** Format: date-time */
+            expires_at: string;
+            url: string;
         };
         /** Model */
         Model: {
@@ -2030,6 +2169,52 @@ export interface operations {
             };
         };
     };
+    asset_url: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                asset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaUrl"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description Not found (or owned by another account) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     clone_voice: {
         parameters: {
             query?: never;
@@ -2457,6 +2642,53 @@ export interface operations {
             };
         };
     };
+    tenant_events: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The id of the last event received, when reconnecting: the stream resumes after it */
+                "Last-Event-ID"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description No or invalid API key / token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     edit_image: {
         parameters: {
             query?: never;
@@ -2748,7 +2980,8 @@ export interface operations {
     list_jobs: {
         parameters: {
             query?: {
-                status?: "queued" | "submitted" | "running" | "completed" | "failed" | "cancelled" | null;
+                /** @description Only jobs in these states (repeat it: any of them) */
+                status?: ("queued" | "submitted" | "running" | "completed" | "failed" | "cancelled")[] | null;
                 /** @description e.g. audio.synthesize; repeat for several */
                 type?: string[] | null;
                 project_id?: string | null;
@@ -2789,6 +3022,54 @@ export interface operations {
                         } | unknown[];
                         status_code: number;
                     };
+                };
+            };
+        };
+    };
+    cancel_jobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelJobsRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancelledJobs"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description No or invalid API key / token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2941,7 +3222,10 @@ export interface operations {
     job_events: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The id of the last event received, when reconnecting: the stream resumes after it */
+                "Last-Event-ID"?: string | null;
+            };
             path: {
                 job_id: string;
             };
@@ -2971,6 +3255,61 @@ export interface operations {
                         } | unknown[];
                         status_code: number;
                     };
+                };
+            };
+        };
+    };
+    retry_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description Not found (or owned by another account) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The job is not failed or cancelled, or is a production step (produce the project again) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3158,6 +3497,26 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_limits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Limits"];
                 };
             };
         };
@@ -4031,6 +4390,35 @@ export interface operations {
             };
         };
     };
+    screenplay_schema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/schema+json": string;
+                };
+            };
+            /** @description No or invalid API key / token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_templates: {
         parameters: {
             query?: {
@@ -4616,7 +5004,9 @@ export interface operations {
                 tenant: string;
                 signature: string;
             };
-            header?: never;
+            header?: {
+                Range?: string | null;
+            };
             path: {
                 key: string;
             };
@@ -4624,7 +5014,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Stream Response */
+            /** @description Request fulfilled, document follows */
             200: {
                 headers: {
                     [name: string]: unknown;

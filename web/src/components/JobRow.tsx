@@ -3,10 +3,8 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { AudioLines, Film, FileText, RotateCcw, X } from "lucide-react";
 import type { ReactNode } from "react";
 
-import { useCapabilities } from "@/api/capabilities";
 import { api, unwrap, type Asset, type Job } from "@/api/client";
 import { thumbnailUrl, useObjectUrl } from "@/api/media";
-import { pending, PENDING } from "@/api/pending";
 import { errorMessage } from "@/api/problem";
 import { useLocale } from "@/i18n/i18n";
 import { formatDate } from "@/lib/format";
@@ -33,7 +31,6 @@ export function Thumbnail({ asset, label }: { asset: Asset | undefined; label: s
 
 export function JobRow({ job, extra }: { job: Job; extra?: ReactNode }) {
   const { t, locale } = useLocale();
-  const capabilities = useCapabilities();
   const queryClient = useQueryClient();
   const summary = jobSummary(job);
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["jobs"] });
@@ -41,8 +38,12 @@ export function JobRow({ job, extra }: { job: Job; extra?: ReactNode }) {
     mutationFn: () => unwrap(api.POST("/api/v1/jobs/{job_id}/cancel", { params: { path: { job_id: job.id } } })),
     onSettled: refresh,
   });
-  const retry = useMutation({ mutationFn: () => pending.retry(job.id), onSettled: refresh });
-  const canRetry = capabilities?.has(PENDING.retry) ?? false;
+  // A new job with the same request (`retry_of` names this one); the live list shows it.
+  const retry = useMutation({
+    mutationFn: () => unwrap(api.POST("/api/v1/jobs/{job_id}/retry", { params: { path: { job_id: job.id } } })),
+    onSettled: refresh,
+  });
+  const canRetry = (job.status === "failed" || job.status === "cancelled") && !job.step_id && job.type !== "audio.register_voice";
   const active = isActive(job.status);
   const error = cancel.error ?? retry.error;
 
@@ -68,8 +69,8 @@ export function JobRow({ job, extra }: { job: Job; extra?: ReactNode }) {
             <span className="hidden sm:inline">{t("jobs.cancel")}</span>
           </Button>
         )}
-        {(job.status === "failed" || job.status === "cancelled") && canRetry && (
-          <Button size="sm" onClick={() => retry.mutate()} disabled={retry.isPending}>
+        {canRetry && (
+          <Button size="sm" onClick={() => retry.mutate()} disabled={retry.isPending} aria-label={t("jobs.retryOne", { job: summary || job.type })}>
             <RotateCcw className="size-4" aria-hidden />
             <span className="hidden sm:inline">{t("jobs.retry")}</span>
           </Button>

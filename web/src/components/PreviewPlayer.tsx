@@ -2,7 +2,7 @@
 import { useEffect, useState } from "react";
 
 import type { Asset } from "@/api/client";
-import { useObjectUrl } from "@/api/media";
+import { useMediaUrl, useObjectUrl } from "@/api/media";
 import { useT } from "@/i18n/i18n";
 import { cn } from "@/ui/cn";
 import { Notice, Spinner } from "@/ui/feedback";
@@ -17,7 +17,11 @@ interface PreviewPlayerProps {
 
 export function PreviewPlayer({ asset, label, subtitles, className }: PreviewPlayerProps) {
   const t = useT();
-  const { src, error } = useObjectUrl(asset.links.download);
+  // Audio and video stream from a signed URL (Range, seeking); an image is small, fetched whole.
+  const playable = asset.type === "audio" || asset.type === "video";
+  const media = useMediaUrl(playable ? asset.id : null);
+  const image = useObjectUrl(playable ? null : asset.links.download);
+  const { src, error } = playable ? media : image;
   const track = useVttUrl(subtitles);
   if (error) return <Notice tone="danger" role="alert" title={t("media.loadFailed")} />;
   if (!src) return <Spinner label={t("common.loading")} />;

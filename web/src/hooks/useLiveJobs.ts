@@ -1,18 +1,23 @@
 /**
- * The tenant's queue and recent jobs, live. With GET /api/v1/events (GATEWAY_NEEDS.md) one
- * stream keeps them current (snapshot first, Last-Event-ID on reconnect); without it, the
- * lists are re-read from the server every two seconds. Either way it is the server's state.
+ * The tenant's queue and recent jobs, live, from GET /api/v1/events: a snapshot on every
+ * connection, then each change. On reconnect the last event id goes back as Last-Event-ID, so
+ * the server replays what was missed (or sends a new snapshot, which replaces everything).
+ * The stream is read with fetch and the Authorization header (sse.ts), never EventSource.
+ * If the stream keeps failing (a proxy that buffers it, say), the lists are re-read every two
+ * seconds instead, labelled as such, until the stream works again.
  */
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
 
-import { useCapabilities } from "@/api/capabilities";
 import { api, unwrap, type Job } from "@/api/client";
-import { PENDING } from "@/api/pending";
+import { ApiError } from "@/api/problem";
 import { backoffSeconds, readEventStream } from "@/api/sse";
 import { ACTIVE, isActive, reduceTenantEvent } from "@/lib/jobState";
 
+export const EVENTS_URL = "/api/v1/events";
 export const POLL_MS = 2000;
+/** Failed connections in a row before the lists are polled meanwhile. */
+export const FAILURES_BEFORE_POLLING = 3;
 const RECENT = 20;
 
 export interface LiveJobs {
@@ -22,45 +27,54 @@ export interface LiveJobs {
   loading: boolean;
 }
 
+interface StreamState {
+  jobs: Map<string, Job> | null;
+  failing: boolean;
+}
+
 const newestFirst = (a: Job, b: Job) => b.created_at.localeCompare(a.created_at);
 
-function useTenantStream(enabled: boolean): Map<string, Job> | null {
+function useTenantStream(): StreamState {
   const [jobs, setJobs] = useState<Map<string, Job> | null>(null);
+  const [failing, setFailing] = useState(false);
   useEffect(() => {
-    if (!enabled) return;
     const controller = new AbortController();
     let lastEventId: string | undefined;
     let current = new Map<string, Job>();
     const run = async () => {
-      for (let attempt = 1; !controller.signal.aborted; attempt++) {
+      let failures = 0;
+      while (!controller.signal.aborted) {
+        let received = false;
         try {
-          await readEventStream(PENDING.events.split(" ")[1] ?? "", {
+          await readEventStream(EVENTS_URL, {
             signal: controller.signal,
             lastEventId,
             onEvent: (event) => {
               if (event.id) lastEventId = event.id;
+              received = true;
               current = reduceTenantEvent(current, event);
               setJobs(current);
-              attempt = 1;
+              setFailing(false);
             },
           });
-        } catch {
+        } catch (error) {
           if (controller.signal.aborted) return;
+          if (error instanceof ApiError && error.status === 401) return; // the session ends; sign-in takes over
         }
-        await new Promise((resolve) => setTimeout(resolve, backoffSeconds(attempt) * 1000));
+        failures = received ? 1 : failures + 1;
+        if (failures >= FAILURES_BEFORE_POLLING) setFailing(true);
+        await new Promise((resolve) => setTimeout(resolve, backoffSeconds(failures) * 1000));
       }
     };
     void run();
     return () => controller.abort();
-  }, [enabled]);
-  return jobs;
+  }, []);
+  return { jobs, failing };
 }
 
 export function useLiveJobs(): LiveJobs {
-  const capabilities = useCapabilities();
-  const streaming = capabilities?.has(PENDING.events) ?? false;
-  const polling = capabilities !== undefined && !streaming;
-  const streamed = useTenantStream(streaming);
+  const streamed = useTenantStream();
+  const polling = streamed.failing;
 
   const recent = useQuery({
     queryKey: ["jobs", "recent"],
@@ -70,31 +84,27 @@ export function useLiveJobs(): LiveJobs {
   });
   const active = useQuery({
     queryKey: ["jobs", "active"],
-    queryFn: async () => {
-      const pages = await Promise.all(
-        ACTIVE.map((status) => unwrap(api.GET("/api/v1/jobs", { params: { query: { status, limit: 100 } } }))),
-      );
-      return pages.flatMap((page) => page.items);
-    },
+    queryFn: async () =>
+      (await unwrap(api.GET("/api/v1/jobs", { params: { query: { status: [...ACTIVE], limit: 200 } } }))).items,
     enabled: polling,
     refetchInterval: POLL_MS,
   });
 
   return useMemo(() => {
-    if (streaming) {
-      const all = [...(streamed?.values() ?? [])].sort(newestFirst);
+    if (!polling || !recent.data || !active.data) {
+      const all = [...(streamed.jobs?.values() ?? [])].sort(newestFirst);
       return {
         active: all.filter((job) => isActive(job.status)),
         recent: all.slice(0, RECENT),
-        mode: streamed ? "stream" : "connecting",
-        loading: !streamed,
+        mode: streamed.jobs && !polling ? "stream" : "connecting",
+        loading: !streamed.jobs,
       };
     }
     return {
-      active: [...(active.data ?? [])].sort(newestFirst),
-      recent: recent.data?.items ?? [],
+      active: [...active.data].sort(newestFirst),
+      recent: recent.data.items,
       mode: "polling",
-      loading: recent.isPending || active.isPending,
+      loading: false,
     };
-  }, [streaming, streamed, active.data, active.isPending, recent.data, recent.isPending]);
+  }, [polling, streamed.jobs, active.data, recent.data]);
 }

@@ -56,9 +56,11 @@ export const en = {
   "dashboard.cancelAll": "Cancel everything pending",
   "dashboard.live": "live",
   "dashboard.polling": "updated every 2 s",
+  "dashboard.connecting": "connecting…",
 
   "jobs.cancel": "Cancel",
   "jobs.cancelOne": "Cancel {job}",
+  "jobs.retryOne": "Retry {job}",
   "jobs.cancelling": "Cancelling…",
   "jobs.retry": "Retry",
   "jobs.progress": "Progress",
@@ -93,6 +95,9 @@ export const en = {
   "upload.badType": "{name} is not a supported file. Accepted: {types}.",
   "upload.unreadable": "{name} could not be read as audio. Accepted: {types}.",
   "upload.duration": "duration {duration}",
+  "upload.tooLarge": "{name} is {size}; this server accepts files up to {max}.",
+  "upload.tooShort": "{name} lasts {duration}; a voice sample must last at least {min}.",
+  "upload.tooLong": "{name} lasts {duration}; a voice sample may last at most {max}.",
 
   "media.loadFailed": "The file could not be loaded.",
   "media.subtitles": "Subtitles",

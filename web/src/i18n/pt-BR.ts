@@ -58,9 +58,11 @@ export const ptBR: Record<MessageKey, string> = {
   "dashboard.cancelAll": "Cancelar tudo o que está pendente",
   "dashboard.live": "ao vivo",
   "dashboard.polling": "atualizado a cada 2 s",
+  "dashboard.connecting": "conectando…",
 
   "jobs.cancel": "Cancelar",
   "jobs.cancelOne": "Cancelar {job}",
+  "jobs.retryOne": "Tentar de novo: {job}",
   "jobs.cancelling": "Cancelando…",
   "jobs.retry": "Tentar de novo",
   "jobs.progress": "Progresso",
@@ -95,6 +97,9 @@ export const ptBR: Record<MessageKey, string> = {
   "upload.badType": "{name} não é um arquivo aceito. Aceitos: {types}.",
   "upload.unreadable": "Não foi possível ler {name} como áudio. Aceitos: {types}.",
   "upload.duration": "duração {duration}",
+  "upload.tooLarge": "{name} tem {size}; este servidor aceita arquivos de até {max}.",
+  "upload.tooShort": "{name} dura {duration}; uma amostra de voz precisa durar pelo menos {min}.",
+  "upload.tooLong": "{name} dura {duration}; uma amostra de voz pode durar no máximo {max}.",
 
   "media.loadFailed": "Não foi possível carregar o arquivo.",
   "media.subtitles": "Legendas",

@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Trash2 } from "lucide-react";
 import { useState, type FormEvent } from "react";
 
-import { api, unwrap, type Job, type Voice } from "@/api/client";
+import { api, unwrap, type Job, type Schemas, type Voice } from "@/api/client";
 import { GenerationControls } from "@/components/GenerationControls";
 import { AUDIO_ACCEPT, AUDIO_TYPES, MediaUploader, type PickedFile } from "@/components/MediaUploader";
 import { PreviewPlayer } from "@/components/PreviewPlayer";
@@ -11,13 +11,13 @@ import { LanguageSelect, VoiceSelect } from "@/components/Selects";
 import { StatusBadge } from "@/components/StatusBadge";
 import { WaveformPlayer } from "@/components/WaveformPlayer";
 import { num, str, usePresetValues } from "@/hooks/usePresetValues";
-import { useT } from "@/i18n/i18n";
-import { formatDuration } from "@/lib/format";
+import { useT, type Translate } from "@/i18n/i18n";
+import { formatBytes, formatDuration } from "@/lib/format";
 import { wordTimings } from "@/lib/words";
 import { Button } from "@/ui/button";
 import { PageTitle, Section } from "@/ui/card";
 import { Field, Input, Slider, Textarea } from "@/ui/field";
-import { Spinner } from "@/ui/feedback";
+import { Notice, Spinner } from "@/ui/feedback";
 import { ErrorNotice } from "@/components/ErrorNotice";
 
 /** Chatterbox's defaults (cfg 0.65, temperature 1.0, exaggeration 1.0) and natural speed. */
@@ -32,10 +32,31 @@ function useVoices() {
   });
 }
 
+type Limits = Schemas["Limits"];
+
+/** Why the server would refuse this sample (GET /api/v1/limits), said before uploading it; null if it fits. */
+export function sampleProblem(sample: PickedFile | null, limits: Limits | undefined, t: Translate): string | null {
+  if (!sample || !limits) return null;
+  const name = sample.file.name;
+  if (sample.file.size > limits.max_upload_bytes) {
+    return t("upload.tooLarge", { name, size: formatBytes(sample.file.size), max: formatBytes(limits.max_upload_bytes) });
+  }
+  const duration = sample.duration;
+  if (duration !== null && duration < limits.min_voice_sample_seconds) {
+    return t("upload.tooShort", { name, duration: formatDuration(duration), min: formatDuration(limits.min_voice_sample_seconds) });
+  }
+  if (duration !== null && duration > limits.max_voice_sample_seconds) {
+    return t("upload.tooLong", { name, duration: formatDuration(duration), max: formatDuration(limits.max_voice_sample_seconds) });
+  }
+  return null;
+}
+
 function CloneVoice() {
   const t = useT();
   const queryClient = useQueryClient();
   const [sample, setSample] = useState<PickedFile | null>(null);
+  const limits = useQuery({ queryKey: ["limits"], queryFn: () => unwrap(api.GET("/api/v1/limits")), staleTime: Infinity });
+  const problem = sampleProblem(sample, limits.data, t);
   const [name, setName] = useState("");
   const [language, setLanguage] = useState("pt-br");
   const clone = useMutation({
@@ -66,6 +87,7 @@ function CloneVoice() {
         {t("audio.cloneTitle")}
       </h3>
       <MediaUploader label={t("audio.dropSample")} accept={AUDIO_ACCEPT} typesLabel={AUDIO_TYPES} onPicked={setSample} />
+      {problem && <Notice tone="danger" role="alert" title={problem} />}
       <div className="grid gap-3 sm:grid-cols-2">
         <Field label={t("audio.voiceName")}>
           <Input value={name} onChange={(event) => setName(event.target.value)} maxLength={100} required />
@@ -75,7 +97,7 @@ function CloneVoice() {
       <GenerationControls
         submitLabel={t("audio.clone")}
         busy={clone.isPending}
-        disabled={!sample || !name.trim()}
+        disabled={!sample || !name.trim() || problem !== null}
         error={clone.error}
         jobId={clone.data?.job.id ?? null}
       />

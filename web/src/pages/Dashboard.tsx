@@ -2,11 +2,9 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Ban } from "lucide-react";
 
-import { useCapabilities } from "@/api/capabilities";
-import { pending, PENDING } from "@/api/pending";
+import { api, unwrap } from "@/api/client";
 import { JobRow } from "@/components/JobRow";
 import { ErrorNotice } from "@/components/ErrorNotice";
-import { NotAvailable } from "@/components/NotAvailable";
 import { useHealth } from "@/hooks/useHealth";
 import { useLiveJobs } from "@/hooks/useLiveJobs";
 import { useT } from "@/i18n/i18n";
@@ -39,11 +37,10 @@ function Health() {
 export default function DashboardPage() {
   const t = useT();
   const live = useLiveJobs();
-  const capabilities = useCapabilities();
   const queryClient = useQueryClient();
-  const canCancelAll = capabilities?.has(PENDING.cancelAll) ?? false;
+  // An empty filter: every queued, submitted or running job of the account.
   const cancelAll = useMutation({
-    mutationFn: pending.cancelAll,
+    mutationFn: () => unwrap(api.POST("/api/v1/jobs/cancel", { body: {} })),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ["jobs"] }),
   });
 
@@ -61,24 +58,17 @@ export default function DashboardPage() {
             actions={
               <>
                 <Badge tone={live.mode === "stream" ? "ok" : "neutral"}>
-                  {live.mode === "stream" ? t("dashboard.live") : t("dashboard.polling")}
+                  {t(live.mode === "stream" ? "dashboard.live" : live.mode === "polling" ? "dashboard.polling" : "dashboard.connecting")}
                 </Badge>
-                {canCancelAll && (
-                  <Button size="sm" variant="danger" disabled={live.active.length === 0 || cancelAll.isPending} onClick={() => cancelAll.mutate()}>
-                    <Ban className="size-4" aria-hidden />
-                    {t("dashboard.cancelAll")}
-                  </Button>
-                )}
+                <Button size="sm" variant="danger" disabled={live.active.length === 0 || cancelAll.isPending} onClick={() => cancelAll.mutate()}>
+                  <Ban className="size-4" aria-hidden />
+                  {t("dashboard.cancelAll")}
+                </Button>
               </>
             }
           >
             {t("dashboard.queue", { count: live.active.length })}
           </CardTitle>
-          {capabilities && !canCancelAll && (
-            <div className="mb-2">
-              <NotAvailable operation={PENDING.cancelAll} feature={t("dashboard.cancelAll")} />
-            </div>
-          )}
           <ErrorNotice error={cancelAll.error} />
           {live.loading ? (
             <Spinner label={t("common.loading")} />
@@ -94,11 +84,6 @@ export default function DashboardPage() {
         </Card>
         <Card aria-labelledby="recent-title">
           <CardTitle id="recent-title">{t("dashboard.recent")}</CardTitle>
-          {capabilities && !capabilities.has(PENDING.retry) && (
-            <div className="mb-2">
-              <NotAvailable operation={PENDING.retry} feature={t("jobs.retry")} />
-            </div>
-          )}
           {live.loading ? (
             <Spinner label={t("common.loading")} />
           ) : live.recent.length === 0 ? (

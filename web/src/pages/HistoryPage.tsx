@@ -137,7 +137,7 @@ function Jobs() {
     limit: PAGE,
     offset,
     ...(type && { type: [type] }),
-    ...(status && { status }),
+    ...(status && { status: [status] }),
     ...(projectId && { project_id: projectId }),
     ...(search.trim() && { q: search.trim() }),
     ...(after && { created_after: new Date(`${after}T00:00:00`).toISOString() }),

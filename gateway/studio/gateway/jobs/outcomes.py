@@ -51,3 +51,56 @@ async def cancel_job(gateway: Gateway, owner_id: uuid.UUID, job_id: uuid.UUID) -
         cancelled = await gateway.jobs.cancel(conn, job_id, "cancelled by its owner")
         await record_outcome(conn, gateway, cancelled, None)
     announce_outcome(gateway, cancelled)
+
+
+async def cancel_jobs(
+    gateway: Gateway,
+    owner_id: uuid.UUID,
+    *,
+    statuses: Sequence[str],
+    type_: str | None = None,
+    project_id: uuid.UUID | None = None,
+) -> list[uuid.UUID]:
+    """Cancel every unfinished job of the owner that matches, in one transaction; the ids cancelled.
+
+    Jobs that end while this waits for their row are left alone (they no longer match).
+    """
+    async with gateway.pool.acquire() as conn, conn.transaction():
+        rows = await gateway.jobs.lock_to_cancel(
+            conn, owner_id, statuses=list(statuses), type_=type_, project_id=project_id
+        )
+        for row in rows:
+            if row["status"] != "queued":
+                await gateway.transport.cancel(submission_id(row["id"], row["dispatch_count"]))
+        cancelled = await gateway.jobs.cancel_many(conn, [row["id"] for row in rows], "cancelled by its owner")
+        for row in cancelled:
+            await record_outcome(conn, gateway, row, None)
+    for row in cancelled:
+        announce_outcome(gateway, row)
+    return [row["id"] for row in rows]
+
+
+#: Job types whose outcome belongs to something else, which is redone instead of the job.
+_NOT_RETRIED = {
+    "audio.register_voice": "a voice registration is retried by cloning the voice again "
+    "(POST /api/v1/audio/clone-voice)",
+}
+
+
+async def retry_job(gateway: Gateway, owner_id: uuid.UUID, job_id: uuid.UUID) -> uuid.UUID:
+    """Queue a failed or cancelled job again as a new job (`retry_of` names the old one); its id."""
+    async with gateway.pool.acquire() as conn, conn.transaction():
+        row = await gateway.jobs.get(owner_id, job_id, conn)
+        if row["step_id"] is not None:
+            raise FailedPrecondition(
+                f"job {job_id} is a step of project {row['project_id']}; produce the project again instead "
+                "(POST /api/v1/studio/generate-content)"
+            )
+        if row["type"] in _NOT_RETRIED:
+            raise FailedPrecondition(f"job {job_id} cannot be retried: {_NOT_RETRIED[row['type']]}")
+        if row["status"] not in ("failed", "cancelled"):
+            raise FailedPrecondition(f"job {job_id} is {row['status']}; only failed or cancelled jobs can be retried")
+        new = await gateway.jobs.retry(conn, job_id)
+    gateway.dispatch_waker.wake()
+    new_id: uuid.UUID = new["id"]
+    return new_id

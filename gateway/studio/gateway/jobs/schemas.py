@@ -61,6 +61,8 @@ class Job(msgspec.Struct):
     completed_at: datetime | None
     assets: list[Asset]
     links: JobLinks
+    #: The failed or cancelled job this one repeats (POST /api/v1/jobs/{id}/retry).
+    retry_of: str | None = None
 
 
 class JobPage(msgspec.Struct):

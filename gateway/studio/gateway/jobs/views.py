@@ -57,6 +57,7 @@ def job_out(gateway: Gateway, row: Any, assets: Sequence[Any] = ()) -> Job:
             events=link(gateway, f"/api/v1/jobs/{job_id}/events"),
             cancel=link(gateway, f"/api/v1/jobs/{job_id}/cancel"),
         ),
+        retry_of=str(row["retry_of"]) if row.get("retry_of") else None,
     )
 
 

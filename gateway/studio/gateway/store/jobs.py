@@ -3,7 +3,11 @@
 queued --dispatch--> submitted --start--> running --complete/fail--> completed | failed | cancelled
   ^                                                                                     |
   +-------------------------------------- requeue (a production step again) -----------+
-cancel: any unfinished state --> cancelled.
+cancel: any unfinished state --> cancelled (one job, or many at once: `lock_to_cancel` + `cancel_many`).
+retry: a failed or cancelled job is repeated as a new queued job whose `retry_of` names it.
+
+Every creation and change of status, progress or stage is also logged to `job_changes` by a
+trigger (migration 0007, read by `store/job_changes.py`): the tenant event stream's source.
 
 Event transitions (start, progress, complete, fail) are conditional on the dispatch they
 belong to and on a live state, so a redelivered or stale event changes nothing. Each is one
@@ -36,7 +40,7 @@ LIVE = ("submitted", "running")
 JOB_COLUMNS = (
     "id, owner_id, project_id, step_id, type, service, rpc, status, priority, parameters, result, "
     "error_code, error_message, progress, stage, attempts, dispatch_count, webhook_url, webhook_events, created_at, "
-    "started_at, completed_at"
+    "started_at, completed_at, retry_of"
 )
 #: The request fields a history search looks in.
 SEARCHED = ("prompt", "text", "description", "instruction", "title")
@@ -254,6 +258,58 @@ class JobStore:
         assert row is not None
         return row
 
+    async def lock_to_cancel(
+        self,
+        conn: asyncpg.Connection,
+        owner_id: uuid.UUID,
+        *,
+        statuses: list[str],
+        type_: str | None = None,
+        project_id: uuid.UUID | None = None,
+    ) -> list[asyncpg.Record]:
+        """The owner's unfinished jobs matching the filter (id, status, dispatch_count), locked in id order.
+
+        A job that ends while this waits for its lock no longer matches and is left alone.
+        """
+        return list(
+            await conn.fetch(
+                "SELECT id, status, dispatch_count FROM generation_jobs "
+                "WHERE owner_id = $1 AND status = ANY($2::text[]) AND ($3::text IS NULL OR type = $3) "
+                " AND ($4::uuid IS NULL OR project_id = $4) "
+                "ORDER BY id FOR UPDATE",
+                owner_id,
+                statuses,
+                type_,
+                project_id,
+            )
+        )
+
+    async def cancel_many(
+        self, conn: asyncpg.Connection, job_ids: list[uuid.UUID], message: str
+    ) -> list[asyncpg.Record]:
+        """Cancel rows locked by `lock_to_cancel`, in one statement."""
+        return list(
+            await conn.fetch(
+                "UPDATE generation_jobs SET status = 'cancelled', error_code = 'cancelled', error_message = $2, "
+                f" completed_at = now(), updated_at = now() WHERE id = ANY($1::uuid[]) RETURNING {JOB_COLUMNS}",
+                job_ids,
+                message,
+            )
+        )
+
+    async def retry(self, conn: asyncpg.Connection, job_id: uuid.UUID) -> asyncpg.Record:
+        """A new queued job with the same request, priority and callback as `job_id`, pointing back at it."""
+        row = await conn.fetchrow(
+            "INSERT INTO generation_jobs (id, owner_id, project_id, type, service, rpc, priority, parameters, payload, "
+            " webhook_url, webhook_events, retry_of) "
+            "SELECT $2, owner_id, project_id, type, service, rpc, priority, parameters, payload, webhook_url, "
+            f" webhook_events, id FROM generation_jobs WHERE id = $1 RETURNING {JOB_COLUMNS}",
+            job_id,
+            uuid.uuid4(),
+        )
+        assert row is not None
+        return row
+
     async def requeue(self, conn: asyncpg.Connection, job_id: uuid.UUID) -> asyncpg.Record:
         """A failed or cancelled job queued again as new (its next dispatch gets a new message id)."""
         row = await conn.fetchrow(
@@ -294,7 +350,7 @@ class JobStore:
         self,
         owner_id: uuid.UUID,
         *,
-        status: str | None = None,
+        statuses: Sequence[str] | None = None,
         types: Sequence[str] = (),
         project_id: uuid.UUID | None = None,
         text: str | None = None,
@@ -317,8 +373,8 @@ class JobStore:
             args.append(value)
             clauses.append(sql.replace("?", f"${len(args)}"))
 
-        if status is not None:
-            where("status = ?", status)
+        if statuses:
+            where("status = ANY(?::text[])", list(statuses))
         if types:
             where("type = ANY(?::text[])", list(types))
         if project_id is not None:
@@ -370,6 +426,31 @@ class JobStore:
             json.dumps(key)[1:-1],
         )
         return found
+
+    async def snapshot(self, owner_id: uuid.UUID, finished: int) -> list[asyncpg.Record]:
+        """Every unfinished job of the owner plus its `finished` most recently ended ones, newest first."""
+        return list(
+            await self.pool.fetch(
+                f"SELECT {JOB_COLUMNS} FROM ("
+                f"  (SELECT {JOB_COLUMNS} FROM generation_jobs WHERE owner_id = $1 "
+                "    AND status IN ('queued', 'submitted', 'running')) "
+                f"  UNION ALL (SELECT {JOB_COLUMNS} FROM generation_jobs WHERE owner_id = $1 "
+                "    AND status IN ('completed', 'failed', 'cancelled') ORDER BY completed_at DESC NULLS LAST LIMIT $2)"
+                ") j ORDER BY created_at DESC, id",
+                owner_id,
+                finished,
+            )
+        )
+
+    async def of_ids(self, owner_id: uuid.UUID, job_ids: list[uuid.UUID]) -> list[asyncpg.Record]:
+        """The owner's jobs among `job_ids` (others' and deleted ones are left out), in no particular order."""
+        return list(
+            await self.pool.fetch(
+                f"SELECT {JOB_COLUMNS} FROM generation_jobs WHERE owner_id = $1 AND id = ANY($2::uuid[])",
+                owner_id,
+                job_ids,
+            )
+        )
 
     async def of_project(self, owner_id: uuid.UUID, project_id: uuid.UUID, conn: Db | None = None) -> list[Any]:
         """A project's jobs, oldest first."""

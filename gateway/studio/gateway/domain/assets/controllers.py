@@ -1,9 +1,12 @@
-"""Upload media, read asset metadata, download asset bytes (with Range), thumbnails, exports, delete."""
+"""Upload media, read asset metadata, download asset bytes (with Range) or hand a player a signed URL,
+thumbnails, exports, delete; upload limits."""
 
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -15,7 +18,7 @@ from litestar.response import File, Redirect, Stream
 
 from studio.gateway.context import Gateway
 from studio.gateway.domain.assets.conversions import EXPORTS, Converted, export, export_target, thumbnail
-from studio.gateway.domain.assets.schemas import UploadForm
+from studio.gateway.domain.assets.schemas import Limits, MediaUrl, UploadForm
 from studio.gateway.domain.assets.services import delete_asset
 from studio.gateway.http.ranges import byte_range
 from studio.gateway.jobs.ids import parse_uuid
@@ -26,6 +29,9 @@ from studio.gateway.openapi import ERROR_RESPONSES, UPLOAD, UPLOAD_RESPONSES, pr
 from studio.gateway.signed_links import download_url
 from studio.gateway.uploads.checks import UploadInfo, validate_media
 from studio.gateway.uploads.storage import stored_upload
+
+#: How long a player's media URL works (long enough to watch a film and seek in it).
+MEDIA_URL_SECONDS = 3600
 
 AssetType = Literal["audio", "image", "video", "subtitles", "voice_profile", "data"]
 ExportFormat = Literal["png", "jpeg", "webp", "wav", "mp3", "mp4"]
@@ -211,3 +217,35 @@ class AssetController(Controller):
         target = export_target(row, format_)
         made = await export(gateway, row, target)
         return _converted(made, f"{row['id']}.{target.extension}", {})
+
+    @post(
+        "/{asset_id:str}/url",
+        operation_id="asset_url",
+        status_code=200,
+        summary="A short-lived URL a player can stream and seek the asset from, without credentials",
+        description="On S3, a presigned URL; otherwise a gateway link signed with an HMAC and an expiry, which "
+        "answers Range requests. Either stops working at `expires_at` (or when the API key is revoked).",
+        responses={404: ERROR_RESPONSES[404]},
+    )
+    async def media_url(self, gateway: Gateway, owner: uuid.UUID, asset_id: str) -> MediaUrl:
+        row = await gateway.assets.get(owner, parse_uuid(asset_id, "asset"))
+        await gateway.artifacts.stat(row["key"])  # 404 now rather than a dead link, if the object is gone
+        expires = int(time.time()) + MEDIA_URL_SECONDS
+        url = await download_url(gateway, row["key"], owner, MEDIA_URL_SECONDS, gateway.settings.public_url)
+        return MediaUrl(url=url, expires_at=datetime.fromtimestamp(expires, UTC))
+
+
+class LimitsController(Controller):
+    path = "/api/v1/limits"
+    tags = ("assets",)
+
+    @get("/", operation_id="get_limits", summary="What uploads the server accepts (sizes, durations, pixels)")
+    async def limits(self, gateway: Gateway) -> Limits:
+        settings = gateway.settings
+        return Limits(
+            min_voice_sample_seconds=settings.min_voice_sample_seconds,
+            max_voice_sample_seconds=settings.max_voice_sample_seconds,
+            max_upload_bytes=settings.max_upload_bytes,
+            max_audio_upload_seconds=settings.max_audio_upload_seconds,
+            max_image_pixels=settings.max_image_pixels,
+        )

@@ -1,4 +1,4 @@
-"""GET/list/search/cancel/delete jobs and follow one as Server-Sent Events."""
+"""GET/list/search/cancel/retry/delete jobs; follow one, or all of the tenant's, as Server-Sent Events."""
 
 from __future__ import annotations
 
@@ -6,20 +6,28 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from litestar import Controller, delete, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.params import Parameter
 from litestar.response import ServerSentEvent
 
 from studio.core.errors import InvalidInput
 from studio.gateway.context import Gateway
 from studio.gateway.domain.jobs.events import job_event_stream
+from studio.gateway.domain.jobs.schemas import UNFINISHED, CancelJobsRequest, CancelledJobs
 from studio.gateway.domain.jobs.services import delete_job
+from studio.gateway.domain.jobs.tenant_events import tenant_event_stream
 from studio.gateway.jobs.ids import parse_uuid
-from studio.gateway.jobs.outcomes import cancel_job
+from studio.gateway.jobs.outcomes import cancel_job, cancel_jobs, retry_job
 from studio.gateway.jobs.schemas import Job, JobPage
 from studio.gateway.jobs.views import jobs_out, load_job
 from studio.gateway.openapi import ERROR_RESPONSES, problem_response
 from studio.gateway.store.jobs import SEARCHED
+
+LAST_EVENT_ID = Parameter(
+    header="Last-Event-ID",
+    required=False,
+    description="The id of the last event received, when reconnecting: the stream resumes after it",
+)
 
 JobStatus = Literal["queued", "submitted", "running", "completed", "failed", "cancelled"]
 
@@ -38,7 +46,9 @@ class JobController(Controller):
         self,
         gateway: Gateway,
         owner: uuid.UUID,
-        status: JobStatus | None = None,
+        status: Annotated[
+            list[JobStatus] | None, Parameter(description="Only jobs in these states (repeat it: any of them)")
+        ] = None,
         job_types: Annotated[
             list[str] | None,
             Parameter(query="type", max_items=20, description="e.g. audio.synthesize; repeat for several"),
@@ -65,7 +75,7 @@ class JobController(Controller):
                 raise InvalidInput(f"{name}: give a time zone (RFC 3339), e.g. 2026-12-04T10:00:00Z")
         rows, total = await gateway.jobs.page(
             owner,
-            status=status,
+            statuses=list(status) if status else None,
             types=types,
             project_id=project_id,
             text=q,
@@ -89,6 +99,22 @@ class JobController(Controller):
     async def delete_job(self, gateway: Gateway, owner: uuid.UUID, job_id: str) -> None:
         await delete_job(gateway, owner, parse_uuid(job_id))
 
+    @post(
+        "/cancel",
+        operation_id="cancel_jobs",
+        status_code=200,
+        summary="Cancel many unfinished jobs at once (all of them with an empty filter)",
+        responses={401: ERROR_RESPONSES[401]},
+    )
+    async def cancel_many(
+        self, gateway: Gateway, owner: uuid.UUID, data: CancelJobsRequest | None = None
+    ) -> CancelledJobs:
+        query = data or CancelJobsRequest()
+        cancelled = await cancel_jobs(
+            gateway, owner, statuses=query.status or UNFINISHED, type_=query.type, project_id=query.project_id
+        )
+        return CancelledJobs(cancelled=[str(job_id) for job_id in cancelled])
+
     @get("/{job_id:str}", operation_id="get_job", summary="A job with its result and assets")
     async def get_job(self, gateway: Gateway, owner: uuid.UUID, job_id: str) -> Job:
         return await load_job(gateway, owner, parse_uuid(job_id))
@@ -99,14 +125,65 @@ class JobController(Controller):
         await cancel_job(gateway, owner, job_uuid)
         return await load_job(gateway, owner, job_uuid)
 
+    @post(
+        "/{job_id:str}/retry",
+        operation_id="retry_job",
+        status_code=202,
+        summary="Run a failed or cancelled job again, as a new job (`retry_of` names this one)",
+        description="Production steps are not retried one by one: produce the project again instead (409).",
+        responses={
+            404: ERROR_RESPONSES[404],
+            409: problem_response(
+                "The job is not failed or cancelled, or is a production step (produce the project again)"
+            ),
+        },
+    )
+    async def retry(self, gateway: Gateway, owner: uuid.UUID, job_id: str) -> Response[Job]:
+        new_id = await retry_job(gateway, owner, parse_uuid(job_id))
+        job = await load_job(gateway, owner, new_id)
+        return Response(job, status_code=202, headers={"Location": job.links.self_})
+
     @get(
         "/{job_id:str}/events",
         operation_id="job_events",
         summary="Follow a job as Server-Sent Events",
         description="Events: `status` (current state), `started`, `progress`, then one of "
-        "`completed`, `failed`, `cancelled` carrying the whole job; the stream then ends.",
+        "`completed`, `failed`, `cancelled` carrying the whole job; the stream then ends. Each event's `id` is "
+        "the id of the job's latest change (as in GET /api/v1/events); with `Last-Event-ID` at or past it, the "
+        "opening `status` is left out.",
     )
-    async def events(self, gateway: Gateway, owner: uuid.UUID, job_id: str) -> ServerSentEvent:
+    async def events(
+        self,
+        gateway: Gateway,
+        owner: uuid.UUID,
+        job_id: str,
+        last_event_id: Annotated[str | None, LAST_EVENT_ID] = None,
+    ) -> ServerSentEvent:
         job_uuid = parse_uuid(job_id)
         await gateway.jobs.get(owner, job_uuid)  # 404 before the stream starts
-        return ServerSentEvent(job_event_stream(gateway, owner, job_uuid))
+        return ServerSentEvent(job_event_stream(gateway, owner, job_uuid, last_event_id))
+
+
+class TenantEventsController(Controller):
+    path = "/api/v1/events"
+    tags = ("jobs",)
+
+    @get(
+        "/",
+        operation_id="tenant_events",
+        summary="Follow all your jobs as Server-Sent Events: a snapshot, then every change",
+        description='The stream opens with `snapshot` (`{"jobs": [Job]}`: every unfinished job and the 50 most '
+        "recently finished), then sends `job` (a Job, as GET /api/v1/jobs/{id} answers it) whenever a job is "
+        "created or changes status or progress (progress about 4 times a second per job at most). Events carry "
+        "ids that only grow; reconnecting with `Last-Event-ID` replays the changes after it while they are kept "
+        "(an hour), else opens with a new snapshot. A `: keep-alive` comment comes every 15 s. Send the "
+        "credential in the Authorization header (read the stream with fetch; never put a key in the URL).",
+        responses={401: ERROR_RESPONSES[401]},
+    )
+    async def events(
+        self,
+        gateway: Gateway,
+        owner: uuid.UUID,
+        last_event_id: Annotated[str | None, LAST_EVENT_ID] = None,
+    ) -> ServerSentEvent:
+        return ServerSentEvent(tenant_event_stream(gateway, owner, last_event_id))

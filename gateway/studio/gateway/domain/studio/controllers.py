@@ -1,5 +1,5 @@
 """Projects: create, produce a screenplay, briefing or template in one, list and inspect them; their
-versions (re-render scenes, restore, duplicate) and a zip of everything; templates."""
+versions (re-render scenes, restore, duplicate) and a zip of everything; templates; the screenplay's JSON Schema."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from studio.gateway.links import link
 from studio.gateway.openapi import ACCEPTED_RESPONSES, ERROR_RESPONSES, problem_response
 from studio.gateway.production.schemas import Project
 from studio.gateway.production.views import load_project, projects_out
+from studio.pipeline.screenplay import SCHEMA_PATH
 
 _PRODUCING = (
     "Validates the content and its media, then produces it in the background: every step becomes a "
@@ -188,6 +189,20 @@ class StudioController(Controller):
     ) -> list[Template]:
         templates = load_templates(templates_dir(gateway.settings.templates_dir))
         return [template for template in templates if kind is None or template.kind == kind]
+
+    @get(
+        "/screenplay.schema.json",
+        operation_id="screenplay_schema",
+        summary="The JSON Schema screenplays are validated with (JSON Schema 2020-12)",
+        media_type="application/schema+json",
+        responses={401: ERROR_RESPONSES[401]},
+    )
+    async def screenplay_schema(self) -> Response[bytes]:
+        return Response(
+            SCHEMA_PATH.read_bytes(),
+            media_type="application/schema+json",
+            headers={"Cache-Control": "private, max-age=3600"},
+        )
 
 
 async def _accepted(gateway: Gateway, owner: uuid.UUID, project_id: uuid.UUID) -> Response[Project]:

@@ -14,7 +14,7 @@ import mimetypes
 import re
 import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
 
 from studio.core.errors import FailedPrecondition, InvalidInput
@@ -98,18 +98,23 @@ class ArtifactStore(ABC):
         """Stream an artifact's bytes in chunks; NotFound if missing."""
 
     async def iter_range(self, key: str, start: int, length: int) -> AsyncIterator[bytes]:
-        """`length` bytes from `start` (an HTTP Range answer); stores that can seek override this."""
+        """`length` bytes from offset `start` (HTTP Range answers); stores that can seek override it."""
         skip, left = start, length
-        async for chunk in self.iter_bytes(key):
-            if skip >= len(chunk):
-                skip -= len(chunk)
-                continue
-            piece = chunk[skip : skip + left]
-            skip = 0
-            left -= len(piece)
-            yield piece
-            if left <= 0:
-                return
+        chunks = self.iter_bytes(key)
+        try:
+            async for chunk in chunks:
+                if skip >= len(chunk):
+                    skip -= len(chunk)
+                    continue
+                piece = chunk[skip : skip + left]
+                skip = 0
+                left -= len(piece)
+                yield piece
+                if left <= 0:
+                    return
+        finally:
+            if isinstance(chunks, AsyncGenerator):  # release the store's connection now, not at collection
+                await chunks.aclose()
 
     async def get_bytes(self, ref: ArtifactRef | str) -> bytes:
         key = ref if isinstance(ref, str) else ref.key
