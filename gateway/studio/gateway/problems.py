@@ -74,7 +74,8 @@ class _Errors:
             headers["WWW-Authenticate"] = 'Bearer realm="studio"'
         if exc.http_status >= 500:
             log.warning("%s %s -> %d: %s", request.method, request.url.path, exc.http_status, exc.message)
-        return self.render(request, exc, exc.http_status, exc.message, headers or None)
+        members = getattr(exc, "problem_members", {})
+        return self.render(request, exc, exc.http_status, exc.message, headers or None, **members)
 
     def http_exception(self, request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         assert isinstance(exc, HTTPException)

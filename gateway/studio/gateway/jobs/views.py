@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from studio.gateway.context import Gateway
-from studio.gateway.jobs.schemas import Asset, AssetLinks, Job, JobError, JobLinks
+from studio.gateway.jobs.schemas import Asset, AssetLinks, Job, JobError, JobLinks, cost_out
 from studio.gateway.links import link
 
 
@@ -57,6 +57,7 @@ def job_out(gateway: Gateway, row: Any, assets: Sequence[Any] = ()) -> Job:
             events=link(gateway, f"/api/v1/jobs/{job_id}/events"),
             cancel=link(gateway, f"/api/v1/jobs/{job_id}/cancel"),
         ),
+        cost=cost_out(row["cost"]),
     )
 
 

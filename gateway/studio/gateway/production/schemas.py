@@ -15,6 +15,18 @@ class ProjectLinks(msgspec.Struct):
     assets: str
 
 
+class ProjectCost(msgspec.Struct):
+    """What a project's jobs cost: the sum of the finished ones, and of the estimates at submission."""
+
+    usd: float
+    estimated_usd: float
+    #: usd by provider ("local" for GPU time on this deployment), e.g. {"fal": 0.018, "kling": 0.7}.
+    by_provider: dict[str, float]
+
+
+NO_COST = ProjectCost(usd=0.0, estimated_usd=0.0, by_provider={})
+
+
 class Project(msgspec.Struct):
     id: str
     name: str
@@ -29,3 +41,4 @@ class Project(msgspec.Struct):
     created_at: datetime
     updated_at: datetime
     links: ProjectLinks
+    cost: ProjectCost = NO_COST
