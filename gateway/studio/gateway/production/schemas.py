@@ -24,7 +24,8 @@ class ProjectCost(msgspec.Struct):
     by_provider: dict[str, float]
 
 
-NO_COST = ProjectCost(usd=0.0, estimated_usd=0.0, by_provider={})
+def no_cost() -> ProjectCost:
+    return ProjectCost(usd=0.0, estimated_usd=0.0, by_provider={})
 
 
 class Project(msgspec.Struct):
@@ -41,4 +42,4 @@ class Project(msgspec.Struct):
     created_at: datetime
     updated_at: datetime
     links: ProjectLinks
-    cost: ProjectCost = NO_COST
+    cost: ProjectCost = msgspec.field(default_factory=no_cost)

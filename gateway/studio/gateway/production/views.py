@@ -7,13 +7,13 @@ from typing import Any
 
 from studio.gateway.context import Gateway
 from studio.gateway.links import link
-from studio.gateway.production.schemas import NO_COST, Project, ProjectCost, ProjectLinks
+from studio.gateway.production.schemas import Project, ProjectCost, ProjectLinks, no_cost
 from studio.gateway.store.base import Db
 
 
 def project_cost(sums: tuple[float, float, dict[str, float]] | None) -> ProjectCost:
     if sums is None:
-        return NO_COST
+        return no_cost()
     usd, estimated, by_provider = sums
     return ProjectCost(
         usd=round(usd, 6),
@@ -22,7 +22,7 @@ def project_cost(sums: tuple[float, float, dict[str, float]] | None) -> ProjectC
     )
 
 
-def project_out(gateway: Gateway, row: Any, completed_steps: set[str], cost: ProjectCost = NO_COST) -> Project:
+def project_out(gateway: Gateway, row: Any, completed_steps: set[str], cost: ProjectCost | None = None) -> Project:
     project_id = str(row["id"])
     steps = row["steps"] or []
     return Project(
@@ -41,7 +41,7 @@ def project_out(gateway: Gateway, row: Any, completed_steps: set[str], cost: Pro
             jobs=link(gateway, f"/api/v1/jobs?project_id={project_id}"),
             assets=link(gateway, f"/api/v1/assets?project_id={project_id}"),
         ),
-        cost=cost,
+        cost=cost or no_cost(),
     )
 
 

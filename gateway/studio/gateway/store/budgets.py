@@ -34,6 +34,6 @@ class BudgetStore:
         An advisory lock per owner comes first, so owners on the default budget (no row to lock)
         are serialised too: two submissions cannot both pass the check against the same spending.
         """
-        await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2::text))", _LOCK_CLASS, owner_id)
+        await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2::uuid::text))", _LOCK_CLASS, owner_id)
         value = await conn.fetchval("SELECT monthly_usd::float8 FROM budgets WHERE owner_id = $1 FOR UPDATE", owner_id)
         return None if value is None else float(value)

@@ -54,7 +54,9 @@ class ProviderInfo(msgspec.Struct):
 
 
 class BudgetRequest(RequestBody):
-    monthly_usd: Annotated[float, msgspec.Meta(ge=0, le=1_000_000, description="US dollars per calendar month (UTC)")]
+    monthly_usd: Annotated[
+        float, msgspec.Meta(ge=0, le=1_000_000, description="US dollars per calendar month (UTC), kept to the cent")
+    ]
 
 
 class Budget(msgspec.Struct):
