@@ -25,6 +25,7 @@ import httpx
 
 from studio.core.errors import InvalidInput, StudioError, Unavailable
 from studio.sdk.errors import error_for, job_error
+from studio.sdk.estimate import Estimate, estimate_from_json
 from studio.sdk.types import Asset, Audio, Image, Job, Project, ProjectDetail, Video, Voice
 
 #: Seconds a generation request asks the gateway to hold the answer (the gateway caps it at 60).
@@ -334,6 +335,16 @@ class AsyncStudioClient:
             screenplay if isinstance(screenplay, str) else dict(screenplay)
         )
         return Project.from_json(await self._request("POST", "/api/v1/studio/generate-content", json=body))
+
+    async def estimate(
+        self, screenplay: Mapping[str, Any] | str, *, backends: Mapping[str, str] | None = None
+    ) -> Estimate:
+        """What producing a screenplay (data, or YAML text) would cost on this studio, per step and in total,
+        priced by its model servers (POST /api/v1/studio/estimate); nothing runs and no media is read."""
+        body: dict[str, Any] = {"screenplay_yaml" if isinstance(screenplay, str) else "screenplay": screenplay}
+        if backends:
+            body["backends"] = dict(backends)
+        return estimate_from_json(await self._request("POST", "/api/v1/studio/estimate", json=body))
 
     async def get_project(self, project: Project | str) -> ProjectDetail:
         return ProjectDetail.from_json(await self._request("GET", f"/api/v1/studio/projects/{_id(project)}"))

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import httpx
 
 from studio.sdk.client import AsyncStudioClient, ProjectCallback
+from studio.sdk.estimate import Estimate
 from studio.sdk.types import Asset, Audio, Image, Job, Project, ProjectDetail, Video, Voice
 
 T = TypeVar("T")
@@ -122,6 +123,10 @@ class StudioClient:
 
     def generate_content(self, project: Project | str, screenplay: Mapping[str, Any] | str) -> Project:
         return self._run(self._async.generate_content(project, screenplay))
+
+    def estimate(self, screenplay: Mapping[str, Any] | str, *, backends: Mapping[str, str] | None = None) -> Estimate:
+        """What producing the screenplay would cost on this studio (see AsyncStudioClient.estimate)."""
+        return self._run(self._async.estimate(screenplay, backends=backends))
 
     def get_project(self, project: Project | str) -> ProjectDetail:
         return self._run(self._async.get_project(project))

@@ -20,8 +20,8 @@ from studio.gateway.store.jobs import JobStore
 
 
 def usd(value: float) -> str:
-    """Money as people read it: cents, or more digits for sub-cent prices ($0.003)."""
-    return f"${value:,.2f}" if round(value, 2) == round(value, 6) else f"${value:,.4f}"
+    """Money as people read it: cents ($0.84), or four decimals for small sub-cent amounts ($0.0030)."""
+    return f"${value:,.2f}" if value >= 0.1 or round(value, 2) == round(value, 6) else f"${value:,.4f}"
 
 
 def month_start(now: datetime) -> datetime:

@@ -154,6 +154,8 @@ class EstimateRequest(ContentSource, kw_only=True):
 class StepEstimate(msgspec.Struct):
     #: The step's id in the production (the same a production's `steps` show).
     id: str
+    #: The step's name in the pipeline ("frame:1", "speech:1", "music").
+    name: str
     label: str
     service: str
     rpc: str

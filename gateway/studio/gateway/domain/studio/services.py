@@ -189,7 +189,7 @@ async def estimate_content(gateway: Gateway, owner_id: uuid.UUID, data: Estimate
     for step in estimate.steps:
         cost = cost_out(to_json(step.cost))
         assert cost is not None
-        steps.append(StepEstimate(step.id, step.label, step.service, step.rpc, step.backend, cost))
+        steps.append(StepEstimate(step.id, step.name, step.label, step.service, step.rpc, step.backend, cost))
     async with gateway.pool.acquire() as conn:
         state = await gateway.budget.state(conn, owner_id)
     budget = BudgetFit(state.monthly_usd, state.spent_usd, state.reserved_usd, state.month, state.fits(estimate.usd))
