@@ -28,6 +28,7 @@ from studio.gateway.providers.tenant_keys import open_keys
 from studio.gateway.store.provider_keys import ProviderKeyStore
 from studio.pipeline.estimate import estimate_embedded
 from studio.pipeline.screenplay import load_screenplay, with_backends
+from studio.sdk.estimate import estimate as sdk_estimate
 from tests.conftest import NATS_URL
 from tests.gateway.test_webhooks import Receiver
 from tests.providers.fakes.server import KEYS
@@ -293,6 +294,15 @@ async def test_the_estimate_route_prices_like_the_services_and_fits_the_budget(
     assert unknown.status_code == 400 and "dalle" in unknown.json()["detail"]
     briefing = await http.post("/api/v1/studio/estimate", json={"briefing": {"text": "a fox"}})
     assert briefing.status_code == 400 and "an estimate needs a screenplay" in briefing.json()["detail"]
+
+
+async def test_the_sdk_estimates_with_a_server_through_the_route(hosted_stack: ProviderStack) -> None:
+    key, _ = await hosted_stack.new_key("sdk")
+    embedded = estimate_embedded(with_backends(load_screenplay(LUNA), HOSTED))
+    remote = await asyncio.to_thread(sdk_estimate, LUNA, backends=HOSTED, server=hosted_stack.url, key=key)
+    assert remote.usd == pytest.approx(embedded.usd)
+    assert [(s.id, s.name, s.backend) for s in remote.steps] == [(s.id, s.name, s.backend) for s in embedded.steps]
+    assert [len(s.cost.items) for s in remote.steps] == [len(s.cost.items) for s in embedded.steps]
 
 
 # -- 5. /readyz ---------------------------------------------------------------------------------------

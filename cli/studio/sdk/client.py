@@ -24,8 +24,8 @@ from typing import Any, Protocol
 import httpx
 
 from studio.core.errors import InvalidInput, StudioError, Unavailable
+from studio.sdk.costs import Estimate, estimate_from_json
 from studio.sdk.errors import error_for, job_error
-from studio.sdk.estimate import Estimate, estimate_from_json
 from studio.sdk.types import Asset, Audio, Image, Job, Project, ProjectDetail, Video, Voice
 
 #: Seconds a generation request asks the gateway to hold the answer (the gateway caps it at 60).

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import httpx
 
 from studio.sdk.client import AsyncStudioClient, ProjectCallback
-from studio.sdk.estimate import Estimate
+from studio.sdk.costs import Estimate
 from studio.sdk.types import Asset, Audio, Image, Job, Project, ProjectDetail, Video, Voice
 
 T = TypeVar("T")
