@@ -72,8 +72,9 @@ async def put_png(
     return await store.put_bytes(key, buffer.getvalue(), "image/png")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def hosted_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderStack]:
-    """The gateway and the four real model servers, their provider backends pointed at the fakes (one per session)."""
+    """The gateway and the four real model servers, their provider backends pointed at the fakes (one per module:
+    the environment that points the services at the fakes is set only while the module's tests run)."""
     with provider_stack(tmp_path_factory.mktemp("hosted-stack")) as running:
         yield running

@@ -327,3 +327,20 @@ async def test_readyz_reports_providers_and_never_fails_for_them(hosted_stack: P
     fal = ready.json()["providers"]["fal"]
     assert fal["reachable"] is False and fal["error"].startswith("fal.ai: no answer (")
     assert KEYS["fal"] not in ready.text
+
+
+def test_render_estimate_with_a_server_prints_the_studios_prices(hosted_stack: ProviderStack) -> None:
+    from typer.testing import CliRunner
+
+    from studio.cli.main import app
+
+    key, _ = asyncio.run(hosted_stack.new_key("cli"))
+    flags = [arg for kind, name in HOSTED.items() for arg in ("--backend", f"{kind}={name}")]
+    result = CliRunner().invoke(
+        app,
+        ["--server", hosted_stack.url, "--key", key, "render", str(LUNA), "--estimate", *flags],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    total = estimate_embedded(with_backends(load_screenplay(LUNA), HOSTED)).usd
+    assert f"${total:.4f}" in result.output and "kling" in result.output
