@@ -16,13 +16,15 @@ import asyncio
 from collections.abc import Coroutine, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from studio.sdk.client import AsyncStudioClient, ProjectCallback
-from studio.sdk.costs import Estimate
 from studio.sdk.types import Asset, Audio, Image, Job, Project, ProjectDetail, Video, Voice
+
+if TYPE_CHECKING:  # the pipeline is loaded only when an estimate is asked for
+    from studio.sdk.costs import Estimate
 
 T = TypeVar("T")
 
