@@ -9,7 +9,9 @@
 #          STUDIO_S3_* uses your own S3 server instead.)
 #   rows   PostgreSQL database `studio` (STUDIO_DATABASE_URL)
 #   jobs   NATS JetStream (STUDIO_NATS_URL)
-#   keys   .run/jwt-secret signs web UI tokens and download links, so they outlive a restart
+#   keys   .run/jwt-secret signs web UI tokens and download links, so they outlive a restart;
+#          .run/provider-keys-secret encrypts tenants' stored provider keys, and
+#          .run/provider-credentials-secret seals them onto jobs (gateway and model servers share it)
 # Everything listens on 127.0.0.1 unless STUDIO_HOST says otherwise (STUDIO_HOST=0.0.0.0 serves
 # other machines); model servers' /metrics stay on 127.0.0.1 unless STUDIO_METRICS_HOST says so.
 # STUDIO_RUN_DIR and STUDIO_STACK_PORT_OFFSET let a second stack run beside the first (tests).
@@ -53,11 +55,16 @@ up() {
     echo "export STUDIO_ARTIFACTS_DIR=$(cd "${STUDIO_ARTIFACTS_DIR:-data/artifacts}" && pwd)" >>"$RUN/env"
   fi
   [ -s "$RUN/jwt-secret" ] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$RUN/jwt-secret"
+  for secret in provider-keys-secret provider-credentials-secret; do
+    [ -s "$RUN/$secret" ] || head -c 32 /dev/urandom | base64 | tr -d '\n' >"$RUN/$secret"
+  done
   local host=${STUDIO_HOST:-127.0.0.1}
   local reach
   reach=$(reachable_host "$host")
   cat >>"$RUN/env" <<ENV
 export STUDIO_JWT_SECRET=\${STUDIO_JWT_SECRET:-$(cat "$RUN/jwt-secret")}
+export STUDIO_PROVIDER_KEYS_SECRET=\${STUDIO_PROVIDER_KEYS_SECRET:-$(cat "$RUN/provider-keys-secret")}
+export STUDIO_PROVIDER_CREDENTIALS_SECRET=\${STUDIO_PROVIDER_CREDENTIALS_SECRET:-$(cat "$RUN/provider-credentials-secret")}
 export STUDIO_DATABASE_URL=${STUDIO_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/studio}
 export STUDIO_HOST=$host
 export STUDIO_METRICS_HOST=${STUDIO_METRICS_HOST:-127.0.0.1}

@@ -141,3 +141,52 @@ async def test_embedded_client_calls_the_same_operation(artifacts: LocalArtifact
     assert result.duration_seconds == 3.0
     with pytest.raises(InvalidInput):
         await client.call("Compose", ComposeRequest(timeline={"title": "bad"}))
+
+
+async def test_every_model_server_prices_its_operations_over_cost_service(artifacts: LocalArtifactStore) -> None:
+    """studio.v1.CostService is served generically from the definition's `estimate`: nothing runs."""
+    from studio.core.costs import total
+    from studio.v1.common_pb2 import CostItem
+    from studio.v1.composer_pb2 import ComposeRequest as Request
+
+    ran: list[str] = []
+
+    async def never(request: ComposeRequest, ctx: OperationContext) -> ComposeResult:
+        ran.append(request.timeline.title)
+        return ComposeResult()
+
+    def price(rpc: str, request: object) -> object:
+        assert rpc == "Compose" and isinstance(request, Request)
+        item = CostItem(
+            provider="local",
+            model=request.timeline.title,
+            unit="clip",
+            quantity=2,
+            unit_usd=0.5,
+            usd=1.0,
+            basis="estimate",
+        )
+        return total([item])
+
+    definition = ServiceDefinition(
+        name="composer",
+        grpc_service=SERVICES["composer"].grpc_service,
+        operations=[Operation("Compose", ComposeRequest, ComposeResponse, never)],
+        estimate=price,  # type: ignore[arg-type]
+    )
+    server = ModelServer(definition, artifacts, free_port(), host="127.0.0.1")
+    await server.start()
+    client = GrpcClient(f"127.0.0.1:{server.port}", definition.grpc_service, timeout=5)
+    try:
+        request = ComposeRequest()
+        request.timeline.title = "film"
+        cost = await client.estimate("Compose", request)
+        assert cost.usd == 1.0 and cost.items[0].model == "film" and ran == []
+        with pytest.raises(NotFound, match="composer has no operation 'Animate'"):
+            await client.estimate("Animate", request)
+        with pytest.raises(InvalidInput, match=r"composer.Compose takes a studio.v1.ComposeRequest, not studio.v1"):
+            await client.estimate("Compose", ComposeResult())
+        assert "studio.v1.CostService" in await reflected_services(f"127.0.0.1:{server.port}")
+    finally:
+        await client.close()
+        await server.stop(grace=1)

@@ -162,10 +162,13 @@ def test_overrides_change_only_the_gpu_model_servers(override: Path) -> None:
 
 @pytest.mark.parametrize("name", [*STUDIO_SERVICES, "migrate"])
 def test_environment_names_only_settings_the_code_reads(compose, name: str) -> None:
+    from studio.core.providers.settings import ProviderSettings
     from studio.core.settings import StudioSettings
     from studio.gateway.settings import GatewaySettings
 
-    fields = {f"STUDIO_{field.upper()}" for field in (*StudioSettings.model_fields, *GatewaySettings.model_fields)}
+    # Every model server reads the provider settings (keys, API bases, the credentials secret).
+    read = (*StudioSettings.model_fields, *GatewaySettings.model_fields, *ProviderSettings.model_fields)
+    fields = {f"STUDIO_{field.upper()}" for field in read}
     environment = compose["services"][name]["environment"]
     unknown = sorted(key for key in environment if key.startswith("STUDIO_") and key not in fields)
     assert unknown == [], "typo, or a setting the code does not read"

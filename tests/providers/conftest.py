@@ -15,6 +15,7 @@ from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.providers.settings import ProviderSettings
 from studio.v1.common_pb2 import ArtifactRef
 from tests.providers.fakes.server import KEYS, FakeProviders, FakeProviderServer
+from tests.providers.stack import ProviderStack, provider_stack
 
 
 class PublicStore(LocalArtifactStore):
@@ -69,3 +70,11 @@ async def put_png(
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), (120, 160, 200)).save(buffer, "PNG")
     return await store.put_bytes(key, buffer.getvalue(), "image/png")
+
+
+@pytest.fixture(scope="module")
+def hosted_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderStack]:
+    """The gateway and the four real model servers, their provider backends pointed at the fakes (one per module:
+    the environment that points the services at the fakes is set only while the module's tests run)."""
+    with provider_stack(tmp_path_factory.mktemp("hosted-stack")) as running:
+        yield running

@@ -19,13 +19,16 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
 from studio.core.errors import InvalidInput, StudioError, Unavailable
 from studio.sdk.errors import error_for, job_error
 from studio.sdk.types import Asset, Audio, Image, Job, Project, ProjectDetail, Video, Voice
+
+if TYPE_CHECKING:  # the pipeline is loaded only when an estimate is asked for
+    from studio.sdk.costs import Estimate
 
 #: Seconds a generation request asks the gateway to hold the answer (the gateway caps it at 60).
 PREFER_WAIT = 30
@@ -334,6 +337,18 @@ class AsyncStudioClient:
             screenplay if isinstance(screenplay, str) else dict(screenplay)
         )
         return Project.from_json(await self._request("POST", "/api/v1/studio/generate-content", json=body))
+
+    async def estimate(
+        self, screenplay: Mapping[str, Any] | str, *, backends: Mapping[str, str] | None = None
+    ) -> Estimate:
+        """What producing a screenplay (data, or YAML text) would cost on this studio, per step and in total,
+        priced by its model servers (POST /api/v1/studio/estimate); nothing runs and no media is read."""
+        body: dict[str, Any] = {"screenplay_yaml" if isinstance(screenplay, str) else "screenplay": screenplay}
+        if backends:
+            body["backends"] = dict(backends)
+        from studio.sdk.costs import estimate_from_json
+
+        return estimate_from_json(await self._request("POST", "/api/v1/studio/estimate", json=body))
 
     async def get_project(self, project: Project | str) -> ProjectDetail:
         return ProjectDetail.from_json(await self._request("GET", f"/api/v1/studio/projects/{_id(project)}"))

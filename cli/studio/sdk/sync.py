@@ -16,12 +16,15 @@ import asyncio
 from collections.abc import Coroutine, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from studio.sdk.client import AsyncStudioClient, ProjectCallback
 from studio.sdk.types import Asset, Audio, Image, Job, Project, ProjectDetail, Video, Voice
+
+if TYPE_CHECKING:  # the pipeline is loaded only when an estimate is asked for
+    from studio.sdk.costs import Estimate
 
 T = TypeVar("T")
 
@@ -122,6 +125,10 @@ class StudioClient:
 
     def generate_content(self, project: Project | str, screenplay: Mapping[str, Any] | str) -> Project:
         return self._run(self._async.generate_content(project, screenplay))
+
+    def estimate(self, screenplay: Mapping[str, Any] | str, *, backends: Mapping[str, str] | None = None) -> Estimate:
+        """What producing the screenplay would cost on this studio (see AsyncStudioClient.estimate)."""
+        return self._run(self._async.estimate(screenplay, backends=backends))
 
     def get_project(self, project: Project | str) -> ProjectDetail:
         return self._run(self._async.get_project(project))

@@ -20,6 +20,7 @@ from studio.gateway.domain.openai.controllers import OpenAIController
 from studio.gateway.domain.openai.errors import PREFIX as OPENAI_PREFIX
 from studio.gateway.domain.openai.errors import render_openai_error
 from studio.gateway.domain.presets.controllers import PresetController
+from studio.gateway.domain.providers.controllers import BudgetController, ProviderController
 from studio.gateway.domain.studio.controllers import StudioController
 from studio.gateway.domain.system.controllers import AuthController, SystemController
 from studio.gateway.domain.video.controllers import VideoController
@@ -75,6 +76,8 @@ def create_app(gateway: Gateway | None) -> Litestar:
             AuthController,
             OpenAIController,
             ModelController,
+            ProviderController,
+            BudgetController,
         ],
         security=SECURITY,
     )

@@ -15,14 +15,19 @@ from studio.core.registry import SERVICES
 from studio.gateway.auth.identity import CredentialCache
 from studio.gateway.effects import OutcomeEffects, ProductionEffects
 from studio.gateway.hub import EventHub, TenantWakers
+from studio.gateway.providers.budget import Budgets
+from studio.gateway.providers.keyring import KeyRing
+from studio.gateway.providers.reachability import ProviderProbe
 from studio.gateway.settings import GatewaySettings
 from studio.gateway.store.assets import AssetStore
+from studio.gateway.store.budgets import BudgetStore
 from studio.gateway.store.idempotency import IdempotencyStore
 from studio.gateway.store.job_changes import JobChangeStore
 from studio.gateway.store.jobs import JobStore
 from studio.gateway.store.keys import KeyStore
 from studio.gateway.store.presets import PresetStore
 from studio.gateway.store.projects import ProjectStore
+from studio.gateway.store.provider_keys import ProviderKeyStore
 from studio.gateway.store.voices import VoiceStore
 from studio.gateway.store.webhooks import WebhookStore
 
@@ -88,6 +93,11 @@ class Gateway:
         #: Credentials checked within STUDIO_AUTH_CACHE_SECONDS (a revoked key is forgotten at once).
         self.credentials = CredentialCache()
         self.idempotency = IdempotencyStore(pool)
+        self.provider_keys = ProviderKeyStore(pool)
+        self.budgets = BudgetStore(pool)
+        self.budget = Budgets(self.budgets, self.jobs, lambda: self.settings.default_monthly_budget_usd)
+        self._keyring: tuple[str, KeyRing] | None = None
+        self.provider_probe = ProviderProbe()
         self.effects = OutcomeEffects()
         self.production_effects = ProductionEffects()
         #: Queued jobs are held back by the concurrency caps (set by the dispatcher after each sweep):
@@ -95,6 +105,14 @@ class Gateway:
         self.jobs_wait_for_slots = False
         self.productions: Productions | None = None
         self._clients: dict[str, GrpcClient] = {}
+
+    @property
+    def keyring(self) -> KeyRing:
+        """Seals tenants' provider keys at rest (follows the settings, which tests may swap)."""
+        setting = self.settings.provider_keys_secret.get_secret_value()
+        if self._keyring is None or self._keyring[0] != setting:
+            self._keyring = (setting, KeyRing(setting))
+        return self._keyring[1]
 
     def client(self, service: str) -> GrpcClient:
         """A gRPC client of a model server, made on first use and kept for the process."""

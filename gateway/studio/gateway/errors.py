@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from studio.core.errors import InvalidInput, Overloaded, StudioError
 
@@ -49,3 +50,18 @@ class Unprocessable(InvalidInput):
     """Well-formed but unusable: e.g. an Idempotency-Key reused with a different body."""
 
     http_status = 422
+
+
+class BudgetExceeded(StudioError):
+    """The job (or production) would take its owner past the monthly budget: nothing was created."""
+
+    http_status = 402
+
+    def __init__(self, message: str, **members: float) -> None:
+        super().__init__(message)
+        #: Members of the problem+json answer besides status and detail.
+        self.problem_members: dict[str, Any] = {
+            "type": "/problems/budget-exceeded",
+            "title": "Monthly budget exceeded",
+            **members,
+        }

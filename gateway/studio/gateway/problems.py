@@ -76,7 +76,8 @@ class _Errors:
             extra["reason"] = exc.reason
         if exc.http_status >= 500:
             log.warning("%s %s -> %d: %s", request.method, request.url.path, exc.http_status, exc.message)
-        return self.render(request, exc, exc.http_status, exc.message, headers or None, **extra)
+        members = {**getattr(exc, "problem_members", {}), **extra}
+        return self.render(request, exc, exc.http_status, exc.message, headers or None, **members)
 
     def http_exception(self, request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         assert isinstance(exc, HTTPException)

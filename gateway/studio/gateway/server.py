@@ -27,6 +27,7 @@ from studio.core.artifacts import open_store
 from studio.core.artifacts.base import ArtifactStore
 from studio.core.errors import ConfigError
 from studio.core.jobs import JobTransport
+from studio.core.providers.credentials import secret_key
 from studio.gateway.app import create_app
 from studio.gateway.background.dispatcher import Dispatcher
 from studio.gateway.background.events import EventsConsumer
@@ -39,6 +40,7 @@ from studio.gateway.domain.audio.effects import REGISTER_VOICE, VoiceRegistratio
 from studio.gateway.domain.studio.templates import load_templates, templates_dir
 from studio.gateway.domain.webhooks.effects import WebhookOutbox
 from studio.gateway.production.runner import ProjectRunner
+from studio.gateway.providers.keyring import KeyRing
 from studio.gateway.settings import GatewaySettings, gateway_settings
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,10 @@ def assemble(
 async def open_gateway(settings: GatewaySettings) -> tuple[Gateway, ProjectRunner]:
     """Migrate the database and connect everything the gateway needs (ConfigError on failure)."""
     load_templates(templates_dir(settings.templates_dir))  # a bad STUDIO_TEMPLATES_DIR or template file stops here
+    KeyRing(settings.provider_keys_secret.get_secret_value())  # so does a malformed STUDIO_PROVIDER_KEYS_SECRET
+    credentials = settings.providers.provider_credentials_secret.get_secret_value()
+    if credentials:
+        secret_key(credentials)  # and STUDIO_PROVIDER_CREDENTIALS_SECRET
     await _checked("Postgres (STUDIO_DATABASE_URL)", migrate(settings.database_url))
     pool = await _checked("Postgres (STUDIO_DATABASE_URL)", create_pool(settings.database_url, settings.db_pool_size))
     try:

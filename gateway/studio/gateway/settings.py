@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from studio.core.providers.secrets import register_secret
+from studio.core.providers.settings import ProviderSettings
 from studio.core.registry import SERVICES
 from studio.core.settings import ENV_PREFIX, StudioSettings, load_settings
 from studio.pipeline.director.settings import DirectorSettings
@@ -36,6 +39,17 @@ class GatewaySettings(StudioSettings):
     templates_dir: str = ""
     #: The director that writes screenplays from briefings, read from its own STUDIO_DIRECTOR_* variables.
     director: DirectorSettings = Field(default_factory=lambda: load_settings(DirectorSettings))
+
+    #: The hosted providers as the model servers see them (STUDIO_FAL_KEY…, STUDIO_*_URL, and
+    #: STUDIO_PROVIDER_CREDENTIALS_SECRET, which seals tenants' keys onto their jobs): read from the same
+    #: variables, for listings, readiness and sealing.
+    providers: ProviderSettings = Field(default_factory=lambda: load_settings(ProviderSettings))
+    #: Encrypts tenants' stored provider keys at rest: base64 of 32 random bytes, comma-separated, newest
+    #: first (older ones still open keys sealed with them). Empty = tenants cannot store keys.
+    provider_keys_secret: SecretStr = SecretStr("")
+    provider_keys_secret_file: Path | None = None
+    #: Monthly budget in USD of keys without one of their own (PUT /api/v1/budget); empty = no budget.
+    default_monthly_budget_usd: float | None = Field(default=None, ge=0)
 
     audio_addr: str = _addr("audio")
     image_addr: str = _addr("image")
@@ -87,6 +101,28 @@ class GatewaySettings(StudioSettings):
     #: /readyz fails when a model server is not SERVING (off: they are reported but not required).
     ready_requires_services: bool = True
     grpc_health_timeout: float = Field(default=2.0, gt=0)
+
+    @field_validator("default_monthly_budget_usd", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _secret_from_file(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("provider_keys_secret_file") and not data.get("provider_keys_secret"):
+            path = Path(str(data["provider_keys_secret_file"]))
+            try:
+                data["provider_keys_secret"] = path.read_text(encoding="utf-8").strip()
+            except OSError as error:
+                raise ValueError(f"STUDIO_PROVIDER_KEYS_SECRET_FILE: cannot read {path}: {error.strerror}") from None
+        return data
+
+    @model_validator(mode="after")
+    def _register_secret(self) -> GatewaySettings:
+        for part in self.provider_keys_secret.get_secret_value().split(","):
+            register_secret(part.strip())
+        return self
 
     def service_addr(self, service: str) -> str:
         return str(getattr(self, f"{service}_addr"))

@@ -19,7 +19,7 @@ A job moves one state per poll (queued at position 1, queued at 0, running, done
   expired       the result URL answers 404
   private       the result URL points at a private address (10.20.30.40)
   unreachable   the result URL points at a closed loopback port
-  echo_key      (fal) the request is refused with a message quoting the key back, as careless APIs do
+  echo_key      (fal) the request is refused with a message quoting the key it was sent, as careless APIs do
 Keys are fixed (KEYS); any other key is answered 401 the provider's way.
 """
 
@@ -105,6 +105,8 @@ class FakeProviders:
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     rate_limited_once: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: fal keys accepted besides KEYS["fal"] (a tenant's own key, stored through the gateway).
+    tenant_keys: set[str] = field(default_factory=set)
 
     def calls(self, provider: str, method: str = "") -> list[Request]:
         return [r for r in self.requests if r.provider == provider and (not method or r.method == method)]
@@ -186,11 +188,12 @@ class Routes:
     # -- fal -------------------------------------------------------------------------------------
 
     def fal(self, method: str, path: str, headers: dict[str, str], body: bytes, query: dict[str, Any]) -> Any:
-        if headers.get("authorization") != f"Key {KEYS['fal']}":
+        if headers.get("authorization") not in {f"Key {key}" for key in (KEYS["fal"], *self.fake.tenant_keys)}:
             raise _Reply(401, {"detail": "Unauthorized"})
         self._maybe_rate_limit("fal", {"detail": "Too many requests"})
         if self._scenario("fal") == "echo_key":
-            raise _Reply(400, {"detail": f"request rejected for key {KEYS['fal']}"})
+            sent = headers.get("authorization", "").removeprefix("Key ")
+            raise _Reply(400, {"detail": f"request rejected for key {sent}"})
         match = re.match(r"^/(?P<app>[^/]+/[^/]+)/requests/(?P<id>[^/]+)(?P<rest>/status|/cancel)?$", path)
         if match is None and method == "POST":
             owner_alias = "/".join(path.strip("/").split("/")[:2])

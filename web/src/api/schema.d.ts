@@ -246,6 +246,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your monthly budget, and what this month's jobs spent and reserve */
+        get: operations["get_budget"];
+        /**
+         * Set your monthly budget
+         * @description A job or production that would take this month's spending (completed jobs) plus what unfinished jobs reserve past it is refused with 402, and nothing is created.
+         */
+        put: operations["set_budget"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -545,6 +566,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The hosted providers: your key (its hint), whether the deployment has one, models and unit prices */
+        get: operations["list_providers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/providers/{provider}/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Store your own key for a provider (used for your jobs instead of the deployment's)
+         * @description The key is encrypted at rest (AES-256-GCM, STUDIO_PROVIDER_KEYS_SECRET) and never shown again: answers, jobs, events, webhooks and logs carry only its last four characters. Kling takes `access_key` and `secret_key`; the others `key`. 409 when the deployment has not enabled tenant keys.
+         */
+        put: operations["set_provider_key"];
+        post?: never;
+        /** Forget your key for a provider */
+        delete: operations["delete_provider_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/studio/create-project": {
         parameters: {
             query?: never;
@@ -556,6 +615,26 @@ export interface paths {
         put?: never;
         /** Create an (empty) project */
         post: operations["create_project"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/studio/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What a production would cost, per step and in total, before anything runs
+         * @description The body is generate-content's content (`screenplay`, `screenplay_yaml` or `template_id`) with optional `backends` overriding the screenplay's. Each step is priced by the model server that would run it (its default backends, its prices); media references stand in, nothing is read, uploaded or run. `budget` says whether the total fits in what is left of your monthly budget. 400 for an invalid screenplay or backend, 503 when a model server needed to price a step does not answer.
+         */
+        post: operations["estimate_content"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1115,6 +1194,26 @@ export interface components {
              */
             text?: string | null;
         };
+        /** Budget */
+        Budget: {
+            month: string;
+            monthly_usd: number | null;
+            reserved_usd: number;
+            spent_usd: number;
+        };
+        /** BudgetFit */
+        BudgetFit: {
+            fits: boolean;
+            month: string;
+            monthly_usd: number | null;
+            reserved_usd: number;
+            spent_usd: number;
+        };
+        /** BudgetRequest */
+        BudgetRequest: {
+            /** @description US dollars per calendar month (UTC), kept to the cent */
+            monthly_usd: number;
+        };
         /** CancelJobsRequest */
         CancelJobsRequest: {
             /** @description Only this project's jobs */
@@ -1140,6 +1239,23 @@ export interface components {
             name: string;
             /** Format: binary */
             sample: string;
+        };
+        /** Cost */
+        Cost: {
+            basis: string;
+            items: components["schemas"]["CostItem"][];
+            usd: number;
+        };
+        /** CostItem */
+        CostItem: {
+            basis: string;
+            model: string;
+            price_date: string;
+            provider: string;
+            quantity: number;
+            unit: string;
+            unit_usd: number;
+            usd: number;
         };
         /** CreateAvatarRequest */
         CreateAvatarRequest: {
@@ -1205,6 +1321,35 @@ export interface components {
             message: string;
             param: string | null;
             type: string;
+        };
+        /** EstimateAnswer */
+        EstimateAnswer: {
+            basis: string;
+            budget: components["schemas"]["BudgetFit"];
+            /** @constant */
+            currency: "USD";
+            steps: components["schemas"]["StepEstimate"][];
+            total: number;
+        };
+        /** EstimateRequest */
+        EstimateRequest: {
+            /** @description Backend per step kind, overriding the screenplay's `backends:` block (e.g. {"image": "fal", "speech": "elevenlabs", "animation": "kling", "music": "replicate"}). */
+            backends?: {
+                [key: string]: string;
+            } | null;
+            /** @description A story the configured director turns into the screenplay, as the production's first step (the written screenplay is kept with the project). With `template_id`: its fields override the template's, and `text` has the director write a new screenplay in the template's style, language and length. */
+            briefing?: components["schemas"]["BriefingRequest"] | null;
+            /** @description The screenplay as JSON. */
+            screenplay?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The screenplay as YAML text. */
+            screenplay_yaml?: string | null;
+            /**
+             * @description A project template of GET /api/v1/studio/templates: its screenplay is produced.
+             * @example childrens-story-watercolour
+             */
+            template_id?: string | null;
         };
         /** FaceBox */
         FaceBox: {
@@ -1303,6 +1448,7 @@ export interface components {
             assets: components["schemas"]["Asset"][];
             attempts: number;
             completed_at: string | null;
+            cost?: components["schemas"]["Cost"] | null;
             /** Format: date-time */
             created_at: string;
             error: components["schemas"]["JobError"] | null;
@@ -1345,6 +1491,10 @@ export interface components {
         KeyCreate: {
             /** @example n8n */
             name: string;
+        };
+        /** KeyHint */
+        KeyHint: {
+            hint: string;
         };
         /** Limits */
         Limits: {
@@ -1480,6 +1630,7 @@ export interface components {
         };
         /** Project */
         Project: {
+            cost?: components["schemas"]["ProjectCost"];
             /** Format: date-time */
             created_at: string;
             error: string | null;
@@ -1497,6 +1648,14 @@ export interface components {
             updated_at: string;
             /** @default 0 */
             version?: number;
+        };
+        /** ProjectCost */
+        ProjectCost: {
+            by_provider: {
+                [key: string]: number;
+            };
+            estimated_usd: number;
+            usd: number;
         };
         /** ProjectDetail */
         ProjectDetail: {
@@ -1537,9 +1696,37 @@ export interface components {
             events?: ("project.completed" | "project.failed")[];
             url: string;
         };
+        /** ProviderInfo */
+        ProviderInfo: {
+            deployment_key: boolean;
+            models: string[];
+            prices: components["schemas"]["ProviderPrice"][];
+            provider: string;
+            tenant_key: components["schemas"]["KeyHint"] | null;
+            title: string;
+        };
+        /** ProviderKeyRequest */
+        ProviderKeyRequest: {
+            access_key?: string | null;
+            key?: string | null;
+            secret_key?: string | null;
+        };
+        /** ProviderPrice */
+        ProviderPrice: {
+            as_of: string;
+            confidence: string;
+            key: string;
+            unit: string;
+            usd: number;
+        };
         /** Readiness */
         Readiness: {
             checks: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            providers?: {
                 [key: string]: {
                     [key: string]: unknown;
                 };
@@ -1550,6 +1737,23 @@ export interface components {
         RenderRequest: {
             /** @description Scene numbers (1-based); [] = every scene of the film. */
             scenes?: number[];
+        };
+        /** StepEstimate */
+        StepEstimate: {
+            backend: string;
+            cost: components["schemas"]["Cost"];
+            id: string;
+            label: string;
+            name: string;
+            rpc: string;
+            service: string;
+        };
+        /** StoredKey */
+        StoredKey: {
+            hint: string;
+            provider: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         /** Template */
         Template: {
@@ -2638,6 +2842,65 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Token"];
+                };
+            };
+        };
+    };
+    get_budget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Budget"];
+                };
+            };
+        };
+    };
+    set_budget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BudgetRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Budget"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
                 };
             };
         };
@@ -3747,6 +4010,104 @@ export interface operations {
             };
         };
     };
+    list_providers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderInfo"][];
+                };
+            };
+        };
+    };
+    set_provider_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description fal, replicate, elevenlabs, kling, runway, luma, minimax */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredKey"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    delete_provider_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description fal, replicate, elevenlabs, kling, runway, luma, minimax */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     create_project: {
         parameters: {
             query?: never;
@@ -3767,6 +4128,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Project"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    estimate_content: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EstimateRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EstimateAnswer"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

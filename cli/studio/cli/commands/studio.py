@@ -132,8 +132,12 @@ async def _render(state: CliState, source: Path | None, output: Path, briefing: 
         output_format(output)  # refuse a bad output path before any work
     screenplay = with_backends(await _screenplay(source, briefing, duration, style, language), choices)
     if estimate_only:
-        if state.server:
-            fail("--estimate prices with this machine's configuration; a gateway's estimate route is not there yet", 2)
+        if state.server:  # the studio there prices it, with its deployment's backends and prices
+            from studio.sdk.client import AsyncStudioClient
+
+            async with AsyncStudioClient(state.server, state.key) as client:
+                print_estimate(await client.estimate(screenplay.to_data()))
+            return
         from studio.pipeline.estimate import estimate_embedded
 
         print_estimate(estimate_embedded(screenplay))

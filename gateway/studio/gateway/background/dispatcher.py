@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from typing import Any
 
 import asyncpg
@@ -24,6 +25,7 @@ from studio.gateway.background.queue_depth import refresh_queue_depth
 from studio.gateway.context import Gateway
 from studio.gateway.jobs.ids import submission_id
 from studio.gateway.protojson import request_class
+from studio.gateway.providers.tenant_keys import open_keys, sealed_for_job
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ class Dispatcher:
         self.gateway = gateway
         self.settings = gateway.settings
         self._last_housekeeping = 0.0
+        #: Tenants' opened provider keys, per sweep (one read per tenant however many of its jobs go out).
+        self._tenant_keys: dict[uuid.UUID, asyncio.Task[dict[str, str]]] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         """Sweep, then sleep until woken: a sweep hands over all the caps allow, so only what arrives
@@ -59,6 +63,7 @@ class Dispatcher:
         a job's end wake the dispatcher (a sweep with nothing to hand over costs four round trips).
         """
         caps = {service: self.settings.max_concurrent_jobs.get(service, 1) for service in SERVICES}
+        self._tenant_keys = {}
         handed, waiting = await self.gateway.jobs.dispatch(
             caps, self.settings.max_concurrent_jobs_total, _LOCK_ID, self._publish
         )
@@ -70,8 +75,19 @@ class Dispatcher:
         """Publish the row's next dispatch (its message id says which, so a repeat is deduplicated)."""
         spec = SERVICES[row["service"]]
         request = request_class(spec.grpc_service, row["rpc"]).FromString(row["payload"])
+        submission = submission_id(row["id"], row["dispatch_count"] + 1)
+        sealed = ""
+        if self.gateway.keyring.enabled and row["service"] != "composer":
+            owner_id: uuid.UUID = row["owner_id"]
+            if owner_id not in self._tenant_keys:
+                self._tenant_keys[owner_id] = asyncio.ensure_future(
+                    open_keys(self.gateway.provider_keys, self.gateway.keyring, owner_id)
+                )
+            keys = await self._tenant_keys[owner_id]
+            secret = self.gateway.settings.providers.provider_credentials_secret.get_secret_value()
+            sealed = sealed_for_job(keys, row["service"], secret, submission)
         await self.gateway.transport.submit(
-            row["service"], snake_case(row["rpc"]), request, job_id=submission_id(row["id"], row["dispatch_count"] + 1)
+            row["service"], snake_case(row["rpc"]), request, job_id=submission, sealed_credentials=sealed
         )
 
     async def _housekeeping(self) -> None:

@@ -21,6 +21,7 @@ from google.protobuf.message import DecodeError, Message
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from studio.core.metrics import JOB_COST_USD
 from studio.gateway.context import Gateway
 from studio.gateway.hub import HubEvent
 from studio.gateway.jobs.errors import error_code_name
@@ -192,12 +193,17 @@ class EventsConsumer:
                 at=_time(event),
                 started_at=_time(started) if started else None,
                 attempts=started.started.attempt if started else 1,
+                cost=to_json(event.completed.cost) if event.completed.HasField("cost") else None,
             )
             if row is None:  # stale or repeated: the job is past this dispatch
                 return
             assets = await self.gateway.assets.insert_outputs(conn, row, artifact_refs(result)) if result else []
             await record_outcome(conn, self.gateway, row, result)
         announce_outcome(self.gateway, row, assets)
+        if event.completed.HasField("cost"):
+            cost = event.completed.cost
+            backend = str((row["parameters"] or {}).get("backend") or "default")
+            JOB_COST_USD.labels(row["service"], backend, cost.basis or "free").inc(cost.usd)
 
     async def _failed(self, job_id: uuid.UUID, dispatch: int, event: JobEvent, started: JobEvent | None) -> None:
         failed = event.failed

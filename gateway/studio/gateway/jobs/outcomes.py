@@ -18,6 +18,7 @@ from studio.core.metrics import GATEWAY_JOB_SECONDS
 from studio.gateway.context import Gateway
 from studio.gateway.hub import HubEvent
 from studio.gateway.jobs.ids import submission_id
+from studio.gateway.providers.budget import refuse_if_over
 from studio.gateway.store.jobs import TERMINAL
 
 
@@ -100,6 +101,9 @@ async def retry_job(gateway: Gateway, owner_id: uuid.UUID, job_id: uuid.UUID) ->
             raise FailedPrecondition(f"job {job_id} cannot be retried: {_NOT_RETRIED[row['type']]}")
         if row["status"] not in ("failed", "cancelled"):
             raise FailedPrecondition(f"job {job_id} is {row['status']}; only failed or cancelled jobs can be retried")
+        if await gateway.budget.monthly(owner_id, conn) is not None:
+            estimate = await gateway.jobs.estimate_of(conn, job_id)
+            refuse_if_over(await gateway.budget.state(conn, owner_id, lock=True), estimate, "retrying this job")
         new = await gateway.jobs.retry(conn, job_id)
     gateway.dispatch_waker.wake()
     new_id: uuid.UUID = new["id"]

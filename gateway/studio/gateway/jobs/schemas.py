@@ -36,6 +36,51 @@ class JobError(msgspec.Struct):
     message: str
 
 
+class CostItem(msgspec.Struct):
+    """One priced quantity: 1 megapixel of fal-ai/flux/schnell at $0.003."""
+
+    #: fal, replicate, elevenlabs, kling, runway, luma, minimax, local
+    provider: str
+    model: str
+    #: megapixel, image, second, 1k-characters, unit, predict-second, gpu-second, clip
+    unit: str
+    quantity: float
+    unit_usd: float
+    usd: float
+    basis: str
+    #: When the unit price was last checked ("2026-12"); empty for measured GPU time.
+    price_date: str
+
+
+class Cost(msgspec.Struct):
+    """What a job cost, in US dollars, and how that was worked out."""
+
+    usd: float
+    #: provider (usage the provider reported), estimate (unit prices x quantities), gpu-time, free
+    basis: str
+    items: list[CostItem]
+
+
+def cost_out(data: dict[str, Any] | None) -> Cost | None:
+    """The REST view of a stored protojson Cost (proto3 leaves zero fields out)."""
+    if data is None:
+        return None
+    items = [
+        CostItem(
+            provider=item.get("provider", ""),
+            model=item.get("model", ""),
+            unit=item.get("unit", ""),
+            quantity=float(item.get("quantity", 0.0)),
+            unit_usd=float(item.get("unit_usd", 0.0)),
+            usd=float(item.get("usd", 0.0)),
+            basis=item.get("basis", ""),
+            price_date=item.get("price_date", ""),
+        )
+        for item in data.get("items", [])
+    ]
+    return Cost(usd=float(data.get("usd", 0.0)), basis=data.get("basis", "") or "free", items=items)
+
+
 class JobLinks(msgspec.Struct):
     self_: str = msgspec.field(name="self")
     events: str
@@ -63,6 +108,8 @@ class Job(msgspec.Struct):
     links: JobLinks
     #: The failed or cancelled job this one repeats (POST /api/v1/jobs/{id}/retry).
     retry_of: str | None = None
+    #: What the job cost once completed (the provider's reported usage where there is one); null until then.
+    cost: Cost | None = None
 
 
 class JobPage(msgspec.Struct):

@@ -14,6 +14,8 @@ from studio.gateway.http.targets import check_target
 from studio.gateway.jobs.ids import parse_uuid
 from studio.gateway.jobs.schemas import WebhookRequest
 from studio.gateway.protojson import to_json
+from studio.gateway.providers.budget import refuse_if_over
+from studio.gateway.providers.pricing import job_cost
 from studio.gateway.store.base import Db
 from studio.gateway.store.jobs import job_type
 
@@ -30,6 +32,7 @@ async def store_job(
     project_id: uuid.UUID | None = None,
     step_id: str | None = None,
     webhook: WebhookRequest | None = None,
+    estimated_usd: float | None = None,
 ) -> asyncpg.Record:
     """Store a queued job with its priority (the caller wakes the dispatcher once its transaction commits)."""
     return await gateway.jobs.submit(
@@ -45,6 +48,7 @@ async def store_job(
         step_id=step_id,
         webhook_url=webhook.url if webhook else None,
         webhook_events=list(webhook.events) if webhook else None,
+        estimated_usd=estimated_usd,
     )
 
 
@@ -68,20 +72,27 @@ async def submit_job(
     project_id: str | None = None,
     webhook: WebhookRequest | None = None,
 ) -> uuid.UUID:
-    """Validate the job's surroundings (project, webhook), store it queued and wake the dispatcher."""
+    """Validate the job's surroundings (project, webhook), store it queued and wake the dispatcher.
+
+    Under a monthly budget the job is priced by its service first, then checked and stored in one
+    transaction holding the owner's budget lock (402 and nothing stored when it does not fit).
+    """
     if webhook is not None:
         await check_target(webhook.url, gateway.settings.allow_private_webhooks)
     project = await owned_project(gateway, owner_id, project_id)
-    row = await store_job(
-        gateway.pool,
-        gateway,
-        owner_id=owner_id,
-        service=service,
-        rpc=rpc,
-        request=request,
-        project_id=project,
-        webhook=webhook,
-    )
+    if await gateway.budget.monthly(owner_id) is None:
+        row = await store_job(
+            gateway.pool, gateway, owner_id=owner_id, service=service, rpc=rpc, request=request,
+            project_id=project, webhook=webhook,
+        )  # fmt: skip
+    else:
+        estimate = (await job_cost(gateway, service, rpc, request)).usd
+        async with gateway.pool.acquire() as conn, conn.transaction():
+            refuse_if_over(await gateway.budget.state(conn, owner_id, lock=True), estimate)
+            row = await store_job(
+                conn, gateway, owner_id=owner_id, service=service, rpc=rpc, request=request,
+                project_id=project, webhook=webhook, estimated_usd=estimate,
+            )  # fmt: skip
     gateway.dispatch_waker.wake()
     job_id: uuid.UUID = row["id"]
     return job_id

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from studio.gateway.context import Gateway
-from studio.gateway.jobs.schemas import Asset, AssetLinks, Job, JobError, JobLinks
+from studio.gateway.jobs.schemas import Asset, AssetLinks, Job, JobError, JobLinks, cost_out
 from studio.gateway.links import link
 
 
@@ -58,6 +58,7 @@ def job_out(gateway: Gateway, row: Any, assets: Sequence[Any] = ()) -> Job:
             cancel=link(gateway, f"/api/v1/jobs/{job_id}/cancel"),
         ),
         retry_of=str(row["retry_of"]) if row.get("retry_of") else None,
+        cost=cost_out(row["cost"]),
     )
 
 

@@ -14,11 +14,13 @@ from typing import Any
 from google.protobuf.any_pb2 import Any as AnyMessage
 from google.protobuf.message import Message
 
+from studio.core.errors import StudioError
 from studio.gateway.context import Gateway
 from studio.gateway.jobs.errors import job_error
 from studio.gateway.jobs.submit import store_job
 from studio.gateway.jobs.waiting import follow_job
 from studio.gateway.protojson import unpack_any
+from studio.gateway.providers.pricing import job_cost
 from studio.pipeline.steps import Step
 from studio.v1.common_pb2 import Progress
 
@@ -47,8 +49,20 @@ class JobStepExecutor:
             return await self._result(job_id)
         raise job_error(row)
 
+    async def _estimate(self, step: Step) -> float | None:
+        """What the step reserves of the budget while it runs; None when its service cannot say now
+        (the production was admitted against the budget as a whole; this only keeps the books)."""
+        if step.service == "composer":
+            return 0.0
+        try:
+            return (await job_cost(self.gateway, step.service, step.rpc, step.request)).usd
+        except StudioError:
+            return None
+
     async def _ensure_job(self, step: Step, job_id: uuid.UUID) -> Any:
         """The step's job: created queued if new, re-queued if it had failed, else as it is."""
+        existing = await self.gateway.jobs.find(job_id)
+        estimate = await self._estimate(step) if existing is None or existing["status"] != "completed" else None
         async with self.gateway.pool.acquire() as conn, conn.transaction():
             row = await self.gateway.jobs.find(job_id, conn, lock=True)
             if row is None:
@@ -62,6 +76,7 @@ class JobStepExecutor:
                     job_id=job_id,
                     project_id=self.project_id,
                     step_id=step.id,
+                    estimated_usd=estimate,
                 )
             elif row["status"] in ("failed", "cancelled"):
                 row = await self.gateway.jobs.requeue(conn, job_id)

@@ -15,6 +15,19 @@ class ProjectLinks(msgspec.Struct):
     assets: str
 
 
+class ProjectCost(msgspec.Struct):
+    """What a project's jobs cost: the sum of the finished ones, and of the estimates at submission."""
+
+    usd: float
+    estimated_usd: float
+    #: usd by provider ("local" for GPU time on this deployment), e.g. {"fal": 0.018, "kling": 0.7}.
+    by_provider: dict[str, float]
+
+
+def no_cost() -> ProjectCost:
+    return ProjectCost(usd=0.0, estimated_usd=0.0, by_provider={})
+
+
 class Project(msgspec.Struct):
     id: str
     name: str
@@ -31,3 +44,4 @@ class Project(msgspec.Struct):
     links: ProjectLinks
     #: The version whose film `result` is (0: none yet); see GET .../versions.
     version: int = 0
+    cost: ProjectCost = msgspec.field(default_factory=no_cost)

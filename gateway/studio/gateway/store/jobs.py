@@ -40,7 +40,7 @@ LIVE = ("submitted", "running")
 JOB_COLUMNS = (
     "id, owner_id, project_id, step_id, type, service, rpc, status, priority, parameters, result, "
     "error_code, error_message, progress, stage, attempts, dispatch_count, webhook_url, webhook_events, created_at, "
-    "started_at, completed_at, retry_of"
+    "started_at, completed_at, retry_of, cost"
 )
 #: The request fields a history search looks in.
 SEARCHED = ("prompt", "text", "description", "instruction", "title")
@@ -74,12 +74,16 @@ class JobStore:
         step_id: str | None = None,
         webhook_url: str | None = None,
         webhook_events: list[str] | None = None,
+        estimated_usd: float | None = None,
     ) -> asyncpg.Record:
-        """Store a queued job (the caller wakes the dispatcher once its transaction commits)."""
+        """Store a queued job (the caller wakes the dispatcher once its transaction commits).
+
+        `estimated_usd` is what it reserves of its owner's budget until it ends (None: not priced).
+        """
         row = await conn.fetchrow(
             "INSERT INTO generation_jobs (id, owner_id, project_id, step_id, type, service, rpc, priority, "
-            " parameters, payload, webhook_url, webhook_events) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-            f" $12) RETURNING {JOB_COLUMNS}",
+            " parameters, payload, webhook_url, webhook_events, estimated_usd) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+            f" $8, $9, $10, $11, $12, $13) RETURNING {JOB_COLUMNS}",
             job_id or uuid.uuid4(),
             owner_id,
             project_id,
@@ -92,6 +96,7 @@ class JobStore:
             request.SerializeToString(),
             webhook_url,
             webhook_events or None,
+            estimated_usd,
         )
         assert row is not None
         return row
@@ -124,7 +129,7 @@ class JobStore:
                 "), handed AS ("
                 "  UPDATE generation_jobs g SET status = 'submitted', dispatch_count = g.dispatch_count + 1, "
                 "    submitted_at = now(), updated_at = now() FROM chosen WHERE g.id = chosen.id "
-                "  RETURNING g.id, g.service, g.rpc, g.payload, chosen.dispatch_count"
+                "  RETURNING g.id, g.owner_id, g.service, g.rpc, g.payload, chosen.dispatch_count"
                 "), queued AS (SELECT count(*)::int AS n FROM generation_jobs WHERE status = 'queued') "
                 # One row even when nothing was handed over, carrying the queue before this sweep.
                 "SELECT handed.*, queued.n AS queued FROM queued LEFT JOIN handed ON true",
@@ -191,13 +196,18 @@ class JobStore:
         at: datetime,
         started_at: datetime | None = None,
         attempts: int = 1,
+        cost: dict[str, Any] | None = None,
     ) -> asyncpg.Record | None:
-        """The completed row, or None when the event was stale (its effects then do not run)."""
+        """The completed row, or None when the event was stale (its effects then do not run).
+
+        `cost` is the job's studio.v1.Cost as protojson (None: the service reported none); its
+        `usd` is recorded apart, for budgets and sums.
+        """
         return await self._live_update(
             conn,
             "UPDATE generation_jobs SET status = 'completed', progress = 1, stage = 'done', result = $3, "
             " result_any = $4, completed_at = $5, started_at = COALESCE(started_at, $6), "
-            " attempts = GREATEST(attempts, $7), updated_at = now() "
+            " attempts = GREATEST(attempts, $7), cost = $8, cost_usd = $9, updated_at = now() "
             f"WHERE {_LIVE_ROW} RETURNING {JOB_COLUMNS}",
             job_id,
             dispatch,
@@ -206,6 +216,8 @@ class JobStore:
             at,
             started_at,
             attempts,
+            cost,
+            float(cost.get("usd", 0.0)) if cost is not None else None,
         )
 
     async def fail(
@@ -298,12 +310,13 @@ class JobStore:
         )
 
     async def retry(self, conn: asyncpg.Connection, job_id: uuid.UUID) -> asyncpg.Record:
-        """A new queued job with the same request, priority and callback as `job_id`, pointing back at it."""
+        """A new queued job with the same request, priority, callback and estimate (what it reserves of a
+        budget) as `job_id`, pointing back at it."""
         row = await conn.fetchrow(
             "INSERT INTO generation_jobs (id, owner_id, project_id, type, service, rpc, priority, parameters, payload, "
-            " webhook_url, webhook_events, retry_of) "
+            " webhook_url, webhook_events, estimated_usd, retry_of) "
             "SELECT $2, owner_id, project_id, type, service, rpc, priority, parameters, payload, webhook_url, "
-            f" webhook_events, id FROM generation_jobs WHERE id = $1 RETURNING {JOB_COLUMNS}",
+            f" webhook_events, estimated_usd, id FROM generation_jobs WHERE id = $1 RETURNING {JOB_COLUMNS}",
             job_id,
             uuid.uuid4(),
         )
@@ -314,7 +327,8 @@ class JobStore:
         """A failed or cancelled job queued again as new (its next dispatch gets a new message id)."""
         row = await conn.fetchrow(
             "UPDATE generation_jobs SET status = 'queued', error_code = NULL, error_message = NULL, "
-            " progress = 0, stage = '', result = NULL, result_any = NULL, started_at = NULL, "
+            " progress = 0, stage = '', result = NULL, result_any = NULL, started_at = NULL, cost = NULL, "
+            " cost_usd = NULL, "
             f" completed_at = NULL, updated_at = now() WHERE id = $1 RETURNING {JOB_COLUMNS}",
             job_id,
         )
@@ -487,3 +501,53 @@ class JobStore:
             project_ids,
         )
         return {row["project_id"]: set(row["steps"]) for row in rows}
+
+    # -- costs ---------------------------------------------------------------------------------
+
+    async def spent_since(self, conn: Db, owner_id: uuid.UUID, since: datetime) -> float:
+        """What the owner's jobs completed since `since` cost."""
+        value = await conn.fetchval(
+            "SELECT COALESCE(sum(cost_usd), 0)::float8 FROM generation_jobs "
+            "WHERE owner_id = $1 AND completed_at >= $2 AND cost_usd IS NOT NULL",
+            owner_id,
+            since,
+        )
+        return float(value)
+
+    async def estimate_of(self, conn: Db, job_id: uuid.UUID) -> float:
+        """What the job was estimated to cost at submission (0 when it was not priced)."""
+        value = await conn.fetchval(
+            "SELECT COALESCE(estimated_usd, 0)::float8 FROM generation_jobs WHERE id = $1", job_id
+        )
+        return float(value or 0)
+
+    async def reserved(self, conn: Db, owner_id: uuid.UUID) -> float:
+        """What the owner's unfinished jobs are estimated to cost."""
+        value = await conn.fetchval(
+            "SELECT COALESCE(sum(estimated_usd), 0)::float8 FROM generation_jobs "
+            "WHERE owner_id = $1 AND status IN ('queued', 'submitted', 'running')",
+            owner_id,
+        )
+        return float(value)
+
+    async def project_costs(self, project_ids: list[uuid.UUID], conn: Db | None = None) -> dict[uuid.UUID, Any]:
+        """Per project: (usd, estimated_usd, {provider: usd}) summed over its jobs."""
+        rows = await (conn or self.pool).fetch(
+            "SELECT project_id, COALESCE(sum(cost_usd), 0)::float8 AS usd, "
+            " COALESCE(sum(estimated_usd), 0)::float8 AS estimated_usd FROM generation_jobs "
+            "WHERE project_id = ANY($1::uuid[]) GROUP BY project_id",
+            project_ids,
+        )
+        providers = await (conn or self.pool).fetch(
+            "SELECT j.project_id, item->>'provider' AS provider, sum((item->>'usd')::float8) AS usd "
+            "FROM generation_jobs j, jsonb_array_elements(COALESCE(j.cost->'items', '[]'::jsonb)) AS item "
+            "WHERE j.project_id = ANY($1::uuid[]) GROUP BY j.project_id, item->>'provider'",
+            project_ids,
+        )
+        by_provider: dict[uuid.UUID, dict[str, float]] = {}
+        for row in providers:
+            by_provider.setdefault(row["project_id"], {})[row["provider"] or "local"] = float(row["usd"] or 0.0)
+        return {
+            row["project_id"]: (row["usd"], row["estimated_usd"], by_provider.get(row["project_id"], {}))
+            for row in rows
+        }

@@ -9,12 +9,10 @@ import {
 	bytesOf,
 	looksLike,
 	OlderStudio,
-	offers,
 	Receiver,
 	sha256,
 	sign,
 	studio,
-	waitingFor,
 } from '../harness/studio.mts';
 
 /** A screenplay the fake model servers produce in a few seconds (as tests/gateway/test_projects.py). */
@@ -234,24 +232,7 @@ test('the templates dropdown says clearly when an older studio has no template l
 	}
 });
 
-test('estimate the cost of a production before running it', async (t) => {
-	const waiting = await waitingFor(
-		'POST /api/v1/studio/estimate (hosted-providers issue)',
-		await offers('POST', '/api/v1/studio/estimate'),
-	);
-	if (waiting) {
-		const { error } = await runError({
-			resource: 'project',
-			operation: 'estimate',
-			source: 'screenplay',
-			screenplay,
-		});
-		assert.match(
-			error.message,
-			/cannot estimate costs yet \(POST \/api\/v1\/studio\/estimate is missing\)/,
-		);
-		return t.skip(waiting);
-	}
+test('estimate the cost of a production before running it', async () => {
 	const { items, requests } = await runNode({
 		resource: 'project',
 		operation: 'estimate',
@@ -259,8 +240,26 @@ test('estimate the cost of a production before running it', async (t) => {
 		screenplay,
 	});
 	assert.deepEqual(requests[0].body, { screenplay });
-	assert.equal(typeof items[0].json.total, 'number');
-	assert.ok(Array.isArray(items[0].json.steps));
+	assert.equal(requests[0].path, '/api/v1/studio/estimate');
+	const estimate = items[0].json as any;
+	assert.equal(estimate.currency, 'USD');
+	assert.equal(typeof estimate.total, 'number');
+	assert.ok(Array.isArray(estimate.steps) && estimate.steps.length > 0);
+	assert.equal(typeof estimate.steps[0].cost.usd, 'number');
+	assert.equal(typeof estimate.budget.fits, 'boolean');
+});
+
+test('estimating on an older studio without the estimate route says so', async () => {
+	const older = new OlderStudio([{ method: 'POST', path: /^\/api\/v1\/studio\/estimate$/, status: 404 }]);
+	const credentials = await older.start();
+	try {
+		await assert.rejects(
+			runNode({ resource: 'project', operation: 'estimate', source: 'screenplay', screenplay }, { credentials }),
+			/cannot estimate costs yet \(POST \/api\/v1\/studio\/estimate is missing\)/,
+		);
+	} finally {
+		await older.stop();
+	}
 });
 
 test('a production calls its callback URL when the film is done', async () => {

@@ -10,12 +10,17 @@ from typing import Any, Protocol
 
 import grpc
 from google.protobuf import descriptor_pool, message_factory
+from google.protobuf.any_pb2 import Any as AnyMessage
 from google.protobuf.message import Message
 
 from studio.core.artifacts.base import ArtifactStore
 from studio.core.errors import from_grpc_status
-from studio.core.grpc_server import GRPC_OPTIONS, serialize
+from studio.core.grpc_server import COST_SERVICE, GRPC_OPTIONS, serialize
 from studio.core.operations import OperationContext, ProgressSink, ServiceDefinition, _discard
+from studio.v1.common_pb2 import Cost, EstimateCostRequest, EstimateCostResponse
+
+#: Longest a price takes to work out (nothing runs: it is arithmetic on the server).
+ESTIMATE_TIMEOUT = 10.0
 
 
 class ServiceClient(Protocol):
@@ -74,6 +79,17 @@ class GrpcClient:
         except grpc.aio.AioRpcError as error:
             raise from_grpc_status(error.code().name, error.details() or error.code().name) from None
         raise RuntimeError(f"{path} ended without a result")
+
+    async def estimate(self, rpc: str, request: Message) -> Cost:
+        """What operation `rpc` would cost with the server's own backends and prices (studio.v1.CostService)."""
+        packed = AnyMessage()
+        packed.Pack(request)
+        method = self.channel.unary_unary(f"/{COST_SERVICE}/EstimateCost", serialize, EstimateCostResponse.FromString)
+        try:
+            response = await method(EstimateCostRequest(rpc=rpc, request=packed), timeout=ESTIMATE_TIMEOUT)
+        except grpc.aio.AioRpcError as error:
+            raise from_grpc_status(error.code().name, error.details() or error.code().name) from None
+        return response.cost
 
     async def close(self) -> None:
         await self.channel.close()

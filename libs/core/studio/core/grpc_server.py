@@ -22,10 +22,11 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from studio.core.artifacts.base import ArtifactStore
-from studio.core.errors import ConfigError, StudioError
+from studio.core.errors import ConfigError, InvalidInput, StudioError
 from studio.core.logging import log_context
 from studio.core.metrics import BACKEND_LOAD_SECONDS, BACKEND_READY, GRPC_IN_FLIGHT, GRPC_LATENCY, GRPC_REQUESTS
 from studio.core.operations import Operation, OperationContext, ServiceDefinition
+from studio.v1.common_pb2 import EstimateCostRequest, EstimateCostResponse
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,29 @@ def generic_handler(definition: ServiceDefinition, artifacts: ArtifactStore) -> 
     return grpc.method_handlers_generic_handler(definition.grpc_service, handlers)
 
 
+COST_SERVICE = "studio.v1.CostService"
+
+
+def cost_handler(definition: ServiceDefinition) -> grpc.GenericRpcHandler:
+    """studio.v1.CostService, the same for every model server: its operations priced, never run."""
+
+    async def estimate_cost(request: EstimateCostRequest, context: grpc.aio.ServicerContext) -> EstimateCostResponse:
+        op = definition.operation(request.rpc)
+        expected = op.request_type.DESCRIPTOR.full_name
+        if request.request.TypeName() != expected:
+            raise InvalidInput(
+                f"request: {definition.name}.{op.rpc} takes a {expected}, not {request.request.TypeName() or 'nothing'}"
+            )
+        inner = op.request_type()
+        request.request.Unpack(inner)
+        return EstimateCostResponse(cost=definition.estimated_cost(op.rpc, inner))
+
+    handlers = {
+        "EstimateCost": grpc.unary_unary_rpc_method_handler(estimate_cost, EstimateCostRequest.FromString, serialize)
+    }
+    return grpc.method_handlers_generic_handler(COST_SERVICE, handlers)
+
+
 class ModelServer:
     """A started gRPC server for one ServiceDefinition."""
 
@@ -183,11 +207,11 @@ class ModelServer:
     ) -> None:
         self.definition = definition
         self.server = grpc.aio.server(interceptors=[StudioInterceptor(definition.name)], options=GRPC_OPTIONS)
-        self.server.add_generic_rpc_handlers((generic_handler(definition, artifacts),))
+        self.server.add_generic_rpc_handlers((generic_handler(definition, artifacts), cost_handler(definition)))
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
-            (definition.grpc_service, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server
+            (definition.grpc_service, COST_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server
         )
         try:
             self.port = self.server.add_insecure_port(f"{host}:{port}")

@@ -102,3 +102,8 @@ GATEWAY_JOB_SECONDS = Histogram(
 WEBHOOK_DELIVERIES = Counter(
     "studio_webhook_deliveries_total", "Webhook delivery attempts by outcome.", ["event", "outcome"]
 )
+JOB_COST_USD = Counter(
+    "studio_job_cost_usd_total",
+    "What finished jobs cost in US dollars (the provider's usage, the estimate or GPU time), recorded by the gateway.",
+    ["service", "backend", "basis"],
+)

@@ -11,7 +11,7 @@ local models, nothing for CPU lite backends). Composing is CPU work: free.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,8 +86,16 @@ def _stood_in(screenplay: Screenplay | ResolvedScreenplay) -> ResolvedScreenplay
     return ResolvedScreenplay(screenplay, media, voices)
 
 
-def estimate_steps(screenplay: Screenplay | ResolvedScreenplay, services: Mapping[str, ServiceDefinition]) -> Estimate:
-    """Price every step of the production with the services that would run it."""
+#: Prices one step's request: (service, rpc, request) -> Cost, as the service that would run it does.
+Pricer = Callable[[str, str, Message], Awaitable[Cost]]
+_Walk = Generator[tuple[str, str, Message], Cost, Estimate]
+
+
+def _walk(screenplay: Screenplay | ResolvedScreenplay) -> _Walk:
+    """Plans the production and builds each step's request; yields (service, rpc, request) and is sent its price.
+
+    One walk for both pricers (in-process services and the gateway's gRPC calls), so they cannot drift.
+    """
     nodes: list[Node] = plan_production(_stood_in(screenplay))
     results: dict[str, Any] = {}
     steps: list[StepCost] = []
@@ -97,12 +105,36 @@ def estimate_steps(screenplay: Screenplay | ResolvedScreenplay, services: Mappin
             continue
         built = node.build(results)
         rpc, request = (built.rpc, built.request) if isinstance(built, Call) else (node.rpc, built)
-        cost = services[node.service].estimated_cost(rpc, request)
+        cost = yield node.service, rpc, request
         backend = str(getattr(request, "backend", ""))
         steps.append(StepCost(node.id, node.name, node.label, node.service, rpc, backend, cost))
         results[node.name] = _stand_in(rpc, request)
     items = [item for step in steps for item in step.cost.items]
     return Estimate(tuple(steps), total(items))
+
+
+def estimate_steps(screenplay: Screenplay | ResolvedScreenplay, services: Mapping[str, ServiceDefinition]) -> Estimate:
+    """Price every step of the production with the services that would run it (in this process)."""
+    walk = _walk(screenplay)
+    try:
+        service, rpc, request = next(walk)
+        while True:
+            service, rpc, request = walk.send(services[service].estimated_cost(rpc, request))
+    except StopIteration as done:
+        estimate: Estimate = done.value
+        return estimate
+
+
+async def estimate_steps_async(screenplay: Screenplay | ResolvedScreenplay, price: Pricer) -> Estimate:
+    """Price every step with `price` (the gateway asks each model server over gRPC: its backends, its prices)."""
+    walk = _walk(screenplay)
+    try:
+        service, rpc, request = next(walk)
+        while True:
+            service, rpc, request = walk.send(await price(service, rpc, request))
+    except StopIteration as done:
+        estimate: Estimate = done.value
+        return estimate
 
 
 def estimate_embedded(screenplay: Screenplay) -> Estimate:

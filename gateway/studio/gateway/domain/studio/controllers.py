@@ -16,6 +16,8 @@ from studio.gateway.domain.studio.export import project_zip, stream_zip
 from studio.gateway.domain.studio.schemas import (
     CreateProjectRequest,
     DuplicateRequest,
+    EstimateAnswer,
+    EstimateRequest,
     GenerateContentRequest,
     NewProductionRequest,
     ProjectDetail,
@@ -23,7 +25,7 @@ from studio.gateway.domain.studio.schemas import (
     RenderRequest,
     Template,
 )
-from studio.gateway.domain.studio.services import create_production, start_production
+from studio.gateway.domain.studio.services import create_production, estimate_content, start_production
 from studio.gateway.domain.studio.templates import TemplateKind, load_templates, templates_dir
 from studio.gateway.domain.studio.versions import list_versions, render, restore, version_out
 from studio.gateway.domain.studio.views import project_detail
@@ -79,6 +81,20 @@ class StudioController(Controller):
     ) -> Response[Project]:
         project_id = await create_production(gateway, owner, data)
         return await _accepted(gateway, owner, project_id)
+
+    @post(
+        "/estimate",
+        operation_id="estimate_content",
+        summary="What a production would cost, per step and in total, before anything runs",
+        description="The body is generate-content's content (`screenplay`, `screenplay_yaml` or `template_id`) with "
+        "optional `backends` overriding the screenplay's. Each step is priced by the model server that would run "
+        "it (its default backends, its prices); media references stand in, nothing is read, uploaded or run. "
+        "`budget` says whether the total fits in what is left of your monthly budget. 400 for an invalid "
+        "screenplay or backend, 503 when a model server needed to price a step does not answer.",
+        status_code=200,
+    )
+    async def estimate(self, gateway: Gateway, owner: uuid.UUID, data: EstimateRequest) -> EstimateAnswer:
+        return await estimate_content(gateway, owner, data)
 
     @get("/projects", operation_id="list_projects", summary="Your projects, newest first")
     async def list_projects(

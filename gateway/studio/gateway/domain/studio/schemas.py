@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from studio.gateway.jobs.schemas import Asset, Job
+from studio.gateway.jobs.schemas import Asset, Cost, Job
 from studio.gateway.production.schemas import Project
 from studio.gateway.requests import RequestBody
 from studio.gateway.webhook_events import ProjectEvent
@@ -76,9 +76,9 @@ class ProjectWebhookRequest(RequestBody):
     events: Annotated[list[ProjectEvent], msgspec.Meta(max_length=2)] = msgspec.field(default_factory=list)
 
 
-class ProductionContent(RequestBody):
+class ContentSource(RequestBody):
     """What to produce: exactly one of `screenplay`, `screenplay_yaml`, `briefing` or `template_id` (which may
-    come with a `briefing`), and where to call back when the production ends.
+    come with a `briefing`).
 
     Media are referenced as `asset:<id>` (upload with POST /api/v1/assets) and voices by their id.
     """
@@ -108,6 +108,11 @@ class ProductionContent(RequestBody):
         ]
         | None
     ) = None
+
+
+class ProductionContent(ContentSource):
+    """What to produce (see `ContentSource`), and where to call back when the production ends."""
+
     webhook: Annotated[
         ProjectWebhookRequest | None,
         msgspec.Meta(
@@ -130,6 +135,55 @@ class NewProductionRequest(ProductionContent, kw_only=True):
 
     name: ProjectName
     type: ProjectType = "video"
+
+
+BackendChoice = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+
+
+class EstimateRequest(ContentSource, kw_only=True):
+    """A production to price without running it: its content, and backends overriding the screenplay's."""
+
+    backends: Annotated[
+        dict[str, BackendChoice] | None,
+        msgspec.Meta(
+            description="Backend per step kind, overriding the screenplay's `backends:` block "
+            '(e.g. {"image": "fal", "speech": "elevenlabs", "animation": "kling", "music": "replicate"}).'
+        ),
+    ] = None
+
+
+class StepEstimate(msgspec.Struct):
+    #: The step's id in the production (the same a production's `steps` show).
+    id: str
+    #: The step's name in the pipeline ("frame:1", "speech:1", "music").
+    name: str
+    label: str
+    service: str
+    rpc: str
+    #: The backend the step's request names ("" = the service's default).
+    backend: str
+    cost: Cost
+
+
+class BudgetFit(msgspec.Struct):
+    """The caller's month so far, and whether the estimate fits in what is left."""
+
+    #: null: no budget applies.
+    monthly_usd: float | None
+    spent_usd: float
+    reserved_usd: float
+    month: str
+    fits: bool
+
+
+class EstimateAnswer(msgspec.Struct):
+    currency: Literal["USD"]
+    #: The whole production, in US dollars.
+    total: float
+    #: estimate, or free when nothing is priced.
+    basis: str
+    steps: list[StepEstimate]
+    budget: BudgetFit
 
 
 class ProjectDetail(msgspec.Struct):

@@ -10,17 +10,27 @@ from studio.core.errors import FailedPrecondition, InvalidInput
 from studio.gateway.context import Gateway
 from studio.gateway.domain.studio.schemas import (
     BriefingRequest,
+    BudgetFit,
+    ContentSource,
+    EstimateAnswer,
+    EstimateRequest,
     GenerateContentRequest,
     NewProductionRequest,
     ProductionContent,
+    StepEstimate,
 )
 from studio.gateway.domain.studio.templates import project_template, templates_dir
 from studio.gateway.http.targets import check_target
 from studio.gateway.jobs.ids import parse_uuid
+from studio.gateway.jobs.schemas import cost_out
 from studio.gateway.production.resolver import resolve_for_owner
+from studio.gateway.protojson import to_json
+from studio.gateway.providers.budget import refuse_if_over
+from studio.gateway.providers.pricing import production_cost
 from studio.pipeline.director import Briefing
 from studio.pipeline.director.briefing import DEFAULT_STYLE
-from studio.pipeline.screenplay import load_screenplay, parse_screenplay_text
+from studio.pipeline.media import ResolvedScreenplay
+from studio.pipeline.screenplay import load_screenplay, parse_screenplay_text, with_backends
 
 SOURCES = ("screenplay", "screenplay_yaml", "briefing", "template_id")
 #: The film length the director aims at when the briefing names none.
@@ -67,7 +77,7 @@ def _from_template(directory_setting: str, template_id: str, request: BriefingRe
     return Content(briefing=_briefing(request, manner))
 
 
-def production_content(gateway: Gateway, data: ProductionContent) -> Content:
+def production_content(gateway: Gateway, data: ContentSource) -> Content:
     """Exactly one source (a template may come with a briefing), checked as far as it can be before producing."""
     given = [name for name in SOURCES if getattr(data, name) is not None]
     if given == ["briefing", "template_id"]:
@@ -86,14 +96,39 @@ def production_content(gateway: Gateway, data: ProductionContent) -> Content:
     return Content(screenplay=parse_screenplay_text(data.screenplay_yaml or "").to_data())
 
 
-async def _checked(gateway: Gateway, owner_id: uuid.UUID, data: ProductionContent) -> Content:
+async def _checked(gateway: Gateway, owner_id: uuid.UUID, data: ProductionContent) -> Checked:
     """The content, with its media and the production's webhook checked (400 before anything changes)."""
     content = production_content(gateway, data)
+    resolved = None
     if content.screenplay is not None:
-        await resolve_for_owner(gateway, owner_id, content.screenplay)  # bad screenplays and media fail here
+        resolved = await resolve_for_owner(gateway, owner_id, content.screenplay)  # bad screenplays and media fail here
     if data.webhook is not None:
         await check_target(data.webhook.url, gateway.settings.allow_private_webhooks)
-    return content
+    return Checked(content, resolved)
+
+
+@dataclass(frozen=True)
+class Checked:
+    content: Content
+    #: The screenplay with its media resolved (None for a briefing: the director has not written it yet).
+    resolved: ResolvedScreenplay | None
+
+
+async def _still_to_cost(
+    gateway: Gateway, owner_id: uuid.UUID, checked: Checked, project_id: uuid.UUID | None
+) -> float | None:
+    """What the production's unfinished steps would cost; None when no budget applies (nothing is priced).
+
+    A briefing's steps are unknown until the director writes its screenplay: it is checked as costing
+    nothing more, so only an owner already past the budget is refused.
+    """
+    if await gateway.budget.monthly(owner_id) is None:
+        return None
+    if checked.resolved is None:
+        return 0.0
+    estimate = await production_cost(gateway, checked.resolved)
+    done = (await gateway.jobs.completed_steps([project_id])).get(project_id, set()) if project_id else set()
+    return sum(step.cost.usd for step in estimate.steps if step.id not in done)
 
 
 def _production(content: Content, data: ProductionContent) -> dict[str, Any]:
@@ -115,8 +150,13 @@ async def start_production(gateway: Gateway, owner_id: uuid.UUID, data: Generate
     """Check the content, mark the project running and hand it to the runner."""
     project_id = parse_uuid(data.project_id, "project")
     await gateway.projects.get(owner_id, project_id)
-    content = await _checked(gateway, owner_id, data)
-    if not await gateway.projects.start(owner_id, project_id, **_production(content, data)):
+    checked = await _checked(gateway, owner_id, data)
+    cost = await _still_to_cost(gateway, owner_id, checked, project_id)
+    async with gateway.pool.acquire() as conn, conn.transaction():
+        if cost is not None:
+            refuse_if_over(await gateway.budget.state(conn, owner_id, lock=True), cost, "this production")
+        started = await gateway.projects.start(owner_id, project_id, **_production(checked.content, data), conn=conn)
+    if not started:
         raise FailedPrecondition(f"project {project_id} is already being produced; wait for it to finish")
     _hand_over(gateway, project_id)
     return project_id
@@ -124,9 +164,33 @@ async def start_production(gateway: Gateway, owner_id: uuid.UUID, data: Generate
 
 async def create_production(gateway: Gateway, owner_id: uuid.UUID, data: NewProductionRequest) -> uuid.UUID:
     """Check the content first, then create the project running in one transaction (a refusal leaves nothing)."""
-    content = await _checked(gateway, owner_id, data)
+    checked = await _checked(gateway, owner_id, data)
+    cost = await _still_to_cost(gateway, owner_id, checked, None)
     async with gateway.pool.acquire() as conn, conn.transaction():
+        if cost is not None:
+            refuse_if_over(await gateway.budget.state(conn, owner_id, lock=True), cost, "this production")
         project_id = await gateway.projects.create(owner_id, data.name.strip(), data.type, conn)
-        await gateway.projects.start(owner_id, project_id, **_production(content, data), conn=conn)
+        await gateway.projects.start(owner_id, project_id, **_production(checked.content, data), conn=conn)
     _hand_over(gateway, project_id)
     return project_id
+
+
+async def estimate_content(gateway: Gateway, owner_id: uuid.UUID, data: EstimateRequest) -> EstimateAnswer:
+    """Price a production as the model servers would run it; media stand in (nothing is read or uploaded)."""
+    content = production_content(gateway, data)
+    if content.screenplay is None:
+        raise InvalidInput(
+            "an estimate needs a screenplay: a briefing's screenplay is written by the director when the production "
+            "starts; estimate a screenplay, screenplay_yaml or a template without briefing text"
+        )
+    screenplay = with_backends(load_screenplay(content.screenplay), data.backends or {})
+    estimate = await production_cost(gateway, screenplay)
+    steps = []
+    for step in estimate.steps:
+        cost = cost_out(to_json(step.cost))
+        assert cost is not None
+        steps.append(StepEstimate(step.id, step.name, step.label, step.service, step.rpc, step.backend, cost))
+    async with gateway.pool.acquire() as conn:
+        state = await gateway.budget.state(conn, owner_id)
+    budget = BudgetFit(state.monthly_usd, state.spent_usd, state.reserved_usd, state.month, state.fits(estimate.usd))
+    return EstimateAnswer("USD", round(estimate.usd, 6), estimate.cost.basis or "free", steps, budget)

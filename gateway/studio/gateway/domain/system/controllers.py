@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import msgspec
@@ -12,7 +13,7 @@ from studio.gateway.auth.identity import Caller
 from studio.gateway.auth.tokens import issue_token
 from studio.gateway.background.queue_depth import refresh_queue_depth
 from studio.gateway.context import Gateway
-from studio.gateway.domain.system.services import readiness
+from studio.gateway.domain.system.services import providers_report, readiness
 from studio.gateway.errors import Unauthorized
 
 PUBLIC = {"public": True}
@@ -25,6 +26,9 @@ class Health(msgspec.Struct):
 class Readiness(msgspec.Struct):
     status: str
     checks: dict[str, dict[str, Any]]
+    #: Each hosted provider: whether the deployment has a key, and whether its API answers (null: not probed,
+    #: no key). Reported only: a provider down never makes the gateway unready.
+    providers: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
 
 
 class Token(msgspec.Struct):
@@ -47,9 +51,10 @@ class SystemController(Controller):
         opt=PUBLIC,
     )
     async def readyz(self, gateway: Gateway) -> Response[Readiness]:
-        ready, checks = await readiness(gateway)
+        (ready, checks), providers = await asyncio.gather(readiness(gateway), providers_report(gateway))
         return Response(
-            Readiness(status="ready" if ready else "not ready", checks=checks), status_code=200 if ready else 503
+            Readiness(status="ready" if ready else "not ready", checks=checks, providers=providers),
+            status_code=200 if ready else 503,
         )
 
     @get("/metrics", operation_id="metrics", summary="Prometheus metrics", opt=PUBLIC, media_type=CONTENT_TYPE_LATEST)

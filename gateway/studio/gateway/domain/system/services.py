@@ -66,3 +66,8 @@ async def readiness(gateway: Gateway) -> tuple[bool, dict[str, dict[str, Any]]]:
     results = dict(zip(names, checks, strict=True))
     required = names if gateway.settings.ready_requires_services else names[:3]
     return all(results[name]["ok"] for name in required), results
+
+
+async def providers_report(gateway: Gateway) -> dict[str, dict[str, Any]]:
+    """The hosted providers' reachability (never part of readiness: a provider down is reported, not fatal)."""
+    return await gateway.provider_probe.report(gateway.settings.providers)

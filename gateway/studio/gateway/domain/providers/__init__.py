@@ -1,0 +1,1 @@
+"""Hosted providers: tenants' own keys, the provider listing, and monthly budgets."""

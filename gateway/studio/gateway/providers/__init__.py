@@ -1,0 +1,1 @@
+"""Hosted providers in the gateway: tenants' keys at rest, pricing over gRPC, budgets."""
