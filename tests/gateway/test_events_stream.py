@@ -142,3 +142,24 @@ async def test_the_job_stream_numbers_its_events_and_honours_last_event_id(clien
         resumed = await events.next_event()
     assert resumed.event != "status", "a client holding the latest state gets no opening status"
     assert resumed.id is not None and int(resumed.id) >= int(opening.id)
+
+
+async def test_a_stream_ends_soon_after_its_key_is_revoked(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A revoked key stops receiving the account's events; its reconnect is refused with the reason."""
+    monkeypatch.setattr(tenant_events, "CREDENTIAL_SECONDS", 0.3)
+    made = (await client.post("/api/v1/keys", json={"name": "a tab to revoke"})).json()
+    async with httpx.AsyncClient(
+        base_url=str(client.base_url), headers={"Authorization": f"Bearer {made['key']}"}, timeout=30
+    ) as tab:
+        async with stream(tab, EVENTS) as events:
+            assert (await events.next_event()).event == "snapshot"
+            assert (await client.delete(f"/api/v1/keys/{made['id']}")).status_code == 204
+            with pytest.raises(EOFError):
+                await events.until(lambda block: False, timeout=10)
+        refused = await tab.get(EVENTS)
+    assert_problem(refused, 401)
+    assert refused.json()["reason"] == "revoked"
+    async with stream(client, EVENTS) as events:  # the account's other key streams on
+        assert (await events.next_event()).event == "snapshot"

@@ -276,7 +276,7 @@ export interface paths {
         };
         /**
          * Follow all your jobs as Server-Sent Events: a snapshot, then every change
-         * @description The stream opens with `snapshot` (`{"jobs": [Job]}`: every unfinished job and the 50 most recently finished), then sends `job` (a Job, as GET /api/v1/jobs/{id} answers it) whenever a job is created or changes status or progress (progress about 4 times a second per job at most). Events carry ids that only grow; reconnecting with `Last-Event-ID` replays the changes after it while they are kept (an hour), else opens with a new snapshot. A `: keep-alive` comment comes every 15 s. Send the credential in the Authorization header (read the stream with fetch; never put a key in the URL).
+         * @description The stream opens with `snapshot` (`{"jobs": [Job]}`: every unfinished job and the 50 most recently finished), then sends `job` (a Job, as GET /api/v1/jobs/{id} answers it) whenever a job is created or changes status or progress (progress about 4 times a second per job at most). Events carry ids that only grow; reconnecting with `Last-Event-ID` replays the changes after it while they are kept (an hour), else opens with a new snapshot. A `: keep-alive` comment comes every 15 s. Send the credential in the Authorization header (read the stream with fetch; never put a key in the URL). The stream ends within seconds of its key being revoked; reconnecting then answers 401.
          */
         get: operations["tenant_events"];
         put?: never;

@@ -11,6 +11,7 @@ from litestar.params import Parameter
 from litestar.response import ServerSentEvent
 
 from studio.core.errors import InvalidInput
+from studio.gateway.auth.identity import Caller
 from studio.gateway.context import Gateway
 from studio.gateway.domain.jobs.events import job_event_stream
 from studio.gateway.domain.jobs.schemas import UNFINISHED, CancelJobsRequest, CancelledJobs
@@ -177,13 +178,14 @@ class TenantEventsController(Controller):
         "created or changes status or progress (progress about 4 times a second per job at most). Events carry "
         "ids that only grow; reconnecting with `Last-Event-ID` replays the changes after it while they are kept "
         "(an hour), else opens with a new snapshot. A `: keep-alive` comment comes every 15 s. Send the "
-        "credential in the Authorization header (read the stream with fetch; never put a key in the URL).",
+        "credential in the Authorization header (read the stream with fetch; never put a key in the URL). The "
+        "stream ends within seconds of its key being revoked; reconnecting then answers 401.",
         responses={401: ERROR_RESPONSES[401]},
     )
     async def events(
         self,
         gateway: Gateway,
-        owner: uuid.UUID,
+        caller: Caller,
         last_event_id: Annotated[str | None, LAST_EVENT_ID] = None,
     ) -> ServerSentEvent:
-        return ServerSentEvent(tenant_event_stream(gateway, owner, last_event_id))
+        return ServerSentEvent(tenant_event_stream(gateway, caller.tenant_id, caller.key_id, last_event_id))

@@ -27,6 +27,9 @@ THROTTLE_SECONDS = 0.25
 KEEPALIVE_SECONDS = 15.0
 #: A stream re-reads the log this often even without a wake-up (a lost NOTIFY, a late transaction).
 POLL_SECONDS = 2.0
+#: How often an open stream checks that its key is still valid: a revoked key stops receiving events
+#: within this, and the client's reconnect then gets the 401 that says why.
+CREDENTIAL_SECONDS = 5.0
 
 
 def parse_event_id(value: str | None) -> int | None:
@@ -69,9 +72,15 @@ async def _changes(gateway: Gateway, owner_id: uuid.UUID, changes: list[JobChang
     return messages
 
 
+async def _key_revoked(gateway: Gateway, key_id: uuid.UUID) -> bool:
+    row = await gateway.keys.by_id(key_id)
+    return row is None or row["revoked_at"] is not None
+
+
 async def tenant_event_stream(
-    gateway: Gateway, owner_id: uuid.UUID, last_event_id: str | None
+    gateway: Gateway, owner_id: uuid.UUID, key_id: uuid.UUID, last_event_id: str | None
 ) -> AsyncGenerator[ServerSentEventMessage, None]:
+    """The stream of the account `owner_id`, opened with key `key_id`; it ends once that key is revoked."""
     with gateway.tenant_wakers.subscribe(owner_id) as woken:
         after = parse_event_id(last_event_id)
         if after is not None and await gateway.job_changes.replayable(after):
@@ -79,8 +88,12 @@ async def tenant_event_stream(
         else:
             cursor, snapshot = await _snapshot(gateway, owner_id)
             yield snapshot
-        last_sent = time.monotonic()
+        last_sent = checked = time.monotonic()
         while True:
+            if time.monotonic() - checked >= CREDENTIAL_SECONDS:
+                if await _key_revoked(gateway, key_id):
+                    return
+                checked = time.monotonic()
             woken.clear()
             changes = await gateway.job_changes.since(owner_id, cursor)
             if changes:
