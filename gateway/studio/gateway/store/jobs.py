@@ -8,19 +8,24 @@ cancel: any unfinished state --> cancelled.
 Event transitions (start, progress, complete, fail) are conditional on the dispatch they
 belong to and on a live state, so a redelivered or stale event changes nothing. Each is one
 statement; only when it matches nothing does the store lock the row, which waits for a
-dispatcher that has published but not yet committed, and then tries once more.
+dispatcher that has published but not yet committed, and then tries once more. `start` and
+`complete` also take many jobs' events in one statement (the events consumer's batches), so
+the round trips per job do not grow with load.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
+import msgspec
 from google.protobuf.message import Message
 
 from studio.core.errors import NotFound
@@ -40,6 +45,56 @@ JOB_COLUMNS = (
 _LIVE_ROW = "id = $1 AND dispatch_count = $2 AND status IN ('submitted', 'running')"
 
 Publish = Callable[[asyncpg.Record], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Start:
+    """A `started` event of one dispatch."""
+
+    job_id: uuid.UUID
+    dispatch: int
+    at: datetime
+    attempt: int
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A `completed` event of one dispatch, with the run's start when it is recorded with it."""
+
+    job_id: uuid.UUID
+    dispatch: int
+    result: dict[str, Any]
+    result_any: bytes
+    at: datetime
+    started_at: datetime | None = None
+    attempts: int = 1
+
+
+_START = (
+    "UPDATE generation_jobs SET status = 'running', started_at = COALESCE(started_at, $3), "
+    f"attempts = GREATEST(attempts, $4), updated_at = now() WHERE {_LIVE_ROW} RETURNING id"
+)
+_START_ALL = (
+    "UPDATE generation_jobs g SET status = 'running', started_at = COALESCE(g.started_at, e.at), "
+    " attempts = GREATEST(g.attempts, e.attempt), updated_at = now() "
+    "FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::int[]) AS e(id, dispatch, at, attempt) "
+    "WHERE g.id = e.id AND g.dispatch_count = e.dispatch AND g.status IN ('submitted', 'running') RETURNING g.id"
+)
+_COMPLETE = (
+    "UPDATE generation_jobs SET status = 'completed', progress = 1, stage = 'done', result = $3, "
+    " result_any = $4, completed_at = $5, started_at = COALESCE(started_at, $6), "
+    " attempts = GREATEST(attempts, $7), updated_at = now() "
+    f"WHERE {_LIVE_ROW} RETURNING {JOB_COLUMNS}"
+)
+_COMPLETE_ALL = (
+    "UPDATE generation_jobs g SET status = 'completed', progress = 1, stage = 'done', result = e.result::jsonb, "
+    " result_any = e.result_any, completed_at = e.at, started_at = COALESCE(g.started_at, e.started_at), "
+    " attempts = GREATEST(g.attempts, e.attempts), updated_at = now() "
+    "FROM unnest($1::uuid[], $2::int[], $3::text[], $4::bytea[], $5::timestamptz[], $6::timestamptz[], $7::int[]) "
+    " AS e(id, dispatch, result, result_any, at, started_at, attempts) "
+    "WHERE g.id = e.id AND g.dispatch_count = e.dispatch AND g.status IN ('submitted', 'running') "
+    "RETURNING " + ", ".join(f"g.{column.strip()}" for column in JOB_COLUMNS.split(","))
+)
 
 
 def job_type(service: str, rpc: str) -> str:
@@ -98,47 +153,66 @@ class JobStore:
         dispatch number count + 1; a publish that fails rolls the whole sweep back.
         """
         services = list(caps)
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", lock_id)
-            rows = await conn.fetch(
-                "WITH active AS ("
-                "  SELECT service, count(*)::int AS n FROM generation_jobs "
-                "  WHERE status IN ('submitted', 'running') GROUP BY service"
-                "), free AS ("
-                "  SELECT c.service, GREATEST(c.cap - COALESCE(a.n, 0), 0) AS n "
-                "  FROM unnest($1::text[], $2::int[]) AS c(service, cap) LEFT JOIN active a USING (service)"
-                "), chosen AS ("
-                "  SELECT q.id, q.dispatch_count, q.priority, q.created_at FROM free f CROSS JOIN LATERAL ("
-                "    SELECT id, dispatch_count, priority, created_at FROM generation_jobs "
-                "    WHERE status = 'queued' AND service = f.service ORDER BY priority DESC, created_at LIMIT f.n "
-                "    FOR UPDATE SKIP LOCKED) q "
-                "  ORDER BY q.priority DESC, q.created_at "
-                "  LIMIT CASE WHEN $3 > 0 THEN GREATEST($3 - (SELECT COALESCE(sum(n), 0) FROM active), 0) END"
-                "), handed AS ("
-                "  UPDATE generation_jobs g SET status = 'submitted', dispatch_count = g.dispatch_count + 1, "
-                "    submitted_at = now(), updated_at = now() FROM chosen WHERE g.id = chosen.id "
-                "  RETURNING g.id, g.service, g.rpc, g.payload, chosen.dispatch_count"
-                "), queued AS (SELECT count(*)::int AS n FROM generation_jobs WHERE status = 'queued') "
-                # One row even when nothing was handed over, carrying the queue before this sweep.
-                "SELECT handed.*, queued.n AS queued FROM queued LEFT JOIN handed ON true",
-                services,
-                [caps[service] for service in services],
-                total_cap,
-            )
-            handed = [row for row in rows if row["id"] is not None]
-            await asyncio.gather(*(publish(row) for row in handed))
+        async with self.pool.acquire() as conn:
+            # BEGIN and the lock in one round trip (a sweep runs for every few jobs under load).
+            await conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({int(lock_id)})")
+            try:
+                handed, queued = await self._hand_over(conn, services, caps, total_cap, publish)
+            except Exception:
+                with contextlib.suppress(Exception):  # a broken connection is dropped by the pool instead
+                    await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+        return handed, queued
+
+    @staticmethod
+    async def _hand_over(
+        conn: asyncpg.Connection, services: list[str], caps: dict[str, int], total_cap: int, publish: Publish
+    ) -> tuple[int, int]:
+        """Inside the dispatch transaction: mark what the caps allow submitted and publish it."""
+        rows = await conn.fetch(
+            "WITH active AS ("
+            "  SELECT service, count(*)::int AS n FROM generation_jobs "
+            "  WHERE status IN ('submitted', 'running') GROUP BY service"
+            "), free AS ("
+            "  SELECT c.service, GREATEST(c.cap - COALESCE(a.n, 0), 0) AS n "
+            "  FROM unnest($1::text[], $2::int[]) AS c(service, cap) LEFT JOIN active a USING (service)"
+            "), chosen AS ("
+            "  SELECT q.id, q.dispatch_count, q.priority, q.created_at FROM free f CROSS JOIN LATERAL ("
+            "    SELECT id, dispatch_count, priority, created_at FROM generation_jobs "
+            "    WHERE status = 'queued' AND service = f.service ORDER BY priority DESC, created_at LIMIT f.n "
+            "    FOR UPDATE SKIP LOCKED) q "
+            "  ORDER BY q.priority DESC, q.created_at "
+            "  LIMIT CASE WHEN $3 > 0 THEN GREATEST($3 - (SELECT COALESCE(sum(n), 0) FROM active), 0) END"
+            "), handed AS ("
+            "  UPDATE generation_jobs g SET status = 'submitted', dispatch_count = g.dispatch_count + 1, "
+            "    submitted_at = now(), updated_at = now() FROM chosen WHERE g.id = chosen.id "
+            "  RETURNING g.id, g.service, g.rpc, g.payload, chosen.dispatch_count"
+            "), queued AS (SELECT count(*)::int AS n FROM generation_jobs WHERE status = 'queued') "
+            # One row even when nothing was handed over, carrying the queue before this sweep.
+            "SELECT handed.*, queued.n AS queued FROM queued LEFT JOIN handed ON true",
+            services,
+            [caps[service] for service in services],
+            total_cap,
+        )
+        handed = [row for row in rows if row["id"] is not None]
+        await asyncio.gather(*(publish(row) for row in handed))
         return len(handed), rows[0]["queued"] - len(handed)
 
     @staticmethod
-    async def _live_update(conn: Db, sql: str, job_id: uuid.UUID, dispatch: int, *args: Any) -> asyncpg.Record | None:
+    async def _live_update(
+        conn: Db, sql: str, job_id: uuid.UUID, dispatch: int, *args: Any, tried: bool = False
+    ) -> asyncpg.Record | None:
         """Run a conditional event UPDATE ... RETURNING; the row, or None when the event is stale.
 
         A row that is still `queued` with an older dispatch count may belong to a dispatcher that has
         published but not committed: its row lock is waited for, and the update tried again.
+        `tried`: the caller already ran the update (in a batch) and it matched nothing.
         """
-        row = await conn.fetchrow(sql, job_id, dispatch, *args)
-        if row is not None:
-            return row
+        if not tried:
+            row = await conn.fetchrow(sql, job_id, dispatch, *args)
+            if row is not None:
+                return row
         current = await conn.fetchrow(
             "SELECT dispatch_count, status FROM generation_jobs WHERE id = $1 FOR UPDATE", job_id
         )
@@ -149,16 +223,26 @@ class JobStore:
 
     async def start(self, job_id: uuid.UUID, dispatch: int, at: datetime, attempt: int) -> bool:
         async with self.pool.acquire() as conn:
-            row = await self._live_update(
-                conn,
-                "UPDATE generation_jobs SET status = 'running', started_at = COALESCE(started_at, $3), "
-                f"attempts = GREATEST(attempts, $4), updated_at = now() WHERE {_LIVE_ROW} RETURNING id",
-                job_id,
-                dispatch,
-                at,
-                attempt,
-            )
+            row = await self._live_update(conn, _START, job_id, dispatch, at, attempt)
         return row is not None
+
+    async def start_all(self, starts: Sequence[Start]) -> set[uuid.UUID]:
+        """`start` for many jobs in one statement; the ids whose event counted (stale ones are left out)."""
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                _START_ALL,
+                [s.job_id for s in starts],
+                [s.dispatch for s in starts],
+                [s.at for s in starts],
+                [s.attempt for s in starts],
+            )
+            started = {row["id"] for row in rows}
+            for s in starts:
+                if s.job_id not in started and await self._live_update(
+                    conn, _START, s.job_id, s.dispatch, s.at, s.attempt, tried=True
+                ):
+                    started.add(s.job_id)
+        return started
 
     async def progress(self, job_id: uuid.UUID, dispatch: int, fraction: float, stage: str) -> bool:
         async with self.pool.acquire() as conn:
@@ -186,20 +270,40 @@ class JobStore:
         attempts: int = 1,
     ) -> asyncpg.Record | None:
         """The completed row, or None when the event was stale (its effects then do not run)."""
-        return await self._live_update(
-            conn,
-            "UPDATE generation_jobs SET status = 'completed', progress = 1, stage = 'done', result = $3, "
-            " result_any = $4, completed_at = $5, started_at = COALESCE(started_at, $6), "
-            " attempts = GREATEST(attempts, $7), updated_at = now() "
-            f"WHERE {_LIVE_ROW} RETURNING {JOB_COLUMNS}",
-            job_id,
-            dispatch,
-            result,
-            result_any,
-            at,
-            started_at,
-            attempts,
+        return await self._live_update(conn, _COMPLETE, job_id, dispatch, result, result_any, at, started_at, attempts)
+
+    async def complete_all(
+        self, conn: asyncpg.Connection, completions: Sequence[Completion]
+    ) -> dict[uuid.UUID, asyncpg.Record]:
+        """`complete` for many jobs in one statement: the completed rows by job id (stale events have none)."""
+        rows = await conn.fetch(
+            _COMPLETE_ALL,
+            [c.job_id for c in completions],
+            [c.dispatch for c in completions],
+            [msgspec.json.encode(c.result).decode() for c in completions],
+            [c.result_any for c in completions],
+            [c.at for c in completions],
+            [c.started_at for c in completions],
+            [c.attempts for c in completions],
         )
+        completed = {row["id"]: row for row in rows}
+        for c in completions:
+            if c.job_id not in completed:
+                row = await self._live_update(
+                    conn,
+                    _COMPLETE,
+                    c.job_id,
+                    c.dispatch,
+                    c.result,
+                    c.result_any,
+                    c.at,
+                    c.started_at,
+                    c.attempts,
+                    tried=True,
+                )
+                if row is not None:
+                    completed[c.job_id] = row
+        return completed
 
     async def fail(
         self,
