@@ -8,7 +8,9 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
+import asyncpg
 import pytest
 from google.protobuf.any_pb2 import Any as AnyMessage
 
@@ -22,6 +24,7 @@ from studio.gateway.db.migrate import migrate
 from studio.gateway.db.pool import create_pool
 from studio.gateway.domain.webhooks.effects import WebhookOutbox
 from studio.gateway.jobs.ids import submission_id
+from studio.gateway.jobs.schemas import WebhookRequest
 from studio.gateway.jobs.submit import store_job
 from studio.gateway.settings import GatewaySettings
 from studio.v1 import audio_pb2, image_pb2, video_pb2
@@ -337,3 +340,35 @@ async def test_a_batch_of_events_is_recorded_together_and_stale_ones_change_noth
     )
     assert all(len(d["payload"]["job"]["assets"]) == 1 for d in deliveries)  # the payload carries the outputs
     assert not gateway.deliveries_queued  # each announced end woke the sender and was forgotten
+
+
+async def test_jobs_submitted_together_are_stored_together_and_fail_alone(bare: tuple[Gateway, uuid.UUID]) -> None:
+    gateway, owner = bare
+
+    def submit(text: str, project_id: uuid.UUID | None = None) -> Any:
+        return store_job(
+            gateway.pool,
+            gateway,
+            owner_id=owner,
+            service="audio",
+            rpc="Synthesize",
+            request=audio_pb2.SynthesizeRequest(text=text),
+            project_id=project_id,
+            webhook=WebhookRequest(url="https://hooks.example/x", events=["job.failed"]) if text == "1" else None,
+        )
+
+    rows = await asyncio.gather(*(submit(str(i)) for i in range(5)))  # one statement stores them
+    assert [row["parameters"]["text"] for row in rows] == ["0", "1", "2", "3", "4"]
+    assert all(row["status"] == "queued" and row["owner_id"] == owner for row in rows)
+    assert rows[1]["webhook_url"] == "https://hooks.example/x" and rows[1]["webhook_events"] == ["job.failed"]
+    assert rows[0]["webhook_events"] is None
+    stored = await gateway.pool.fetch("SELECT id, payload FROM generation_jobs")
+    assert {r["id"] for r in stored} == {row["id"] for row in rows}
+    assert {audio_pb2.SynthesizeRequest.FromString(r["payload"]).text for r in stored} == {"0", "1", "2", "3", "4"}
+
+    *more, orphan = await asyncio.gather(
+        submit("5"), submit("6"), submit("orphan", project_id=uuid.uuid4()), return_exceptions=True
+    )
+    assert isinstance(orphan, asyncpg.ForeignKeyViolationError)  # its own error; its neighbours are stored
+    assert [row["parameters"]["text"] for row in more] == ["5", "6"]
+    assert await gateway.pool.fetchval("SELECT count(*) FROM generation_jobs") == 7

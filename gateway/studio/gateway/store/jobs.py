@@ -70,6 +70,21 @@ class Completion:
     attempts: int = 1
 
 
+_INSERTED = (
+    "INSERT INTO generation_jobs (id, owner_id, project_id, step_id, type, service, rpc, priority, parameters, "
+    " payload, webhook_url, webhook_events) "
+)
+_SUBMIT = f"{_INSERTED} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {JOB_COLUMNS}"
+_SUBMIT_ALL = (
+    f"{_INSERTED} SELECT id, owner_id, project_id, step_id, type, service, rpc, priority, parameters::jsonb, payload, "
+    " webhook_url, CASE WHEN webhook_events IS NULL THEN NULL "
+    "   ELSE ARRAY(SELECT jsonb_array_elements_text(webhook_events::jsonb)) END "
+    "FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], "
+    " $9::text[], $10::bytea[], $11::text[], $12::text[]) "
+    " AS v(id, owner_id, project_id, step_id, type, service, rpc, priority, parameters, payload, webhook_url, "
+    "   webhook_events) "
+    f"RETURNING {JOB_COLUMNS}"
+)
 _START = (
     "UPDATE generation_jobs SET status = 'running', started_at = COALESCE(started_at, $3), "
     f"attempts = GREATEST(attempts, $4), updated_at = now() WHERE {_LIVE_ROW} RETURNING id"
@@ -97,6 +112,12 @@ _COMPLETE_ALL = (
 )
 
 
+def _settle_failed(batch: list[tuple[tuple[Any, ...], asyncio.Future[asyncpg.Record]]], error: BaseException) -> None:
+    for _, submitted in batch:
+        if not submitted.done():
+            submitted.set_exception(error)
+
+
 def job_type(service: str, rpc: str) -> str:
     return f"{service}.{snake_case(rpc)}"
 
@@ -104,6 +125,9 @@ def job_type(service: str, rpc: str) -> str:
 class JobStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
+        self._submitting: list[tuple[tuple[Any, ...], asyncio.Future[asyncpg.Record]]] = []
+        self._inserting = False
+        self._insert_tasks: set[asyncio.Task[None]] = set()
 
     # -- transitions ---------------------------------------------------------------------------
 
@@ -123,11 +147,13 @@ class JobStore:
         webhook_url: str | None = None,
         webhook_events: list[str] | None = None,
     ) -> asyncpg.Record:
-        """Store a queued job (the caller wakes the dispatcher once its transaction commits)."""
-        row = await conn.fetchrow(
-            "INSERT INTO generation_jobs (id, owner_id, project_id, step_id, type, service, rpc, priority, "
-            " parameters, payload, webhook_url, webhook_events) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-            f" $12) RETURNING {JOB_COLUMNS}",
+        """Store a queued job (the caller wakes the dispatcher once its transaction commits).
+
+        Outside a caller's transaction (`conn` is the pool), jobs submitted while an earlier insert is
+        under way are stored together, in one statement: under load a request waits for one commit
+        shared with its neighbours instead of queueing for a connection and a commit of its own.
+        """
+        values = (
             job_id or uuid.uuid4(),
             owner_id,
             project_id,
@@ -141,8 +167,57 @@ class JobStore:
             webhook_url,
             webhook_events or None,
         )
+        if conn is not self.pool:
+            return await self._insert_one(conn, values)
+        submitted: asyncio.Future[asyncpg.Record] = asyncio.get_running_loop().create_future()
+        self._submitting.append((values, submitted))
+        if not self._inserting:
+            self._inserting = True
+            task = asyncio.create_task(self._insert_submitted())
+            self._insert_tasks.add(task)
+            task.add_done_callback(self._insert_tasks.discard)
+        return await submitted
+
+    @staticmethod
+    async def _insert_one(conn: Db, values: tuple[Any, ...]) -> asyncpg.Record:
+        row = await conn.fetchrow(_SUBMIT, *values)
         assert row is not None
         return row
+
+    async def _insert_submitted(self) -> None:
+        """Insert what has been submitted until nothing more waits; each waiter gets its row or its error."""
+        try:
+            while self._submitting:
+                batch, self._submitting = self._submitting, []
+                await self._insert_batch(batch)
+        finally:
+            self._inserting = False
+
+    async def _insert_batch(self, batch: list[tuple[tuple[Any, ...], asyncio.Future[asyncpg.Record]]]) -> None:
+        try:
+            if len(batch) == 1:
+                rows = [await self._insert_one(self.pool, batch[0][0])]
+            else:
+                columns = list(zip(*(values for values, _ in batch), strict=True))
+                columns[8] = tuple(msgspec.json.encode(p).decode() for p in columns[8])
+                columns[11] = tuple(None if e is None else msgspec.json.encode(e).decode() for e in columns[11])
+                by_id = {row["id"]: row for row in await self.pool.fetch(_SUBMIT_ALL, *map(list, columns))}
+                rows = [by_id[values[0]] for values, _ in batch]
+        except asyncpg.PostgresError as error:
+            if len(batch) > 1:  # one job's problem (its project deleted meanwhile) is its own: each alone
+                await asyncio.gather(*(self._insert_batch([entry]) for entry in batch))
+            else:
+                _settle_failed(batch, error)
+            return
+        except Exception as error:  # noqa: BLE001 - the database unreachable: every waiter gets the error
+            _settle_failed(batch, error)
+            return
+        except BaseException as error:  # shutting down
+            _settle_failed(batch, error)
+            raise
+        for (_, submitted), row in zip(batch, rows, strict=True):
+            if not submitted.done():
+                submitted.set_result(row)
 
     async def dispatch(self, caps: dict[str, int], total_cap: int, lock_id: int, publish: Publish) -> tuple[int, int]:
         """Mark the queued jobs the caps allow `submitted` and publish each, in one transaction; return
