@@ -43,6 +43,6 @@ if _OUT and "gateway" in sys.argv:
     connection.executemany = _counted_many  # type: ignore[method-assign]
 
     @atexit.register
-    def _write() -> None:
-        with open(_OUT, "w") as out:
+    def _write(path: str = _OUT) -> None:
+        with open(path, "w") as out:
             out.writelines(f"{n}\t{query}\n" for query, n in counts.most_common())

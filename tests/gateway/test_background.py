@@ -366,9 +366,10 @@ async def test_jobs_submitted_together_are_stored_together_and_fail_alone(bare: 
     assert {r["id"] for r in stored} == {row["id"] for row in rows}
     assert {audio_pb2.SynthesizeRequest.FromString(r["payload"]).text for r in stored} == {"0", "1", "2", "3", "4"}
 
-    *more, orphan = await asyncio.gather(
+    results: tuple[Any, ...] = await asyncio.gather(
         submit("5"), submit("6"), submit("orphan", project_id=uuid.uuid4()), return_exceptions=True
     )
+    *more, orphan = results
     assert isinstance(orphan, asyncpg.ForeignKeyViolationError)  # its own error; its neighbours are stored
     assert [row["parameters"]["text"] for row in more] == ["5", "6"]
     assert await gateway.pool.fetchval("SELECT count(*) FROM generation_jobs") == 7
