@@ -155,7 +155,6 @@ async def run_gateway(
         resumed = await runner.resume_all()
         if resumed:
             log.info("resumed %d unfinished productions", resumed)
-        _freeze_startup_objects()
         if on_ready is not None:
             on_ready(gateway, bound)
         stopper = asyncio.create_task(stop.wait())
@@ -199,4 +198,4 @@ async def serve_gateway(port: int) -> None:
     settings = gateway_settings()
     stop = asyncio.Event()
     _stop_on_signals(stop)
-    await run_gateway(port, settings, stop)
+    await run_gateway(port, settings, stop, on_ready=lambda _gateway, _port: _freeze_startup_objects())
