@@ -15,12 +15,13 @@ so runs on different machines can be compared, and the gateway process's CPU tim
 job (load on a shared machine stretches latency, not CPU time).
 
     .venv/bin/python -m benchmarks.gateway [--concurrency 1,16,64,256] [--requests 300] [--seconds 20]
-                                            [--profile gateway-profile.txt]
+                                            [--profile gateway-profile.txt] [--queries queries.tsv]
 
 STUDIO_WORKER_CONCURRENCY (default 64) sets the worker's parallelism; STUDIO_LOG_LEVEL the
 gateway's log level (its log file is named on stderr). --profile runs the gateway under
 py-spy and writes its samples there (collapsed stacks, as flamegraph.pl and speedscope read
-them; py-spy is in the dev group).
+them; py-spy is in the dev group). --queries counts the gateway's PostgreSQL round trips by
+statement (benchmarks/pg_round_trips), writes them there and prints the round trips per job.
 """
 
 from __future__ import annotations
@@ -174,7 +175,9 @@ def _gateway_command(port: int, profile: Path | None) -> list[str]:
     return [py_spy, *record, "--", *command]
 
 
-async def run_benchmark(levels: list[int], requests: int, seconds: float, profile: Path | None) -> None:
+async def run_benchmark(
+    levels: list[int], requests: int, seconds: float, profile: Path | None, queries: Path | None = None
+) -> None:
     database = f"studio_bench_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(PG_ADMIN)
     await admin.execute(f'CREATE DATABASE "{database}"')
@@ -196,6 +199,11 @@ async def run_benchmark(levels: list[int], requests: int, seconds: float, profil
         "STUDIO_WORKER_CONCURRENCY": os.environ.get("STUDIO_WORKER_CONCURRENCY", "64"),
         "STUDIO_DB_POOL_SIZE": "20",
     }
+    if queries is not None:
+        counter = str(Path(__file__).with_name("pg_round_trips"))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [counter, env.get("PYTHONPATH")]))
+        env["STUDIO_BENCH_QUERIES"] = str(queries.resolve())
+    jobs = 0
     log = (workdir / "gateway.log").open("w")
     gateway = subprocess.Popen(_gateway_command(port, profile), env=env, stderr=log)
     print(f"gateway log: {log.name}", file=sys.stderr)
@@ -207,7 +215,8 @@ async def run_benchmark(levels: list[int], requests: int, seconds: float, profil
         conn = await asyncpg.connect(url)
         key = (await create_key(conn, "benchmark")).key
         await conn.close()
-        await _level(base_url, key, 4, 20, 30)  # warm-up: connections, caches, consumer
+        warm_up, _ = await _level(base_url, key, 4, 20, 30)  # warm-up: connections, caches, consumer
+        jobs += warm_up.jobs
         print(
             f"{'concurrency':>11} {'jobs':>6} {'failed':>6} {'jobs/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
             f" | {'js jobs/s':>9} {'js p50':>7} {'js p99':>7} | {'ratio':>5} | {'gw cpu ms/job':>13}"
@@ -216,6 +225,7 @@ async def run_benchmark(levels: list[int], requests: int, seconds: float, profil
         for level in levels:
             cpu_before = _cpu_seconds(gateway_pid)
             row, failed = await _level(base_url, key, level, max(requests, level * 4), seconds)
+            jobs += row.jobs + failed
             cpu_per_job = (_cpu_seconds(gateway_pid) - cpu_before) * 1000 / max(row.jobs, 1)
             raw = await jetstream(level, max(requests, level * 4))
             ratio = row.jobs_per_s / raw.jobs_per_s if raw.jobs_per_s else math.nan
@@ -243,6 +253,12 @@ async def run_benchmark(levels: list[int], requests: int, seconds: float, profil
         await nc.close()
         await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         await admin.close()
+    if queries is not None and queries.exists():
+        counted = sum(int(line.split("\t", 1)[0]) for line in queries.read_text().splitlines())
+        print(
+            f"PostgreSQL round trips: {counted} for {jobs} jobs, {counted / max(jobs, 1):.2f} per job "
+            f"(start-up included; by statement in {queries})"
+        )
 
 
 def main() -> None:
@@ -251,13 +267,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="requests per level (at least 4 per client)")
     parser.add_argument("--seconds", type=float, default=20.0, help="time limit per level")
     parser.add_argument("--profile", type=Path, help="run the gateway under py-spy; write its profile here")
+    parser.add_argument("--queries", type=Path, help="count the gateway's PostgreSQL round trips; write them here")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         asyncio.run(run_worker())
         return
     levels = [int(level) for level in args.concurrency.split(",") if level.strip()]
-    asyncio.run(run_benchmark(levels, args.requests, args.seconds, args.profile))
+    asyncio.run(run_benchmark(levels, args.requests, args.seconds, args.profile, args.queries))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
+import asyncpg
 import pytest
 from google.protobuf.any_pb2 import Any as AnyMessage
 
@@ -20,7 +22,9 @@ from studio.gateway.background.events import EventsConsumer
 from studio.gateway.context import Gateway
 from studio.gateway.db.migrate import migrate
 from studio.gateway.db.pool import create_pool
+from studio.gateway.domain.webhooks.effects import WebhookOutbox
 from studio.gateway.jobs.ids import submission_id
+from studio.gateway.jobs.schemas import WebhookRequest
 from studio.gateway.jobs.submit import store_job
 from studio.gateway.settings import GatewaySettings
 from studio.v1 import audio_pb2, image_pb2, video_pb2
@@ -263,3 +267,109 @@ async def test_a_job_type_can_outrank_its_service(bare: tuple[Gateway, uuid.UUID
     assert await Dispatcher(gateway).dispatch_once() == 1  # video's cap is 1: the newer, higher-priority job goes
     status = await gateway.pool.fetchval("SELECT status FROM generation_jobs WHERE id = $1", avatar["id"])
     assert status == "submitted"
+
+
+class _Msg:
+    """A fetched JetStream message: what the consumer reads from it, and how it was settled."""
+
+    def __init__(self, gateway: Gateway, job_id: str, kind: str, data: bytes) -> None:
+        self.subject = gateway.transport.names.event_subject(job_id, kind)
+        self.data = data
+        self.settled: str | None = None
+
+    async def ack(self) -> None:
+        self.settled = "ack"
+
+    async def nak(self, delay: float | None = None) -> None:
+        self.settled = "nak"
+
+
+async def test_a_batch_of_events_is_recorded_together_and_stale_ones_change_nothing(
+    bare: tuple[Gateway, uuid.UUID],
+) -> None:
+    gateway, owner = bare
+    gateway.effects.on_every(WebhookOutbox(gateway).enqueue)
+    await gateway.webhooks.create(owner, "https://hooks.example/done", "s", ["job.completed"], ["audio.synthesize"])
+    a, b = [
+        await store_job(
+            gateway.pool,
+            gateway,
+            owner_id=owner,
+            service="audio",
+            rpc="Synthesize",
+            request=audio_pb2.SynthesizeRequest(text=str(i)),
+        )
+        for i in range(2)
+    ]
+    assert await Dispatcher(gateway).dispatch_once() == 2
+    first, second = submission_id(a["id"], 1), submission_id(b["id"], 1)
+    consumer = EventsConsumer(gateway)
+    batch = [
+        _Msg(gateway, first, "started", JobEvent(job_id=first, started=JobStarted(attempt=2)).SerializeToString()),
+        _Msg(gateway, first, "completed", _completed(first, "runs/a/speech.wav")),
+        _Msg(gateway, second, "started", JobEvent(job_id=second, started=JobStarted(attempt=1)).SerializeToString()),
+        _Msg(gateway, uuid.uuid4().hex, "completed", b"\xff\x00 not a protobuf"),
+        _Msg(gateway, submission_id(b["id"], 2), "completed", _completed(submission_id(b["id"], 2), "runs/b/x.wav")),
+    ]
+    with gateway.hub.subscribe(a["id"]) as a_events, gateway.hub.subscribe(b["id"]) as b_events:
+        await consumer._process_batch(batch)
+        ended = a_events.get_nowait()
+        assert ended.kind == "completed" and ended.job["status"] == "completed"
+        assert [asset["key"] for asset in ended.assets] == ["runs/a/speech.wav"]
+        assert b_events.get_nowait().kind == "started" and b_events.empty()
+    assert [msg.settled for msg in batch] == ["ack"] * len(batch)
+    rows = {
+        r["id"]: r
+        for r in await gateway.pool.fetch("SELECT id, status, attempts, started_at, result FROM generation_jobs")
+    }
+    assert rows[a["id"]]["status"] == "completed" and rows[a["id"]]["attempts"] == 2
+    assert rows[a["id"]]["started_at"] is not None and rows[a["id"]]["result"]["duration_seconds"] == 1.5
+    assert rows[b["id"]]["status"] == "running"  # the completion of a dispatch that never was changed nothing
+
+    again = [
+        _Msg(gateway, second, "completed", _completed(second, "runs/b/speech.wav")),
+        _Msg(gateway, first, "completed", _completed(first, "runs/a/other.wav")),  # redelivered after its end
+    ]
+    await consumer._process_batch(again)
+    assert [msg.settled for msg in again] == ["ack", "ack"]
+    assets = await gateway.pool.fetch("SELECT job_id, key FROM media_assets ORDER BY key")
+    assert [(r["job_id"], r["key"]) for r in assets] == [(a["id"], "runs/a/speech.wav"), (b["id"], "runs/b/speech.wav")]
+    deliveries = await gateway.pool.fetch("SELECT job_id, event, payload FROM webhook_deliveries")
+    assert sorted((d["job_id"], d["event"]) for d in deliveries) == sorted(
+        [(a["id"], "job.completed"), (b["id"], "job.completed")]
+    )
+    assert all(len(d["payload"]["job"]["assets"]) == 1 for d in deliveries)  # the payload carries the outputs
+    assert not gateway.deliveries_queued  # each announced end woke the sender and was forgotten
+
+
+async def test_jobs_submitted_together_are_stored_together_and_fail_alone(bare: tuple[Gateway, uuid.UUID]) -> None:
+    gateway, owner = bare
+
+    def submit(text: str, project_id: uuid.UUID | None = None) -> Any:
+        return store_job(
+            gateway.pool,
+            gateway,
+            owner_id=owner,
+            service="audio",
+            rpc="Synthesize",
+            request=audio_pb2.SynthesizeRequest(text=text),
+            project_id=project_id,
+            webhook=WebhookRequest(url="https://hooks.example/x", events=["job.failed"]) if text == "1" else None,
+        )
+
+    rows = await asyncio.gather(*(submit(str(i)) for i in range(5)))  # one statement stores them
+    assert [row["parameters"]["text"] for row in rows] == ["0", "1", "2", "3", "4"]
+    assert all(row["status"] == "queued" and row["owner_id"] == owner for row in rows)
+    assert rows[1]["webhook_url"] == "https://hooks.example/x" and rows[1]["webhook_events"] == ["job.failed"]
+    assert rows[0]["webhook_events"] is None
+    stored = await gateway.pool.fetch("SELECT id, payload FROM generation_jobs")
+    assert {r["id"] for r in stored} == {row["id"] for row in rows}
+    assert {audio_pb2.SynthesizeRequest.FromString(r["payload"]).text for r in stored} == {"0", "1", "2", "3", "4"}
+
+    results: tuple[Any, ...] = await asyncio.gather(
+        submit("5"), submit("6"), submit("orphan", project_id=uuid.uuid4()), return_exceptions=True
+    )
+    *more, orphan = results
+    assert isinstance(orphan, asyncpg.ForeignKeyViolationError)  # its own error; its neighbours are stored
+    assert [row["parameters"]["text"] for row in more] == ["5", "6"]
+    assert await gateway.pool.fetchval("SELECT count(*) FROM generation_jobs") == 7

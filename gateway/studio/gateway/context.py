@@ -103,6 +103,9 @@ class Gateway:
         #: Queued jobs are held back by the concurrency caps (set by the dispatcher after each sweep):
         #: a job's end frees a slot for them, so it wakes the dispatcher.
         self.jobs_wait_for_slots = False
+        #: Jobs whose end queued webhook deliveries (the outbox effect adds them in the ending transaction):
+        #: announcing such an end, after the commit, wakes the webhook sender; other ends leave it asleep.
+        self.deliveries_queued: set[uuid.UUID] = set()
         self.productions: Productions | None = None
         self._clients: dict[str, GrpcClient] = {}
 

@@ -8,13 +8,16 @@ none of them is imported by the job or production code: `server.assemble` regist
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 from google.protobuf.message import Message
 
-#: (connection in the terminal transaction, the terminal job row, its result if it completed)
-Effect = Callable[[asyncpg.Connection, asyncpg.Record, Message | None], Awaitable[None]]
+#: A job's end: the terminal job row, and its result if it completed.
+Outcome = tuple[asyncpg.Record, Message | None]
+#: (connection in the terminal transaction, the jobs that ended in it): the events consumer records
+#: a batch of ends in one transaction, so an effect sees them together and can act in one query.
+Effect = Callable[[asyncpg.Connection, Sequence[Outcome]], Awaitable[None]]
 #: (connection in the terminal transaction, the project row that just turned completed or failed)
 ProductionEffect = Callable[[asyncpg.Connection, asyncpg.Record], Awaitable[None]]
 
@@ -32,9 +35,14 @@ class OutcomeEffects:
         """Run `effect` when any job ends."""
         self._every.append(effect)
 
-    async def run(self, conn: asyncpg.Connection, job: asyncpg.Record, result: Message | None) -> None:
-        for effect in (*self._by_type.get(job["type"], ()), *self._every):
-            await effect(conn, job, result)
+    async def run(self, conn: asyncpg.Connection, outcomes: Sequence[Outcome]) -> None:
+        """Each effect once for the outcomes it is registered for (a job type's effects, then every job's)."""
+        for job_type, effects in self._by_type.items():
+            of_type = [outcome for outcome in outcomes if outcome[0]["type"] == job_type]
+            for effect in effects if of_type else ():
+                await effect(conn, of_type)
+        for effect in self._every if outcomes else ():
+            await effect(conn, outcomes)
 
 
 class ProductionEffects:

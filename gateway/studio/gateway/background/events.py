@@ -13,6 +13,8 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,18 +25,24 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from studio.core.metrics import JOB_COST_USD
 from studio.gateway.context import Gateway
+from studio.gateway.effects import Outcome
 from studio.gateway.hub import HubEvent
 from studio.gateway.jobs.errors import error_code_name
 from studio.gateway.jobs.ids import parse_submission_id
 from studio.gateway.jobs.outcomes import announce_outcome, record_outcome
 from studio.gateway.jobs.outputs import artifact_refs
 from studio.gateway.protojson import to_json, unpack_any
+from studio.gateway.store.jobs import Completion, Start
 from studio.v1.common_pb2 import ERROR_CODE_CANCELLED, JobEvent
 
 log = logging.getLogger(__name__)
 
 DURABLE = "gateway-events"
 BATCH = 256
+#: Batches recorded side by side: few, so that under load events pile up into larger batches
+#: (one statement per kind of transition per batch) instead of many small transactions.
+BATCHES_IN_FLIGHT = 4
+_TRANSIENT = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, ConnectionError, TimeoutError)
 
 
 def _time(event: JobEvent) -> datetime:
@@ -55,6 +63,78 @@ def _ends(event: JobEvent) -> bool:
 
 def _same_run(event: JobEvent, end: JobEvent | None) -> bool:
     return end is not None and event.job_id == end.job_id
+
+
+@dataclass(frozen=True)
+class _End:
+    """A job's end to record, with the run's start when it came in the same batch, and the messages it settles."""
+
+    job_id: uuid.UUID
+    dispatch: int
+    event: JobEvent
+    started: JobEvent | None = None
+    messages: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Started:
+    start: Start
+    message: Any
+
+
+@dataclass
+class _Batch:
+    """One fetch, sorted: starts and ends recorded together (one statement each), the rest one by one."""
+
+    starts: list[_Started] = field(default_factory=list)
+    ends: list[_End] = field(default_factory=list)
+    others: list[list[Any]] = field(default_factory=list)
+
+
+def _sort(messages: list[Any]) -> _Batch:
+    batch = _Batch()
+    by_job: dict[str, list[Any]] = {}
+    for msg in messages:
+        by_job.setdefault(msg.subject.rsplit(".", 2)[-2], []).append(msg)
+    for group in by_job.values():
+        events = [_decoded(msg.data) for msg in group]
+        last = events[-1]
+        parsed = parse_submission_id(last.job_id) if last is not None else None
+        if last is None or parsed is None:
+            batch.others.append(group)
+        elif len(group) == 1 and last.HasField("started"):
+            job_id, dispatch = parsed
+            batch.starts.append(_Started(Start(job_id, dispatch, _time(last), last.started.attempt), group[0]))
+        elif _ends(last) and all(e is not None and not _ends(e) and _same_run(e, last) for e in events[:-1]):
+            # A start and progress before the end in the same batch are not written one by one: the end records them.
+            started = next((e for e in reversed(events[:-1]) if e is not None and e.HasField("started")), None)
+            batch.ends.append(_End(*parsed, event=last, started=started, messages=tuple(group)))
+        else:
+            batch.others.append(group)
+    return batch
+
+
+async def _ack(messages: Iterable[Any]) -> None:
+    for msg in messages:
+        try:
+            await msg.ack()
+        except Exception as error:  # noqa: BLE001 - unacked events are redelivered, and recording is idempotent
+            log.warning("could not acknowledge a job event (%s); it will be redelivered", error)
+
+
+async def _nak(messages: Iterable[Any]) -> None:
+    for msg in messages:
+        with contextlib.suppress(Exception):
+            await msg.nak(delay=1.0)
+
+
+def _count_cost(row: asyncpg.Record) -> None:
+    """The completed job's cost on the Prometheus counter (by service, backend and how it was priced)."""
+    cost = row["cost"]
+    if row["status"] != "completed" or not cost:
+        return
+    backend = str((row["parameters"] or {}).get("backend") or "default")
+    JOB_COST_USD.labels(row["service"], backend, cost.get("basis") or "free").inc(float(cost.get("usd", 0.0)))
 
 
 class EventsConsumer:
@@ -84,30 +164,74 @@ class EventsConsumer:
 
     async def _consume(self, sub: Any, stop: asyncio.Event) -> None:
         """Fetch the next batch while earlier ones are still being recorded (a slow job never holds up the rest)."""
-        slots = asyncio.Semaphore(self.gateway.pool.get_max_size())
+        slots = asyncio.Semaphore(BATCHES_IN_FLIGHT)
         busy: set[asyncio.Task[None]] = set()
         try:
             while not stop.is_set():
+                await slots.acquire()
                 try:
                     messages = await sub.fetch(BATCH, timeout=0.5)
                 except (TimeoutError, NatsTimeoutError):
+                    slots.release()
                     continue
                 except Exception as error:  # noqa: BLE001 - NATS reconnecting; try again shortly
+                    slots.release()
                     log.warning("fetching job events failed: %s", error)
                     await asyncio.sleep(1.0)
                     continue
-                # One job's events in order; different jobs' events side by side (the pool bounds it).
-                by_job: dict[str, list[Any]] = {}
-                for msg in messages:
-                    by_job.setdefault(msg.subject.rsplit(".", 2)[-2], []).append(msg)
-                for group in by_job.values():
-                    await slots.acquire()
-                    task = asyncio.create_task(self._process_group(group))
-                    busy.add(task)
-                    task.add_done_callback(busy.discard)
-                    task.add_done_callback(lambda _: slots.release())
+                task = asyncio.create_task(self._process_batch(messages))
+                busy.add(task)
+                task.add_done_callback(busy.discard)
+                task.add_done_callback(lambda _: slots.release())
         finally:
             await asyncio.gather(*busy, return_exceptions=True)
+
+    async def _process_batch(self, messages: list[Any]) -> None:
+        """One fetch: the starts in one statement, the ends in one transaction, beside each other (different
+        jobs); anything else (a job's events around its end, undecodable ones) in order, one by one."""
+        batch = _sort(messages)
+        await asyncio.gather(
+            self._record_starts(batch.starts),
+            self._record_ends(batch.ends),
+            *(self._process_group(group) for group in batch.others),
+        )
+
+    async def _record_starts(self, starts: list[_Started]) -> None:
+        if not starts:
+            return
+        try:
+            started = await self.gateway.jobs.start_all([s.start for s in starts])
+        except _TRANSIENT as error:
+            log.warning("job events not recorded yet (%s); they will be redelivered", error)
+            await _nak(s.message for s in starts)
+            return
+        except Exception:  # find the poison event: one by one, each settled on its own
+            log.exception("a batch of job starts could not be recorded; recording them one by one")
+            for s in starts:
+                await self._settle(s.message, _decoded(s.message.data))
+            return
+        for s in starts:
+            if s.start.job_id in started:
+                self.gateway.hub.publish(HubEvent(job_id=s.start.job_id, kind="started"))
+        await _ack(s.message for s in starts)
+
+    async def _record_ends(self, ends: list[_End]) -> None:
+        if not ends:
+            return
+        try:
+            await self._end_all(ends)
+        except _TRANSIENT as error:
+            log.warning("job events not recorded yet (%s); they will be redelivered", error)
+            await _nak(msg for end in ends for msg in end.messages)
+            return
+        except Exception:  # find the poison event: one by one, each settled on its own
+            log.exception("a batch of job ends could not be recorded; recording them one by one")
+            for end in ends:
+                await self._process_group(list(end.messages))
+            return
+        # The end first: its start and progress are acknowledged once the end that records them is.
+        await _ack(end.messages[-1] for end in ends)
+        await _ack(msg for end in ends for msg in end.messages[:-1])
 
     async def _process_group(self, messages: list[Any]) -> None:
         """One job's events from one batch, in order. When the batch already holds the job's end, the
@@ -130,17 +254,13 @@ class EventsConsumer:
         try:
             if event is not None:
                 await self.apply(event, started)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, ConnectionError, TimeoutError) as error:
+        except _TRANSIENT as error:
             log.warning("job event not recorded yet (%s); it will be redelivered", error)
-            with contextlib.suppress(Exception):
-                await msg.nak(delay=1.0)
+            await _nak([msg])
             return
         except Exception:  # a poison event must not stop the consumer
             log.exception("job event could not be recorded; dropping it")
-        try:
-            await msg.ack()
-        except Exception as error:  # noqa: BLE001 - unacked events are redelivered, and recording is idempotent
-            log.warning("could not acknowledge a job event (%s); it will be redelivered", error)
+        await _ack([msg])
 
     async def handle(self, data: bytes) -> None:
         """Record one serialized event (undecodable ones and other systems' jobs are ignored)."""
@@ -171,55 +291,67 @@ class EventsConsumer:
                         message=progress.message,
                     )
                 )
-        elif kind == "completed":
-            await self._completed(job_id, dispatch, event, started)
-        elif kind == "failed":
-            await self._failed(job_id, dispatch, event, started)
+        elif kind in ("completed", "failed"):
+            await self._end_all([_End(job_id, dispatch, event, started)])
 
-    async def _completed(self, job_id: uuid.UUID, dispatch: int, event: JobEvent, started: JobEvent | None) -> None:
-        packed = event.completed.result
-        result: Message | None = None
+    async def _end_all(self, ends: list[_End]) -> None:
+        """Record jobs' ends in one transaction: the rows, their outputs, the effects registered for them
+        (stale or repeated events change nothing); then announce each end."""
+        completions: list[Completion] = []
+        results: dict[tuple[uuid.UUID, int], Message | None] = {}
+        failures: list[_End] = []
+        for end in ends:
+            if end.event.HasField("completed"):
+                result = self._result(end)
+                results[end.job_id, end.dispatch] = result
+                completions.append(
+                    Completion(
+                        end.job_id,
+                        end.dispatch,
+                        result=to_json(result)
+                        if result is not None
+                        else {"type": end.event.completed.result.TypeName()},
+                        result_any=end.event.completed.result.SerializeToString(),
+                        at=_time(end.event),
+                        started_at=_time(end.started) if end.started else None,
+                        attempts=end.started.started.attempt if end.started else 1,
+                        cost=to_json(end.event.completed.cost) if end.event.completed.HasField("cost") else None,
+                    )
+                )
+            else:
+                failures.append(end)
+        jobs = self.gateway.jobs
+        async with self.gateway.pool.acquire() as conn, conn.transaction():
+            completed = await jobs.complete_all(conn, completions) if completions else {}
+            outcomes: list[Outcome] = [(row, results[row["id"], row["dispatch_count"]]) for row in completed.values()]
+            for end in failures:
+                failed = end.event.failed
+                row = await jobs.fail(
+                    conn,
+                    end.job_id,
+                    end.dispatch,
+                    status="cancelled" if failed.code == ERROR_CODE_CANCELLED else "failed",
+                    error_code=error_code_name(failed.code),
+                    message=failed.message,
+                    at=_time(end.event),
+                    attempts=failed.attempts,
+                    started_at=_time(end.started) if end.started else None,
+                )
+                if row is not None:  # None: stale or repeated, the job is past this dispatch
+                    outcomes.append((row, None))
+            outputs = [(row, list(artifact_refs(result))) for row, result in outcomes if result is not None]
+            assets = await self.gateway.assets.insert_outputs(conn, outputs) if outputs else {}
+            if outcomes:
+                await record_outcome(conn, self.gateway, outcomes)
+        for row, _ in outcomes:
+            announce_outcome(self.gateway, row, assets.get(row["id"], ()))
+            _count_cost(row)
+
+    @staticmethod
+    def _result(end: _End) -> Message | None:
+        packed = end.event.completed.result
         try:
-            result = unpack_any(packed)
+            return unpack_any(packed)
         except Exception:  # noqa: BLE001 - an unknown result type is stored raw, without assets
-            log.warning("job %s completed with an unknown result type %s", job_id, packed.TypeName())
-        async with self.gateway.pool.acquire() as conn, conn.transaction():
-            row = await self.gateway.jobs.complete(
-                conn,
-                job_id,
-                dispatch,
-                result=to_json(result) if result is not None else {"type": packed.TypeName()},
-                result_any=packed.SerializeToString(),
-                at=_time(event),
-                started_at=_time(started) if started else None,
-                attempts=started.started.attempt if started else 1,
-                cost=to_json(event.completed.cost) if event.completed.HasField("cost") else None,
-            )
-            if row is None:  # stale or repeated: the job is past this dispatch
-                return
-            assets = await self.gateway.assets.insert_outputs(conn, row, artifact_refs(result)) if result else []
-            await record_outcome(conn, self.gateway, row, result)
-        announce_outcome(self.gateway, row, assets)
-        if event.completed.HasField("cost"):
-            cost = event.completed.cost
-            backend = str((row["parameters"] or {}).get("backend") or "default")
-            JOB_COST_USD.labels(row["service"], backend, cost.basis or "free").inc(cost.usd)
-
-    async def _failed(self, job_id: uuid.UUID, dispatch: int, event: JobEvent, started: JobEvent | None) -> None:
-        failed = event.failed
-        async with self.gateway.pool.acquire() as conn, conn.transaction():
-            row = await self.gateway.jobs.fail(
-                conn,
-                job_id,
-                dispatch,
-                status="cancelled" if failed.code == ERROR_CODE_CANCELLED else "failed",
-                error_code=error_code_name(failed.code),
-                message=failed.message,
-                at=_time(event),
-                attempts=failed.attempts,
-                started_at=_time(started) if started else None,
-            )
-            if row is None:
-                return
-            await record_outcome(conn, self.gateway, row, None)
-        announce_outcome(self.gateway, row)
+            log.warning("job %s completed with an unknown result type %s", end.job_id, packed.TypeName())
+            return None

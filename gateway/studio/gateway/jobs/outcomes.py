@@ -11,29 +11,36 @@ import uuid
 from collections.abc import Sequence
 
 import asyncpg
-from google.protobuf.message import Message
 
 from studio.core.errors import FailedPrecondition
 from studio.core.metrics import GATEWAY_JOB_SECONDS
 from studio.gateway.context import Gateway
+from studio.gateway.effects import Outcome
 from studio.gateway.hub import HubEvent
 from studio.gateway.jobs.ids import submission_id
 from studio.gateway.providers.budget import refuse_if_over
 from studio.gateway.store.jobs import TERMINAL
 
+#: Marks of ends that never committed (rolled back, redelivered later) are forgotten past this many.
+STALE_MARKS = 10_000
 
-async def record_outcome(
-    conn: asyncpg.Connection, gateway: Gateway, row: asyncpg.Record, result: Message | None
-) -> None:
-    await gateway.effects.run(conn, row, result)
+
+async def record_outcome(conn: asyncpg.Connection, gateway: Gateway, outcomes: Sequence[Outcome]) -> None:
+    """The effects registered for these jobs' ends, in the transaction that ended them."""
+    await gateway.effects.run(conn, outcomes)
 
 
 def announce_outcome(gateway: Gateway, row: asyncpg.Record, assets: Sequence[asyncpg.Record] = ()) -> None:
-    """Wake the waiters (handing them the committed row and its assets), the dispatcher and the sender."""
+    """Wake the waiters (handing them the committed row and its assets), the dispatcher, and the webhook
+    sender when the end queued deliveries."""
     gateway.hub.publish(HubEvent(job_id=row["id"], kind=row["status"], job=row, assets=tuple(assets)))
     if gateway.jobs_wait_for_slots:
         gateway.dispatch_waker.wake()
-    gateway.webhook_waker.wake()
+    if row["id"] in gateway.deliveries_queued:
+        gateway.deliveries_queued.discard(row["id"])
+        gateway.webhook_waker.wake()
+    elif len(gateway.deliveries_queued) > STALE_MARKS:  # ends whose transaction rolled back: retried later
+        gateway.deliveries_queued.clear()
     if row["completed_at"] is not None:
         seconds = (row["completed_at"] - row["created_at"]).total_seconds()
         GATEWAY_JOB_SECONDS.labels(row["type"], row["status"]).observe(max(0.0, seconds))
@@ -50,7 +57,7 @@ async def cancel_job(gateway: Gateway, owner_id: uuid.UUID, job_id: uuid.UUID) -
             # `cancelled` now, and the worker's own `failed(CANCELLED)` event changes nothing.
             await gateway.transport.cancel(submission_id(job_id, row["dispatch_count"]))
         cancelled = await gateway.jobs.cancel(conn, job_id, "cancelled by its owner")
-        await record_outcome(conn, gateway, cancelled, None)
+        await record_outcome(conn, gateway, [(cancelled, None)])
     announce_outcome(gateway, cancelled)
 
 
@@ -74,8 +81,8 @@ async def cancel_jobs(
             if row["status"] != "queued":
                 await gateway.transport.cancel(submission_id(row["id"], row["dispatch_count"]))
         cancelled = await gateway.jobs.cancel_many(conn, [row["id"] for row in rows], "cancelled by its owner")
-        for row in cancelled:
-            await record_outcome(conn, gateway, row, None)
+        if cancelled:
+            await record_outcome(conn, gateway, [(row, None) for row in cancelled])
     for row in cancelled:
         announce_outcome(gateway, row)
     return [row["id"] for row in rows]

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import asyncpg
+import msgspec
 
 from studio.core.errors import InvalidInput, NotFound
 from studio.gateway.store.base import Db
@@ -18,6 +19,14 @@ _INSERT_INTO = (
 )
 #: A job's (job, role) is recorded once however often its event is redelivered.
 _ON_REPEAT = "ON CONFLICT (job_id, role) DO NOTHING"
+#: Many rows in one statement of constant text (one prepared statement, whatever the count).
+_INSERT_ALL = (
+    f"{_INSERT_INTO} SELECT id, owner_id, project_id, job_id, type, role, bucket, key, url, content_type, size, "
+    " sha256, metadata::jsonb FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], "
+    " $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[], $13::text[]) "
+    " AS v(id, owner_id, project_id, job_id, type, role, bucket, key, url, content_type, size, sha256, metadata) "
+    f"{_ON_REPEAT} RETURNING *"
+)
 
 
 def asset_type(content_type: str, role: str = "") -> str:
@@ -87,22 +96,24 @@ class AssetStore:
         )
 
     async def insert_outputs(
-        self, conn: Db, job: Any, outputs: Iterable[tuple[str, ArtifactRef, dict[str, Any]]]
-    ) -> list[asyncpg.Record]:
-        """A finished job's artifacts as (role, ref, metadata), in one statement; the rows it added."""
+        self, conn: Db, outputs: Sequence[tuple[Any, Iterable[tuple[str, ArtifactRef, dict[str, Any]]]]]
+    ) -> dict[uuid.UUID, list[asyncpg.Record]]:
+        """Finished jobs' artifacts, (job row, [(role, ref, metadata)]) each, in one statement: the rows
+        it added, by job (a job whose outputs were recorded before gets none again)."""
         rows = [
-            _values(job["owner_id"], ref, role, job["id"], job["project_id"], meta, None) for role, ref, meta in outputs
+            _values(job["owner_id"], ref, role, job["id"], job["project_id"], meta, None)
+            for job, refs in outputs
+            for role, ref, meta in refs
         ]
+        by_job: dict[uuid.UUID, list[asyncpg.Record]] = {job["id"]: [] for job, _ in outputs}
         if not rows:
-            return []
-        width = len(rows[0])
-        groups = ", ".join(
-            "(" + ", ".join(f"${i * width + j + 1}" for j in range(width)) + ")" for i in range(len(rows))
-        )
-        inserted = await conn.fetch(
-            f"{_INSERT_INTO} VALUES {groups} {_ON_REPEAT} RETURNING *", *(value for row in rows for value in row)
-        )
-        return sorted(inserted, key=lambda row: (row["created_at"], row["role"]))
+            return by_job
+        columns = list(zip(*rows, strict=True))
+        columns[-1] = tuple(msgspec.json.encode(meta).decode() for meta in columns[-1])
+        inserted = await conn.fetch(_INSERT_ALL, *(list(column) for column in columns))
+        for row in sorted(inserted, key=lambda row: (row["created_at"], row["role"])):
+            by_job[row["job_id"]].append(row)
+        return by_job
 
     async def get(self, owner_id: uuid.UUID, asset_id: uuid.UUID, conn: Db | None = None) -> asyncpg.Record:
         row = await (conn or self.db).fetchrow(

@@ -12,20 +12,25 @@ trigger (migration 0007, read by `store/job_changes.py`): the tenant event strea
 Event transitions (start, progress, complete, fail) are conditional on the dispatch they
 belong to and on a live state, so a redelivered or stale event changes nothing. Each is one
 statement; only when it matches nothing does the store lock the row, which waits for a
-dispatcher that has published but not yet committed, and then tries once more.
+dispatcher that has published but not yet committed, and then tries once more. `start` and
+`complete` also take many jobs' events in one statement (the events consumer's batches), so
+the round trips per job do not grow with load.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
+import msgspec
 from google.protobuf.message import Message
 
 from studio.core.errors import FailedPrecondition, NotFound
@@ -49,6 +54,84 @@ _LIVE_ROW = "id = $1 AND dispatch_count = $2 AND status IN ('submitted', 'runnin
 Publish = Callable[[asyncpg.Record], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class Start:
+    """A `started` event of one dispatch."""
+
+    job_id: uuid.UUID
+    dispatch: int
+    at: datetime
+    attempt: int
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A `completed` event of one dispatch, with the run's start when it is recorded with it."""
+
+    job_id: uuid.UUID
+    dispatch: int
+    result: dict[str, Any]
+    result_any: bytes
+    at: datetime
+    started_at: datetime | None = None
+    attempts: int = 1
+    #: The job's studio.v1.Cost as protojson (None: the service reported none).
+    cost: dict[str, Any] | None = None
+
+
+def _usd(cost: dict[str, Any] | None) -> float | None:
+    """A cost's dollars, kept in their own column for budgets and sums."""
+    return float(cost.get("usd", 0.0)) if cost is not None else None
+
+
+_INSERTED = (
+    "INSERT INTO generation_jobs (id, owner_id, project_id, step_id, type, service, rpc, priority, parameters, "
+    " payload, webhook_url, webhook_events, estimated_usd) "
+)
+_SUBMIT = f"{_INSERTED} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {JOB_COLUMNS}"
+_SUBMIT_ALL = (
+    f"{_INSERTED} SELECT id, owner_id, project_id, step_id, type, service, rpc, priority, parameters::jsonb, payload, "
+    " webhook_url, CASE WHEN webhook_events IS NULL THEN NULL "
+    "   ELSE ARRAY(SELECT jsonb_array_elements_text(webhook_events::jsonb)) END, estimated_usd "
+    "FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], "
+    " $9::text[], $10::bytea[], $11::text[], $12::text[], $13::numeric[]) "
+    " AS v(id, owner_id, project_id, step_id, type, service, rpc, priority, parameters, payload, webhook_url, "
+    "   webhook_events, estimated_usd) "
+    f"RETURNING {JOB_COLUMNS}"
+)
+_START = (
+    "UPDATE generation_jobs SET status = 'running', started_at = COALESCE(started_at, $3), "
+    f"attempts = GREATEST(attempts, $4), updated_at = now() WHERE {_LIVE_ROW} RETURNING id"
+)
+_START_ALL = (
+    "UPDATE generation_jobs g SET status = 'running', started_at = COALESCE(g.started_at, e.at), "
+    " attempts = GREATEST(g.attempts, e.attempt), updated_at = now() "
+    "FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::int[]) AS e(id, dispatch, at, attempt) "
+    "WHERE g.id = e.id AND g.dispatch_count = e.dispatch AND g.status IN ('submitted', 'running') RETURNING g.id"
+)
+_COMPLETE = (
+    "UPDATE generation_jobs SET status = 'completed', progress = 1, stage = 'done', result = $3, "
+    " result_any = $4, completed_at = $5, started_at = COALESCE(started_at, $6), "
+    " attempts = GREATEST(attempts, $7), cost = $8, cost_usd = $9, updated_at = now() "
+    f"WHERE {_LIVE_ROW} RETURNING {JOB_COLUMNS}"
+)
+_COMPLETE_ALL = (
+    "UPDATE generation_jobs g SET status = 'completed', progress = 1, stage = 'done', result = e.result::jsonb, "
+    " result_any = e.result_any, completed_at = e.at, started_at = COALESCE(g.started_at, e.started_at), "
+    " attempts = GREATEST(g.attempts, e.attempts), cost = e.cost::jsonb, cost_usd = e.cost_usd, updated_at = now() "
+    "FROM unnest($1::uuid[], $2::int[], $3::text[], $4::bytea[], $5::timestamptz[], $6::timestamptz[], $7::int[], "
+    " $8::text[], $9::numeric[]) AS e(id, dispatch, result, result_any, at, started_at, attempts, cost, cost_usd) "
+    "WHERE g.id = e.id AND g.dispatch_count = e.dispatch AND g.status IN ('submitted', 'running') "
+    "RETURNING " + ", ".join(f"g.{column.strip()}" for column in JOB_COLUMNS.split(","))
+)
+
+
+def _settle_failed(batch: list[tuple[tuple[Any, ...], asyncio.Future[asyncpg.Record]]], error: BaseException) -> None:
+    for _, submitted in batch:
+        if not submitted.done():
+            submitted.set_exception(error)
+
+
 def job_type(service: str, rpc: str) -> str:
     return f"{service}.{snake_case(rpc)}"
 
@@ -56,6 +139,9 @@ def job_type(service: str, rpc: str) -> str:
 class JobStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
+        self._submitting: list[tuple[tuple[Any, ...], asyncio.Future[asyncpg.Record]]] = []
+        self._inserting = False
+        self._insert_tasks: set[asyncio.Task[None]] = set()
 
     # -- transitions ---------------------------------------------------------------------------
 
@@ -79,11 +165,11 @@ class JobStore:
         """Store a queued job (the caller wakes the dispatcher once its transaction commits).
 
         `estimated_usd` is what it reserves of its owner's budget until it ends (None: not priced).
+        Outside a caller's transaction (`conn` is the pool), jobs submitted while an earlier insert is
+        under way are stored together, in one statement: under load a request waits for one commit
+        shared with its neighbours instead of queueing for a connection and a commit of its own.
         """
-        row = await conn.fetchrow(
-            "INSERT INTO generation_jobs (id, owner_id, project_id, step_id, type, service, rpc, priority, "
-            " parameters, payload, webhook_url, webhook_events, estimated_usd) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-            f" $8, $9, $10, $11, $12, $13) RETURNING {JOB_COLUMNS}",
+        values = (
             job_id or uuid.uuid4(),
             owner_id,
             project_id,
@@ -98,8 +184,57 @@ class JobStore:
             webhook_events or None,
             estimated_usd,
         )
+        if conn is not self.pool:
+            return await self._insert_one(conn, values)
+        submitted: asyncio.Future[asyncpg.Record] = asyncio.get_running_loop().create_future()
+        self._submitting.append((values, submitted))
+        if not self._inserting:
+            self._inserting = True
+            task = asyncio.create_task(self._insert_submitted())
+            self._insert_tasks.add(task)
+            task.add_done_callback(self._insert_tasks.discard)
+        return await submitted
+
+    @staticmethod
+    async def _insert_one(conn: Db, values: tuple[Any, ...]) -> asyncpg.Record:
+        row = await conn.fetchrow(_SUBMIT, *values)
         assert row is not None
         return row
+
+    async def _insert_submitted(self) -> None:
+        """Insert what has been submitted until nothing more waits; each waiter gets its row or its error."""
+        try:
+            while self._submitting:
+                batch, self._submitting = self._submitting, []
+                await self._insert_batch(batch)
+        finally:
+            self._inserting = False
+
+    async def _insert_batch(self, batch: list[tuple[tuple[Any, ...], asyncio.Future[asyncpg.Record]]]) -> None:
+        try:
+            if len(batch) == 1:
+                rows = [await self._insert_one(self.pool, batch[0][0])]
+            else:
+                columns = list(zip(*(values for values, _ in batch), strict=True))
+                columns[8] = tuple(msgspec.json.encode(p).decode() for p in columns[8])
+                columns[11] = tuple(None if e is None else msgspec.json.encode(e).decode() for e in columns[11])
+                by_id = {row["id"]: row for row in await self.pool.fetch(_SUBMIT_ALL, *map(list, columns))}
+                rows = [by_id[values[0]] for values, _ in batch]
+        except asyncpg.PostgresError as error:
+            if len(batch) > 1:  # one job's problem (its project deleted meanwhile) is its own: each alone
+                await asyncio.gather(*(self._insert_batch([entry]) for entry in batch))
+            else:
+                _settle_failed(batch, error)
+            return
+        except Exception as error:  # noqa: BLE001 - the database unreachable: every waiter gets the error
+            _settle_failed(batch, error)
+            return
+        except BaseException as error:  # shutting down
+            _settle_failed(batch, error)
+            raise
+        for (_, submitted), row in zip(batch, rows, strict=True):
+            if not submitted.done():
+                submitted.set_result(row)
 
     async def dispatch(self, caps: dict[str, int], total_cap: int, lock_id: int, publish: Publish) -> tuple[int, int]:
         """Mark the queued jobs the caps allow `submitted` and publish each, in one transaction; return
@@ -110,47 +245,66 @@ class JobStore:
         dispatch number count + 1; a publish that fails rolls the whole sweep back.
         """
         services = list(caps)
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", lock_id)
-            rows = await conn.fetch(
-                "WITH active AS ("
-                "  SELECT service, count(*)::int AS n FROM generation_jobs "
-                "  WHERE status IN ('submitted', 'running') GROUP BY service"
-                "), free AS ("
-                "  SELECT c.service, GREATEST(c.cap - COALESCE(a.n, 0), 0) AS n "
-                "  FROM unnest($1::text[], $2::int[]) AS c(service, cap) LEFT JOIN active a USING (service)"
-                "), chosen AS ("
-                "  SELECT q.id, q.dispatch_count, q.priority, q.created_at FROM free f CROSS JOIN LATERAL ("
-                "    SELECT id, dispatch_count, priority, created_at FROM generation_jobs "
-                "    WHERE status = 'queued' AND service = f.service ORDER BY priority DESC, created_at LIMIT f.n "
-                "    FOR UPDATE SKIP LOCKED) q "
-                "  ORDER BY q.priority DESC, q.created_at "
-                "  LIMIT CASE WHEN $3 > 0 THEN GREATEST($3 - (SELECT COALESCE(sum(n), 0) FROM active), 0) END"
-                "), handed AS ("
-                "  UPDATE generation_jobs g SET status = 'submitted', dispatch_count = g.dispatch_count + 1, "
-                "    submitted_at = now(), updated_at = now() FROM chosen WHERE g.id = chosen.id "
-                "  RETURNING g.id, g.owner_id, g.service, g.rpc, g.payload, chosen.dispatch_count"
-                "), queued AS (SELECT count(*)::int AS n FROM generation_jobs WHERE status = 'queued') "
-                # One row even when nothing was handed over, carrying the queue before this sweep.
-                "SELECT handed.*, queued.n AS queued FROM queued LEFT JOIN handed ON true",
-                services,
-                [caps[service] for service in services],
-                total_cap,
-            )
-            handed = [row for row in rows if row["id"] is not None]
-            await asyncio.gather(*(publish(row) for row in handed))
+        async with self.pool.acquire() as conn:
+            # BEGIN and the lock in one round trip (a sweep runs for every few jobs under load).
+            await conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({int(lock_id)})")
+            try:
+                handed, queued = await self._hand_over(conn, services, caps, total_cap, publish)
+            except Exception:
+                with contextlib.suppress(Exception):  # a broken connection is dropped by the pool instead
+                    await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+        return handed, queued
+
+    @staticmethod
+    async def _hand_over(
+        conn: asyncpg.Connection, services: list[str], caps: dict[str, int], total_cap: int, publish: Publish
+    ) -> tuple[int, int]:
+        """Inside the dispatch transaction: mark what the caps allow submitted and publish it."""
+        rows = await conn.fetch(
+            "WITH active AS ("
+            "  SELECT service, count(*)::int AS n FROM generation_jobs "
+            "  WHERE status IN ('submitted', 'running') GROUP BY service"
+            "), free AS ("
+            "  SELECT c.service, GREATEST(c.cap - COALESCE(a.n, 0), 0) AS n "
+            "  FROM unnest($1::text[], $2::int[]) AS c(service, cap) LEFT JOIN active a USING (service)"
+            "), chosen AS ("
+            "  SELECT q.id, q.dispatch_count, q.priority, q.created_at FROM free f CROSS JOIN LATERAL ("
+            "    SELECT id, dispatch_count, priority, created_at FROM generation_jobs "
+            "    WHERE status = 'queued' AND service = f.service ORDER BY priority DESC, created_at LIMIT f.n "
+            "    FOR UPDATE SKIP LOCKED) q "
+            "  ORDER BY q.priority DESC, q.created_at "
+            "  LIMIT CASE WHEN $3 > 0 THEN GREATEST($3 - (SELECT COALESCE(sum(n), 0) FROM active), 0) END"
+            "), handed AS ("
+            "  UPDATE generation_jobs g SET status = 'submitted', dispatch_count = g.dispatch_count + 1, "
+            "    submitted_at = now(), updated_at = now() FROM chosen WHERE g.id = chosen.id "
+            "  RETURNING g.id, g.owner_id, g.service, g.rpc, g.payload, chosen.dispatch_count"
+            "), queued AS (SELECT count(*)::int AS n FROM generation_jobs WHERE status = 'queued') "
+            # One row even when nothing was handed over, carrying the queue before this sweep.
+            "SELECT handed.*, queued.n AS queued FROM queued LEFT JOIN handed ON true",
+            services,
+            [caps[service] for service in services],
+            total_cap,
+        )
+        handed = [row for row in rows if row["id"] is not None]
+        await asyncio.gather(*(publish(row) for row in handed))
         return len(handed), rows[0]["queued"] - len(handed)
 
     @staticmethod
-    async def _live_update(conn: Db, sql: str, job_id: uuid.UUID, dispatch: int, *args: Any) -> asyncpg.Record | None:
+    async def _live_update(
+        conn: Db, sql: str, job_id: uuid.UUID, dispatch: int, *args: Any, tried: bool = False
+    ) -> asyncpg.Record | None:
         """Run a conditional event UPDATE ... RETURNING; the row, or None when the event is stale.
 
         A row that is still `queued` with an older dispatch count may belong to a dispatcher that has
         published but not committed: its row lock is waited for, and the update tried again.
+        `tried`: the caller already ran the update (in a batch) and it matched nothing.
         """
-        row = await conn.fetchrow(sql, job_id, dispatch, *args)
-        if row is not None:
-            return row
+        if not tried:
+            row = await conn.fetchrow(sql, job_id, dispatch, *args)
+            if row is not None:
+                return row
         current = await conn.fetchrow(
             "SELECT dispatch_count, status FROM generation_jobs WHERE id = $1 FOR UPDATE", job_id
         )
@@ -161,16 +315,26 @@ class JobStore:
 
     async def start(self, job_id: uuid.UUID, dispatch: int, at: datetime, attempt: int) -> bool:
         async with self.pool.acquire() as conn:
-            row = await self._live_update(
-                conn,
-                "UPDATE generation_jobs SET status = 'running', started_at = COALESCE(started_at, $3), "
-                f"attempts = GREATEST(attempts, $4), updated_at = now() WHERE {_LIVE_ROW} RETURNING id",
-                job_id,
-                dispatch,
-                at,
-                attempt,
-            )
+            row = await self._live_update(conn, _START, job_id, dispatch, at, attempt)
         return row is not None
+
+    async def start_all(self, starts: Sequence[Start]) -> set[uuid.UUID]:
+        """`start` for many jobs in one statement; the ids whose event counted (stale ones are left out)."""
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                _START_ALL,
+                [s.job_id for s in starts],
+                [s.dispatch for s in starts],
+                [s.at for s in starts],
+                [s.attempt for s in starts],
+            )
+            started = {row["id"] for row in rows}
+            for s in starts:
+                if s.job_id not in started and await self._live_update(
+                    conn, _START, s.job_id, s.dispatch, s.at, s.attempt, tried=True
+                ):
+                    started.add(s.job_id)
+        return started
 
     async def progress(self, job_id: uuid.UUID, dispatch: int, fraction: float, stage: str) -> bool:
         async with self.pool.acquire() as conn:
@@ -204,21 +368,45 @@ class JobStore:
         `usd` is recorded apart, for budgets and sums.
         """
         return await self._live_update(
-            conn,
-            "UPDATE generation_jobs SET status = 'completed', progress = 1, stage = 'done', result = $3, "
-            " result_any = $4, completed_at = $5, started_at = COALESCE(started_at, $6), "
-            " attempts = GREATEST(attempts, $7), cost = $8, cost_usd = $9, updated_at = now() "
-            f"WHERE {_LIVE_ROW} RETURNING {JOB_COLUMNS}",
-            job_id,
-            dispatch,
-            result,
-            result_any,
-            at,
-            started_at,
-            attempts,
-            cost,
-            float(cost.get("usd", 0.0)) if cost is not None else None,
+            conn, _COMPLETE, job_id, dispatch, result, result_any, at, started_at, attempts, cost, _usd(cost)
         )
+
+    async def complete_all(
+        self, conn: asyncpg.Connection, completions: Sequence[Completion]
+    ) -> dict[uuid.UUID, asyncpg.Record]:
+        """`complete` for many jobs in one statement: the completed rows by job id (stale events have none)."""
+        rows = await conn.fetch(
+            _COMPLETE_ALL,
+            [c.job_id for c in completions],
+            [c.dispatch for c in completions],
+            [msgspec.json.encode(c.result).decode() for c in completions],
+            [c.result_any for c in completions],
+            [c.at for c in completions],
+            [c.started_at for c in completions],
+            [c.attempts for c in completions],
+            [None if c.cost is None else msgspec.json.encode(c.cost).decode() for c in completions],
+            [_usd(c.cost) for c in completions],
+        )
+        completed = {row["id"]: row for row in rows}
+        for c in completions:
+            if c.job_id not in completed:
+                row = await self._live_update(
+                    conn,
+                    _COMPLETE,
+                    c.job_id,
+                    c.dispatch,
+                    c.result,
+                    c.result_any,
+                    c.at,
+                    c.started_at,
+                    c.attempts,
+                    c.cost,
+                    _usd(c.cost),
+                    tried=True,
+                )
+                if row is not None:
+                    completed[c.job_id] = row
+        return completed
 
     async def fail(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,18 @@ from studio.gateway.store.base import Db
 DELIVERY_LOG_DAYS = 7
 #: (registered webhook id, or None for a per-request one; url; signing secret)
 Target = tuple[uuid.UUID | None, str, str]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One event to deliver to its targets (a job's end, or a project's)."""
+
+    owner_id: uuid.UUID
+    event: str
+    payload: dict[str, Any]
+    targets: Sequence[Target]
+    job_id: uuid.UUID | None = None
+    project_id: uuid.UUID | None = None
 
 
 class WebhookStore:
@@ -57,15 +70,28 @@ class WebhookStore:
         self, conn: Db, owner_id: uuid.UUID, event: str, job_type: str | None = None
     ) -> list[asyncpg.Record]:
         """The owner's registered webhooks that want this event (for this job type, when it is a job's)."""
-        return list(
-            await conn.fetch(
-                "SELECT id, url, secret FROM webhooks WHERE owner_id = $1 AND $2 = ANY(events) "
-                "AND ($3::text IS NULL OR cardinality(job_types) = 0 OR $3 = ANY(job_types))",
-                owner_id,
-                event,
-                job_type,
-            )
+        return (await self.matching_all(conn, [(owner_id, event, job_type)]))[0]
+
+    async def matching_all(
+        self, conn: Db, wanted: Sequence[tuple[uuid.UUID, str, str | None]]
+    ) -> list[list[asyncpg.Record]]:
+        """`matching` for many (owner, event, job type) at once, in one query: one list per entry."""
+        found: list[list[asyncpg.Record]] = [[] for _ in wanted]
+        if not wanted:
+            return found
+        rows = await conn.fetch(
+            "SELECT u.i, w.id, w.url, w.secret FROM unnest($1::uuid[], $2::text[], $3::text[]) "
+            " WITH ORDINALITY AS u(owner_id, event, job_type, i) "
+            "JOIN webhooks w ON w.owner_id = u.owner_id AND u.event = ANY(w.events) "
+            " AND (u.job_type IS NULL OR cardinality(w.job_types) = 0 OR u.job_type = ANY(w.job_types)) "
+            "ORDER BY u.i",
+            [owner for owner, _, _ in wanted],
+            [event for _, event, _ in wanted],
+            [job_type for _, _, job_type in wanted],
         )
+        for row in rows:
+            found[row["i"] - 1].append(row)
+        return found
 
     async def enqueue(
         self,
@@ -80,11 +106,21 @@ class WebhookStore:
     ) -> None:
         """Queue one delivery per target; a job's once, however often its end is seen (a project's end is
         recorded once per production by its caller)."""
-        await conn.executemany(
-            "INSERT INTO webhook_deliveries (owner_id, job_id, project_id, webhook_id, url, secret, event, payload) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (job_id, url, event) DO NOTHING",
-            [(owner_id, job_id, project_id, hook, url, secret, event, payload) for hook, url, secret in targets],
-        )
+        await self.enqueue_all(conn, [Delivery(owner_id, event, payload, targets, job_id, project_id)])
+
+    async def enqueue_all(self, conn: Db, deliveries: Sequence[Delivery]) -> None:
+        """`enqueue` for many jobs' or projects' ends in one batch."""
+        rows = [
+            (d.owner_id, d.job_id, d.project_id, hook, url, secret, d.event, d.payload)
+            for d in deliveries
+            for hook, url, secret in d.targets
+        ]
+        if rows:
+            await conn.executemany(
+                "INSERT INTO webhook_deliveries (owner_id, job_id, project_id, webhook_id, url, secret, event, "
+                " payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (job_id, url, event) DO NOTHING",
+                rows,
+            )
 
     async def enqueue_test(
         self, owner_id: uuid.UUID, webhook_id: uuid.UUID, event: str, payload: dict[str, Any]

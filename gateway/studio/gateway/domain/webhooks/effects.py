@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import msgspec
-from google.protobuf.message import Message
 
 from studio.gateway.context import Gateway
+from studio.gateway.effects import Outcome
 from studio.gateway.jobs.views import job_out
 from studio.gateway.production.views import projects_out
-from studio.gateway.store.webhooks import Target
+from studio.gateway.store.webhooks import Delivery, Target
 from studio.gateway.webhook_events import EVENT_OF_JOB_STATUS, EVENT_OF_PROJECT_STATUS
 
 
@@ -21,14 +21,18 @@ class WebhookOutbox:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
 
+    async def _own_target(self, conn: asyncpg.Connection, row: asyncpg.Record, event: str) -> list[Target]:
+        """The row's own webhook (signed with its key's secret), if it wants the event."""
+        if row["webhook_url"] and (not row["webhook_events"] or event in row["webhook_events"]):
+            return [(None, row["webhook_url"], await self.gateway.keys.webhook_secret(conn, row["owner_id"]))]
+        return []
+
     async def _targets(
         self, conn: asyncpg.Connection, row: asyncpg.Record, event: str, job_type: str | None
     ) -> list[Target]:
-        """The row's own webhook (signed with its key's secret) if it wants the event, then the owner's
-        registered webhooks that want it (filtered by job type for a job's event)."""
-        targets: list[Target] = []
-        if row["webhook_url"] and (not row["webhook_events"] or event in row["webhook_events"]):
-            targets.append((None, row["webhook_url"], await self.gateway.keys.webhook_secret(conn, row["owner_id"])))
+        """The row's own webhook if it wants the event, then the owner's registered webhooks that want it
+        (filtered by job type for a job's event)."""
+        targets = await self._own_target(conn, row, event)
         for hook in await self.gateway.webhooks.matching(conn, row["owner_id"], event, job_type):
             targets.append((hook["id"], hook["url"], hook["secret"]))
         return targets
@@ -37,18 +41,36 @@ class WebhookOutbox:
     def _payload(event: str, subject: str, view: Any) -> dict[str, Any]:
         return {"event": event, "created_at": datetime.now(UTC).isoformat(), subject: msgspec.to_builtins(view)}
 
-    async def enqueue(self, conn: asyncpg.Connection, job: asyncpg.Record, result: Message | None) -> None:
-        """A job ended: its per-request webhook and the owner's matching ones, once each (a repeat adds nothing)."""
-        event = EVENT_OF_JOB_STATUS.get(job["status"])
-        if event is None:
+    async def enqueue(self, conn: asyncpg.Connection, outcomes: Sequence[Outcome]) -> None:
+        """Jobs ended: each one's per-request webhook and its owner's matching ones, once each (a repeat adds
+        nothing). One query finds the registered webhooks of the whole batch."""
+        ended = [(job, event) for job, _ in outcomes if (event := EVENT_OF_JOB_STATUS.get(job["status"]))]
+        registered = await self.gateway.webhooks.matching_all(
+            conn, [(job["owner_id"], event, job["type"]) for job, event in ended]
+        )
+        wanted: list[tuple[asyncpg.Record, str, list[Target]]] = []
+        for (job, event), hooks in zip(ended, registered, strict=True):
+            targets = await self._own_target(conn, job, event)
+            targets += [(hook["id"], hook["url"], hook["secret"]) for hook in hooks]
+            if targets:
+                wanted.append((job, event, targets))
+        if not wanted:
             return
-        targets = await self._targets(conn, job, event, job["type"])
-        if not targets:
-            return
-        job_id: uuid.UUID = job["id"]
-        assets = await self.gateway.assets.of_jobs([job_id], conn)
-        payload = self._payload(event, "job", job_out(self.gateway, job, assets[job_id]))
-        await self.gateway.webhooks.enqueue(conn, job["owner_id"], event, payload, targets, job_id=job_id)
+        assets = await self.gateway.assets.of_jobs([job["id"] for job, _, _ in wanted], conn)
+        await self.gateway.webhooks.enqueue_all(
+            conn,
+            [
+                Delivery(
+                    job["owner_id"],
+                    event,
+                    self._payload(event, "job", job_out(self.gateway, job, assets[job["id"]])),
+                    targets,
+                    job_id=job["id"],
+                )
+                for job, event, targets in wanted
+            ],
+        )
+        self.gateway.deliveries_queued.update(job["id"] for job, _, _ in wanted)
 
     async def enqueue_project(self, conn: asyncpg.Connection, project: asyncpg.Record) -> None:
         """A production ended: project.completed / project.failed with the project as GET shows it."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from studio.core.artifacts.base import CHUNK, ArtifactStore, check_key, guess_content_type, sha256_file, unchanged
@@ -56,11 +57,21 @@ class LocalArtifactStore(ArtifactStore):
     async def put_file(self, key: str, path: Path, content_type: str = "") -> ArtifactRef:
         return await asyncio.to_thread(self._put_file, key, Path(path), content_type)
 
+    async def put_bytes(self, key: str, data: bytes, content_type: str = "") -> ArtifactRef:
+        """Written straight beside its destination: no spool file to write, copy and hash again."""
+        return await asyncio.to_thread(self._put_bytes, key, data, content_type)
+
+    def _put_bytes(self, key: str, data: bytes, content_type: str) -> ArtifactRef:
+        ref = ArtifactRef(
+            bucket=self.bucket,
+            key=key,
+            content_type=content_type or guess_content_type(key),
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+        return self._place(key, ref, lambda tmp: tmp.write_bytes(data))
+
     def _put_file(self, key: str, source: Path, content_type: str) -> ArtifactRef:
-        dest = self._path(key)
-        meta_path = self._meta_path(key)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        meta_path.parent.mkdir(parents=True, exist_ok=True)
         ref = ArtifactRef(
             bucket=self.bucket,
             key=key,
@@ -68,9 +79,17 @@ class LocalArtifactStore(ArtifactStore):
             size=source.stat().st_size,
             sha256=sha256_file(source),
         )
+        return self._place(key, ref, lambda tmp: shutil.copyfile(source, tmp))
+
+    def _place(self, key: str, ref: ArtifactRef, fill: Callable[[Path], object]) -> ArtifactRef:
+        """Fill a temporary file beside the key's path, then link it there (write-once), then its metadata."""
+        dest = self._path(key)
+        meta_path = self._meta_path(key)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        meta_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = _temporary_beside(dest)
         try:
-            shutil.copyfile(source, tmp)
+            fill(tmp)
             try:
                 # A hard link appears complete or not at all and, unlike a rename, never replaces a file:
                 # of two writers of one key exactly one wins, and readers never see a file change.

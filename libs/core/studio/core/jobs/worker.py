@@ -137,7 +137,8 @@ class JobWorker:
 
     async def _run(self, msg: Msg, job_id: str, op_name: str, qualified: str, attempt: int) -> str:
         t = self.transport
-        recorded = await t.recorded_outcome(job_id)
+        # Both looked up at once: one round trip to JetStream before the job runs, not two.
+        recorded, cancelled = await asyncio.gather(t.recorded_outcome(job_id), t.is_cancelled(job_id))
         if recorded is not None:
             log.info("job %s already finished (attempt %d found its outcome); not running it again", job_id, attempt)
             await self._settle(msg, recorded)
@@ -150,7 +151,7 @@ class JobWorker:
                 request = op.request_type.FromString(msg.data)
             except DecodeError:
                 raise InvalidInput(f"job payload is not a valid {op.request_type.DESCRIPTOR.full_name}") from None
-            if await t.is_cancelled(job_id):
+            if cancelled:
                 raise Cancelled(f"job {job_id} was cancelled before it started")
             credentials = self._credentials(msg, job_id)
         except StudioError as error:
