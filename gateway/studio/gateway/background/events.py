@@ -1,7 +1,11 @@
 """The durable consumer of the EVENTS stream: job events become Postgres state.
 
 Restart-safe: the consumer is durable, so events published while the gateway was
-down are delivered when it returns. Idempotent: every update is conditional (a
+down are delivered when it returns. Its ack wait is the jobs' (`STUDIO_JOB_ACK_WAIT`, 5 s):
+events held by a gateway that died come back to another (or the restarted) one within
+seconds, and a heartbeat (`in_progress`, every quarter of it) keeps events that are waiting
+for a database connection or being recorded from being handed out twice meanwhile.
+Idempotent: every update is conditional (a
 terminal job never changes again; assets and webhook deliveries are unique per
 job), so a redelivered event changes nothing. Events of an earlier dispatch of a
 re-queued job (older message id) are ignored.
@@ -59,6 +63,7 @@ def _same_run(event: JobEvent, end: JobEvent | None) -> bool:
 class EventsConsumer:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
+        self._held: dict[int, Any] = {}  # id(msg) -> fetched, not yet acknowledged or naked
 
     async def run(self, stop: asyncio.Event) -> None:
         transport = self.gateway.transport
@@ -67,13 +72,13 @@ class EventsConsumer:
             durable_name=DURABLE,
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
-            ack_wait=30,
+            ack_wait=self.gateway.settings.job_ack_wait,
             max_ack_pending=BATCH * 4,
             filter_subject=names.job_events(),
         )
-        sub = await transport.js.pull_subscribe(
-            names.job_events(), durable=DURABLE, stream=names.events_stream, config=config
-        )
+        # Create-or-update: a consumer made by an older gateway (ack wait 30 s) takes the new settings.
+        await transport.js.add_consumer(names.events_stream, config)
+        sub = await transport.js.pull_subscribe_bind(DURABLE, stream=names.events_stream)
         log.info("following job events (%s)", names.events_stream)
         try:
             await self._consume(sub, stop)
@@ -81,10 +86,20 @@ class EventsConsumer:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
 
+    async def _heartbeats(self) -> None:
+        """Tell JetStream the events fetched but not yet settled are still being worked on."""
+        interval = max(0.2, self.gateway.settings.job_ack_wait / 4)
+        while True:
+            await asyncio.sleep(interval)
+            for msg in list(self._held.values()):
+                with contextlib.suppress(Exception):
+                    await msg.in_progress()
+
     async def _consume(self, sub: Any, stop: asyncio.Event) -> None:
         """Fetch the next batch while earlier ones are still being recorded (a slow job never holds up the rest)."""
         slots = asyncio.Semaphore(self.gateway.pool.get_max_size())
         busy: set[asyncio.Task[None]] = set()
+        heartbeats = asyncio.create_task(self._heartbeats())
         try:
             while not stop.is_set():
                 try:
@@ -95,6 +110,7 @@ class EventsConsumer:
                     log.warning("fetching job events failed: %s", error)
                     await asyncio.sleep(1.0)
                     continue
+                self._held.update((id(msg), msg) for msg in messages)
                 # One job's events in order; different jobs' events side by side (the pool bounds it).
                 by_job: dict[str, list[Any]] = {}
                 for msg in messages:
@@ -107,6 +123,9 @@ class EventsConsumer:
                     task.add_done_callback(lambda _: slots.release())
         finally:
             await asyncio.gather(*busy, return_exceptions=True)
+            heartbeats.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeats
 
     async def _process_group(self, messages: list[Any]) -> None:
         """One job's events from one batch, in order. When the batch already holds the job's end, the
@@ -126,6 +145,12 @@ class EventsConsumer:
 
     async def _settle(self, msg: Any, event: JobEvent | None, started: JobEvent | None = None) -> None:
         """Record an event (None: nothing to record), then acknowledge it; a database hiccup naks it instead."""
+        try:
+            await self._record(msg, event, started)
+        finally:
+            self._held.pop(id(msg), None)
+
+    async def _record(self, msg: Any, event: JobEvent | None, started: JobEvent | None) -> None:
         try:
             if event is not None:
                 await self.apply(event, started)
