@@ -12,6 +12,7 @@ import asyncio
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -24,7 +25,8 @@ from studio.gateway.store.idempotency import IdempotencyStore
 async def main(database_url: str, owner: str, key: str, path: str, body: str) -> None:
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
     store = IdempotencyStore(pool)
-    scope = {"method": "POST", "path": path, "query_string": b"", "headers": [(b"content-type", b"application/json")]}
+    headers = [(b"content-type", b"application/json")]
+    scope: Any = {"method": "POST", "path": path, "query_string": b"", "headers": headers}
     holder = uuid.uuid4()
     owner_id = uuid.UUID(owner)
     claimed = await store.claim(owner_id, key, "POST", path, _request_hash(scope, body.encode()), holder, LEASE_SECONDS)
