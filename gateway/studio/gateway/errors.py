@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from studio.core.errors import InvalidInput, Overloaded, StudioError
+from studio.core.errors import InvalidInput, Overloaded, StudioError, Unavailable
 
 
 class Unauthorized(StudioError):
@@ -35,3 +35,9 @@ class Unprocessable(InvalidInput):
     """Well-formed but unusable: e.g. an Idempotency-Key reused with a different body."""
 
     http_status = 422
+
+
+class DatabaseUnavailable(Unavailable):
+    """PostgreSQL cannot be reached right now (restarting, failing over, out of connections): come back soon."""
+
+    retry_after = 2
