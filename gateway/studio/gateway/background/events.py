@@ -26,6 +26,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from studio.gateway.context import Gateway
+from studio.gateway.db.pool import unavailable
 from studio.gateway.hub import HubEvent
 from studio.gateway.jobs.errors import error_code_name
 from studio.gateway.jobs.ids import parse_submission_id
@@ -154,13 +155,14 @@ class EventsConsumer:
         try:
             if event is not None:
                 await self.apply(event, started)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, ConnectionError, TimeoutError) as error:
-            log.warning("job event not recorded yet (%s); it will be redelivered", error)
-            with contextlib.suppress(Exception):
-                await msg.nak(delay=1.0)
-            return
-        except Exception:  # a poison event must not stop the consumer
-            log.exception("job event could not be recorded; dropping it")
+        except Exception as error:
+            away = isinstance(error, (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError))
+            if away or unavailable(error):  # the database, not the event: record it later
+                log.warning("job event not recorded yet (%s: %s); it will be redelivered", type(error).__name__, error)
+                with contextlib.suppress(Exception):
+                    await msg.nak(delay=1.0)
+                return
+            log.exception("job event could not be recorded; dropping it")  # a poison event must not stop the consumer
         try:
             await msg.ack()
         except Exception as error:  # noqa: BLE001 - unacked events are redelivered, and recording is idempotent

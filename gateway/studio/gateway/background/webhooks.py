@@ -14,6 +14,7 @@ import msgspec
 
 from studio.core.metrics import WEBHOOK_DELIVERIES
 from studio.gateway.context import Gateway
+from studio.gateway.db.pool import unavailable
 from studio.gateway.http.signing import SIGNATURE_HEADER, sign
 from studio.gateway.http.targets import check_target, webhook_transport
 
@@ -47,8 +48,11 @@ class WebhookSender:
                         purged_at = time.monotonic()
                         await self.gateway.webhooks.purge_finished()
                     sent = await self.deliver_due()
-                except Exception:  # the loop outlives any one failure; deliveries stay pending
-                    log.exception("webhook sweep failed")
+                except Exception as error:  # the loop outlives any one failure; deliveries stay pending
+                    if unavailable(error):
+                        log.warning("webhook sweep failed: the database is unavailable (%s)", type(error).__name__)
+                    else:
+                        log.exception("webhook sweep failed")
                     sent = 0
                 if sent < BATCH:
                     await self.gateway.webhook_waker.wait(1.0)

@@ -20,6 +20,10 @@ _AWAY = (
     asyncpg.exceptions.CrashShutdownError,
     asyncpg.PostgresConnectionError,  # connection does not exist / failed (class 08)
     asyncpg.exceptions.InsufficientResourcesError,  # too many connections, out of memory or disk
+    # A pooled connection whose server process was terminated while idle can fail its next query with
+    # "cannot switch to state …; another operation is in progress": that connection is gone, the pool
+    # replaces it, and the retry works.
+    asyncpg.exceptions.InternalClientError,
 )
 
 
