@@ -26,6 +26,8 @@ import asyncpg
 import httpx
 import pytest
 
+from studio.cli.remote import remote_client
+from studio.cli.state import CliState
 from studio.gateway.auth.keys import create_key
 from studio.gateway.db.pool import unavailable
 from studio.sdk import AsyncStudioClient
@@ -202,3 +204,18 @@ def test_what_counts_as_the_database_being_away() -> None:
     assert not unavailable(asyncpg.exceptions.UniqueViolationError("duplicate key"))
     assert not unavailable(ConnectionRefusedError("not from asyncpg"))  # another client's OSError stays a 500
     assert not unavailable(TimeoutError())
+
+
+async def test_the_clis_remote_client_rides_out_a_restart(
+    cluster: Cluster, outage_stack: Stack, outage_key: str
+) -> None:
+    """Every `studio --server` command talks through `remote_client`: the SDK client with its retries."""
+    await asyncio.to_thread(cluster.stop)
+    restart = threading.Timer(1.5, cluster.start)
+    restart.start()
+    try:
+        async with remote_client(CliState(server=outage_stack.base_url, key=outage_key)) as client:
+            assert client.retries > 0
+            assert await client.list_jobs() == []
+    finally:
+        restart.join()
