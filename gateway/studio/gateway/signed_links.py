@@ -93,7 +93,7 @@ class SignedLinkController(Controller):
         await _check(gateway, key, expires, tenant, signature)
         ref = await gateway.artifacts.stat(key)
         return Stream(
-            gateway.artifacts.iter_bytes(key),
+            gateway.artifacts.iter_verified(key, ref.size, ref.sha256),
             media_type=ref.content_type,
             headers={
                 "Content-Length": str(ref.size),

@@ -31,7 +31,7 @@ from studio.gateway.hub import HubEvent
 from studio.gateway.jobs.errors import error_code_name
 from studio.gateway.jobs.ids import parse_submission_id
 from studio.gateway.jobs.outcomes import announce_outcome, record_outcome
-from studio.gateway.jobs.outputs import artifact_refs
+from studio.gateway.jobs.outputs import artifact_refs, sweep_losing_attempts
 from studio.gateway.protojson import to_json, unpack_any
 from studio.v1.common_pb2 import ERROR_CODE_CANCELLED, JobEvent
 
@@ -225,6 +225,20 @@ class EventsConsumer:
             assets = await self.gateway.assets.insert_outputs(conn, row, artifact_refs(result)) if result else []
             await record_outcome(conn, self.gateway, row, result)
         announce_outcome(self.gateway, row, assets)
+        if result is not None:
+            await self._sweep(row, [ref.key for _, ref, _ in artifact_refs(result)])
+
+    async def _sweep(self, row: Any, kept: list[str]) -> None:
+        """Outputs of attempts that did not count are removed once the completion is recorded."""
+        try:
+            removed = await sweep_losing_attempts(
+                self.gateway.artifacts, row["id"], row["dispatch_count"], row["attempts"], kept
+            )
+        except Exception as error:  # noqa: BLE001 - litter, not loss: the recorded outputs are untouched
+            log.warning("could not sweep the losing attempts of job %s: %s", row["id"], error)
+            return
+        if removed:
+            log.info("job %s: removed %d outputs of attempts that did not count", row["id"], len(removed))
 
     async def _failed(self, job_id: uuid.UUID, dispatch: int, event: JobEvent, started: JobEvent | None) -> None:
         failed = event.failed

@@ -11,6 +11,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
 from litestar.response import Redirect, Stream
 
+from studio.core.artifacts.base import check_recorded
 from studio.gateway.context import Gateway
 from studio.gateway.domain.assets.schemas import UploadForm
 from studio.gateway.jobs.ids import parse_uuid
@@ -94,13 +95,15 @@ class AssetController(Controller):
         chosen = mode or gateway.settings.download_mode
         if chosen == "auto":
             chosen = "redirect" if gateway.settings.artifacts == "s3" else "stream"
+        # The recorded size and sha256 are what the client is promised: a stored file that no longer
+        # matches them is refused (409) before anything is sent, and checked again while streaming.
+        check_recorded(await gateway.artifacts.stat(row["key"]), row["size"], row["sha256"])
         if chosen == "redirect":
             url = await download_url(gateway, row["key"], owner, 3600, gateway.settings.public_url)
             return Redirect(path=url, status_code=307)
-        await gateway.artifacts.stat(row["key"])  # 404 before streaming starts, if the object is gone
         suffix = Path(row["key"]).suffix
         return Stream(
-            gateway.artifacts.iter_bytes(row["key"]),
+            gateway.artifacts.iter_verified(row["key"], row["size"], row["sha256"]),
             media_type=row["content_type"],
             headers={
                 "Content-Length": str(row["size"]),
