@@ -18,7 +18,7 @@ from studio.gateway.jobs.ids import parse_uuid
 from studio.gateway.jobs.schemas import Asset
 from studio.gateway.jobs.submit import owned_project
 from studio.gateway.jobs.views import asset_out
-from studio.gateway.openapi import UPLOAD, UPLOAD_RESPONSES
+from studio.gateway.openapi import DOWNLOAD_RESPONSES, UPLOAD, UPLOAD_RESPONSES
 from studio.gateway.signed_links import download_url
 from studio.gateway.uploads.checks import UploadInfo, validate_media
 from studio.gateway.uploads.storage import stored_upload
@@ -82,6 +82,7 @@ class AssetController(Controller):
     @get(
         "/{asset_id:str}/download",
         operation_id="download_asset",
+        responses=DOWNLOAD_RESPONSES,
         summary="The asset's bytes, streamed, or a redirect to an expiring link (S3 presigned or gateway-signed)",
     )
     async def download(
