@@ -143,6 +143,10 @@ async def test_a_database_restart_answers_503_with_retry_after_and_then_recovers
                 _assert_503(await http.get("/api/v1/jobs"))
                 _assert_503(await http.post("/api/v1/studio/create-project", json={"name": "during the outage"}))
                 _assert_503(await http.get("/api/v1/assets"))
+                # the OpenAI-compatible routes: the same status, in OpenAI's shape
+                openai = await http.post("/v1/images/generations", json={"prompt": "during the outage"})
+                assert openai.status_code == 503 and openai.headers["retry-after"] == "2"
+                assert "database" in openai.json()["error"]["message"]
         finally:
             await asyncio.to_thread(cluster.start)
         restarted = time.monotonic()

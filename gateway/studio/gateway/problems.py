@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, Protocol
 
-import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
@@ -115,8 +114,6 @@ class _Errors:
 
     def database(self, request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         """A database that is restarting or away is a 503 with Retry-After, logged in one line now and then."""
-        if not unavailable(exc):
-            return self.unexpected(request, exc)
         self.outage.seen(exc)
         error = DatabaseUnavailable(
             "the database is unavailable for a moment (restarting or overloaded); retry shortly"
@@ -126,6 +123,11 @@ class _Errors:
         )
 
     def unexpected(self, request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+        if unavailable(exc):  # the database restarting or away (studio.gateway.db.pool.unavailable)
+            return self.database(request, exc)
+        return self._internal(request, exc)
+
+    def _internal(self, request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         request_id = request.scope.get("state", {}).get("request_id", "")
         log.error("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
         detail = f"internal error (request {request_id}); the gateway logs have the details"
@@ -146,12 +148,4 @@ def _validation_detail(exc: ValidationException) -> tuple[str, list[Any]]:
 def exception_handlers(renderers: Mapping[str, ErrorRenderer] | None = None) -> ExceptionHandlersMap:
     """problem+json everywhere, except under the path prefixes `renderers` name."""
     errors = _Errors(renderers or {})
-    return {
-        StudioError: errors.studio_error,
-        HTTPException: errors.http_exception,
-        asyncpg.PostgresError: errors.database,
-        asyncpg.InterfaceError: errors.database,
-        OSError: errors.database,
-        TimeoutError: errors.database,
-        Exception: errors.unexpected,
-    }
+    return {StudioError: errors.studio_error, HTTPException: errors.http_exception, Exception: errors.unexpected}
