@@ -13,7 +13,8 @@
 #          .run/provider-keys-secret encrypts tenants' stored provider keys, and
 #          .run/provider-credentials-secret seals them onto jobs (gateway and model servers share it)
 # Everything listens on 127.0.0.1 unless STUDIO_HOST says otherwise (STUDIO_HOST=0.0.0.0 serves
-# other machines); model servers' /metrics stay on 127.0.0.1 unless STUDIO_METRICS_HOST says so.
+# other machines); /metrics (the gateway's on port 9100, not on its API port, and each model server's)
+# stays on 127.0.0.1 unless STUDIO_METRICS_HOST says so.
 # STUDIO_RUN_DIR and STUDIO_STACK_PORT_OFFSET let a second stack run beside the first (tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,6 +69,7 @@ export STUDIO_PROVIDER_CREDENTIALS_SECRET=\${STUDIO_PROVIDER_CREDENTIALS_SECRET:
 export STUDIO_DATABASE_URL=${STUDIO_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/studio}
 export STUDIO_HOST=$host
 export STUDIO_METRICS_HOST=${STUDIO_METRICS_HOST:-127.0.0.1}
+export STUDIO_GATEWAY_METRICS_PORT=${STUDIO_GATEWAY_METRICS_PORT:-$((9100 + OFFSET))}
 ENV
   # name, gRPC port and metrics port of each model server, from studio.core.registry
   local servers

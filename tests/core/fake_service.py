@@ -39,6 +39,10 @@ def build_fake_service(calls_dir: Path) -> ServiceDefinition:
             for step in range(steps):
                 await asyncio.sleep(seconds / steps)
                 await ctx.progress((step + 1) / steps, "sleeping", force=True)
+        if text.startswith("output-then-sleep:"):  # writes its output, then takes its time to finish
+            audio = await ctx.artifacts.put_bytes(ctx.output_key("out.bin"), os.urandom(4096), "audio/wav")
+            await asyncio.sleep(float(text.split(":", 1)[1]))
+            return SynthesizeResult(backend=f"fake:{text}", duration_seconds=1.0, audio=audio)
         if text.startswith("output"):  # fresh random bytes per run: a second run's output differs
             audio = await ctx.artifacts.put_bytes(ctx.output_key("out.bin"), os.urandom(4096), "audio/wav")
             return SynthesizeResult(backend=f"fake:{text}", duration_seconds=1.0, audio=audio)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.artifacts.base import CHUNK
+from studio.core.artifacts.base import CHUNK, ArtifactChanged, check_recorded
 from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.errors import FailedPrecondition, InvalidInput, NotFound
 
@@ -79,3 +79,32 @@ async def test_a_byte_range_is_read_from_its_offset(artifacts: LocalArtifactStor
     part = b"".join([chunk async for chunk in artifacts.iter_range(ref.key, start, 1000)])
     assert part == data[start : start + 1000]
     assert b"".join([chunk async for chunk in artifacts.iter_range(ref.key, 0, 3)]) == data[:3]
+
+
+async def test_keys_under_a_prefix_and_removing_them(artifacts: LocalArtifactStore) -> None:
+    for key in ("runs/j/1/a.wav", "runs/j/1/provider/b.mp4", "runs/j/2/a.wav", "runs/k/1/a.wav"):
+        await artifacts.put_bytes(key, key.encode())
+    assert await artifacts.keys("runs/j/") == ["runs/j/1/a.wav", "runs/j/1/provider/b.mp4", "runs/j/2/a.wav"]
+    assert await artifacts.keys("runs/nothing/") == []
+    assert await artifacts.delete_under("runs/j/1/") == ["runs/j/1/a.wav", "runs/j/1/provider/b.mp4"]
+    assert await artifacts.keys("runs/") == ["runs/j/2/a.wav", "runs/k/1/a.wav"]
+    with pytest.raises(InvalidInput):
+        await artifacts.keys("../")
+
+
+async def test_verified_reads_hold_back_the_end_of_a_file_that_changed(artifacts: LocalArtifactStore) -> None:
+    data = bytes(range(256)) * 8192  # 2 MiB: more than one chunk
+    ref = await artifacts.put_bytes("runs/v/1/clip.bin", data)
+    assert b"".join([c async for c in artifacts.iter_verified(ref.key, ref.size, ref.sha256)]) == data
+    check_recorded(await artifacts.stat(ref.key), ref.size, ref.sha256)
+    artifacts.path_of(ref.key).write_bytes(data[:-1] + b"x")  # same size, other bytes, metadata untouched
+    sent: list[bytes] = []
+    with pytest.raises(ArtifactChanged, match="sha256 differs"):
+        async for chunk in artifacts.iter_verified(ref.key, ref.size, ref.sha256):
+            sent.append(chunk)
+    assert 0 < sum(map(len, sent)) < ref.size  # cut short: the last chunk never went out
+    with pytest.raises(ArtifactChanged, match="recorded"):
+        check_recorded(await artifacts.stat(ref.key), ref.size + 1, ref.sha256)
+    with pytest.raises(ArtifactChanged, match="more than"):
+        async for _ in artifacts.iter_verified(ref.key, ref.size - 10, ""):
+            pass

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -140,3 +141,12 @@ async def test_a_byte_range_across_chunks(store: S3ArtifactStore) -> None:
     assert part == data[start : start + CHUNK + 20]
     tail = b"".join([chunk async for chunk in store.iter_range(ref.key, len(data) - 5, 100)])
     assert tail == data[-5:]
+
+
+async def test_keys_under_a_prefix_and_removing_them(store: S3ArtifactStore) -> None:
+    prefix = f"runs/{uuid.uuid4().hex}"
+    for key in (f"{prefix}/1/a.wav", f"{prefix}/1/provider/b.mp4", f"{prefix}/2/a.wav"):
+        await store.put_bytes(key, key.encode())
+    assert await store.keys(f"{prefix}/") == [f"{prefix}/1/a.wav", f"{prefix}/1/provider/b.mp4", f"{prefix}/2/a.wav"]
+    assert await store.delete_under(f"{prefix}/1/") == [f"{prefix}/1/a.wav", f"{prefix}/1/provider/b.mp4"]
+    assert await store.keys(f"{prefix}/") == [f"{prefix}/2/a.wav"]

@@ -282,6 +282,27 @@ async def test_worker_killed_before_recording_leaves_its_outputs_and_the_next_at
     assert await transport.recorded_outcome(job_id) == event
 
 
+async def test_an_attempt_that_loses_the_race_to_record_removes_its_own_outputs(
+    transport: JobTransport, calls_dir: Path, tmp_path: Path
+) -> None:
+    artifacts = LocalArtifactStore(tmp_path / "a")
+    job_id, _ = await submit(transport, "output-then-sleep:1.0")
+    winner = AnyMessage()
+    winner.Pack(SynthesizeResult(audio=ArtifactRef(key=f"runs/{job_id}/7/out.bin")))
+    async with running_worker(transport, calls_dir, artifacts):
+        for _ in range(100):  # the attempt has written its output and is still running
+            if await artifacts.keys(f"runs/{job_id}/"):
+                break
+            await asyncio.sleep(0.05)
+        assert await artifacts.keys(f"runs/{job_id}/") == [f"runs/{job_id}/1/out.bin"]
+        # another attempt (one a stalled worker lost its job to) records its completion first
+        await transport.record_outcome(JobEvent(job_id=job_id, completed=JobCompleted(result=winner)))
+        event = await transport.wait(job_id, timeout=30)
+        await settled(transport)
+    assert result_of(event).audio.key == f"runs/{job_id}/7/out.bin"  # the recorded one counts
+    assert await artifacts.keys(f"runs/{job_id}/") == []  # the loser's output was removed, by the loser
+
+
 async def test_the_first_recorded_outcome_of_a_job_is_the_one_that_counts(transport: JobTransport) -> None:
     def completed(key: str) -> JobEvent:
         packed = AnyMessage()

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from studio.core.errors import ProviderFailed
+from studio.core.net import PublicOnlyBackend, is_public
 from studio.core.providers.catalog import PROVIDERS, host_matches
-from studio.core.providers.download import RefusedAddress, _GuardedBackend, address_allowed, check_result_url, fetch
+from studio.core.providers.download import RefusedAddress, _refused, check_result_url, fetch
 from studio.core.providers.settings import ProviderSettings
 
 KLING = PROVIDERS["kling"]
@@ -64,7 +65,7 @@ def loopback_server() -> Iterator[str]:
     ],
 )
 def test_which_addresses_may_be_fetched(address: str, loopback_ok: bool, allowed: bool) -> None:
-    assert address_allowed(address, loopback_ok) is allowed
+    assert is_public(address, allow_loopback=loopback_ok) is allowed
 
 
 def test_result_hosts_match_exactly_or_as_subdomains() -> None:
@@ -96,7 +97,7 @@ def test_extra_result_hosts_come_from_settings() -> None:
 
 async def test_a_name_resolving_to_loopback_is_refused_at_connect_time() -> None:
     with pytest.raises(RefusedAddress, match="non-public address"):
-        await _GuardedBackend(allow_loopback=False).connect_tcp("localhost", 443)
+        await PublicOnlyBackend(lambda: "public", _refused).connect_tcp("localhost", 443)
 
 
 async def test_loopback_only_with_the_test_setting_and_redirects_are_checked(

@@ -66,7 +66,7 @@ class ScriptStack:
 
 def _port_offset() -> int:
     """An offset that leaves every port of the stack free."""
-    defaults = [8080] + [p for s in SERVICES.values() for p in (s.port, s.metrics_port)]
+    defaults = [8080, 9100] + [p for s in SERVICES.values() for p in (s.port, s.metrics_port)]
     for _ in range(50):
         offset = random.randrange(1000, 5000)
         try:
@@ -115,7 +115,7 @@ def script_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScriptSta
         STUDIO_LOG_FORMAT="text",
         STUDIO_SHUTDOWN_GRACE="5",
     )
-    ports = [8080 + offset] + [p + offset for s in SERVICES.values() for p in (s.port, s.metrics_port)]
+    ports = [8080 + offset, 9100 + offset] + [p + offset for s in SERVICES.values() for p in (s.port, s.metrics_port)]
     stack = ScriptStack(env, base / "run", base / "artifacts", f"http://127.0.0.1:{8080 + offset}", ports)
     asyncio.run(_admin(f'CREATE DATABASE "{database}"'))
     try:
@@ -228,6 +228,9 @@ def test_files_and_voices_survive_a_restart_and_nothing_is_exposed(script_stack:
 
     with httpx.Client(base_url=stack.gateway_url, timeout=30) as anonymous:
         assert anonymous.get("/api/v1/assets").status_code == 401
+        assert anonymous.get("/metrics").status_code == 404  # metrics are on a loopback port of their own
+        metrics_port = int(stack.env["STUDIO_STACK_PORT_OFFSET"]) + 9100
+        assert "studio_http_requests_total" in httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
         for url in ("/files/", "/files/uploads/", "/files/runs/"):
             listing = anonymous.get(url)
             assert listing.status_code in (400, 403, 404, 405) and "runs/" not in listing.text.replace(url, "")

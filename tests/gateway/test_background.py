@@ -5,6 +5,7 @@ context of their own: its own database and NATS prefix, and no workers."""
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,12 +14,13 @@ from typing import Any
 import asyncpg
 import pytest
 from google.protobuf.any_pb2 import Any as AnyMessage
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from studio.core.artifacts.local import LocalArtifactStore
 from studio.core.jobs import JobTransport
 from studio.gateway.auth.keys import create_key
 from studio.gateway.background.dispatcher import Dispatcher
-from studio.gateway.background.events import EventsConsumer
+from studio.gateway.background.events import DURABLE, EventsConsumer
 from studio.gateway.context import Gateway
 from studio.gateway.db.migrate import migrate
 from studio.gateway.db.pool import create_pool
@@ -373,3 +375,70 @@ async def test_jobs_submitted_together_are_stored_together_and_fail_alone(bare: 
     assert isinstance(orphan, asyncpg.ForeignKeyViolationError)  # its own error; its neighbours are stored
     assert [row["parameters"]["text"] for row in more] == ["5", "6"]
     assert await gateway.pool.fetchval("SELECT count(*) FROM generation_jobs") == 7
+
+
+async def test_events_held_by_a_dead_gateway_come_back_within_seconds(bare: tuple[Gateway, uuid.UUID]) -> None:
+    """Item 7 of issue 15: a gateway that died holding events delayed their recording by a 30 s ack wait."""
+    gateway, owner = bare
+    row = await store_job(
+        gateway.pool, gateway, owner_id=owner, service="audio", rpc="Synthesize", request=audio_pb2.SynthesizeRequest()
+    )
+    await Dispatcher(gateway).dispatch_once()
+    current = submission_id(row["id"], 1)
+    names = gateway.transport.names
+    await gateway.transport.js.publish(names.event_subject(current, "completed"), _completed(current, "runs/h/a.wav"))
+    # A gateway of the old shape (ack wait 30 s) fetches the event and dies before recording it.
+    dead = await JobTransport.connect(gateway.settings, ensure=False)
+    old = ConsumerConfig(
+        durable_name=DURABLE,
+        ack_policy=AckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_wait=30,
+        max_ack_pending=1024,
+        filter_subject=names.job_events(),
+    )
+    await dead.js.add_consumer(names.events_stream, old)
+    held = await (await dead.js.pull_subscribe_bind(DURABLE, stream=names.events_stream)).fetch(10, timeout=5)
+    assert [msg.subject for msg in held] == [names.event_subject(current, "completed")]
+    await dead.close()  # killed: never acknowledged
+
+    died = time.monotonic()
+    stop = asyncio.Event()
+    consumer = asyncio.create_task(EventsConsumer(gateway).run(stop))
+    try:
+        while await gateway.pool.fetchval("SELECT status FROM generation_jobs WHERE id = $1", row["id"]) != "completed":
+            assert time.monotonic() - died < 15, "the held event did not come back within 15 s"
+            await asyncio.sleep(0.1)
+        recovered = time.monotonic() - died
+    finally:
+        stop.set()
+        await consumer
+    assert recovered < gateway.settings.job_ack_wait + 5, f"recorded {recovered:.1f}s after its gateway died"
+    info = await gateway.transport.js.consumer_info(names.events_stream, DURABLE)
+    assert info.config.ack_wait == gateway.settings.job_ack_wait  # the old consumer took the new setting
+
+
+async def test_an_event_recorded_slowly_is_not_handed_out_twice(
+    bare: tuple[Gateway, uuid.UUID], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a short ack wait, heartbeats keep an event that takes long to record from being redelivered."""
+    gateway, _ = bare
+    gateway.settings = gateway.settings.model_copy(update={"job_ack_wait": 1.0})
+    names = gateway.transport.names
+    job = submission_id(uuid.uuid4(), 1)
+    await gateway.transport.js.publish(names.event_subject(job, "completed"), _completed(job, "runs/s/a.wav"))
+    seen: list[str] = []
+
+    async def slow_end_all(self: EventsConsumer, ends: list[Any]) -> None:
+        seen.extend(end.event.job_id for end in ends)
+        await asyncio.sleep(3.5)  # three and a half ack waits
+
+    monkeypatch.setattr(EventsConsumer, "_end_all", slow_end_all)  # where a fetch's job ends are recorded
+    stop = asyncio.Event()
+    task = asyncio.create_task(EventsConsumer(gateway).run(stop))
+    await asyncio.sleep(5.0)
+    stop.set()
+    await task
+    assert seen == [job]
+    info = await gateway.transport.js.consumer_info(names.events_stream, DURABLE)
+    assert info.num_ack_pending == 0 and info.num_redelivered == 0

@@ -15,7 +15,7 @@ import pytest
 
 from studio.core.errors import InvalidInput
 from studio.gateway.http.signing import verify
-from studio.gateway.http.targets import check_target
+from studio.gateway.http.targets import check_target, webhook_transport
 from tests.gateway.conftest import new_key
 from tests.gateway.stack import Stack
 from tests.gateway.test_projects import new_project, screenplay, wait_project
@@ -28,6 +28,7 @@ class Receiver:
     def __init__(self) -> None:
         self.deliveries: list[tuple[dict[str, str], bytes]] = []
         self.fail_first = 0
+        self.redirect_to = ""
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,7 +36,9 @@ class Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.deliveries.append(({k.lower(): v for k, v in self.headers.items()}, body))
                 failing = len(receiver.deliveries) <= receiver.fail_first
-                self.send_response(500 if failing else 204)
+                self.send_response(302 if receiver.redirect_to else 500 if failing else 204)
+                if receiver.redirect_to:
+                    self.send_header("Location", receiver.redirect_to)
                 self.end_headers()
 
             def log_message(self, *args: object) -> None:
@@ -136,6 +139,12 @@ async def test_private_and_malformed_targets_are_refused(
             "http://[::1]/x",
             "http://169.254.169.254/latest",
             "http://localhost/x",
+            "http://100.100.100.200/latest",  # carrier-grade NAT (a cloud metadata address)
+            "http://192.0.0.192/latest",  # another cloud's metadata address
+            "http://[2002:7f00:1::]/x",  # 6to4 for 127.0.0.1
+            "http://[64:ff9b::a00:1]/x",  # NAT64 for 10.0.0.1
+            "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x",  # Teredo
+            "http://[::ffff:169.254.169.254]/x",  # IPv4-mapped
         ):
             body = assert_problem(await client.post("/api/v1/webhooks", json={"url": url}), 400)
             assert "STUDIO_ALLOW_PRIVATE_WEBHOOKS" in body["detail"], url
@@ -146,11 +155,62 @@ async def test_private_and_malformed_targets_are_refused(
         assert_problem(await client.post("/api/v1/webhooks", json={"url": url}), 400)
     assert await db.fetchval("SELECT count(*) FROM generation_jobs") == jobs_before
     assert await db.fetchval("SELECT count(*) FROM webhooks WHERE url LIKE '%169.254%'") == 0
+    assert await db.fetchval("SELECT count(*) FROM webhooks WHERE url LIKE '%100.100%' OR url LIKE '%2002:%'") == 0
+
+
+async def test_a_target_that_turned_internal_is_refused_at_delivery(
+    client: httpx.AsyncClient, receiver: Receiver, stack: Stack
+) -> None:
+    """Registered while private targets were allowed (or before its DNS changed): each delivery checks again."""
+    hook = (await client.post("/api/v1/webhooks", json={"url": receiver.url.replace("127.0.0.1", "localhost")})).json()
+    with stack.overridden(allow_private_webhooks=False):
+        sent = (await client.post(f"/api/v1/webhooks/{hook['id']}/test")).json()
+        for _ in range(100):
+            log = (await client.get(f"/api/v1/webhooks/{hook['id']}/deliveries")).json()
+            if log[0]["status"] == "failed":
+                break
+            await asyncio.sleep(0.1)
+    assert log[0]["id"] == sent["id"] and log[0]["status"] == "failed", log
+    assert "non-public address" in log[0]["error"] and "STUDIO_ALLOW_PRIVATE_WEBHOOKS" in log[0]["error"]
+    assert receiver.deliveries == []  # nothing reached the internal address
+
+
+async def test_the_delivery_connection_itself_refuses_internal_addresses(receiver: Receiver) -> None:
+    """The check runs when the connection is made (no DNS change between check and use can slip through)."""
+    allowed = [False]
+    async with httpx.AsyncClient(transport=webhook_transport(lambda: allowed[0])) as http:
+        with pytest.raises(InvalidInput, match="refused at delivery"):
+            await http.post(receiver.url.replace("127.0.0.1", "localhost"), content=b"{}")
+        assert receiver.deliveries == []
+        allowed[0] = True
+        assert (await http.post(receiver.url, content=b"{}")).status_code == 204
+
+
+async def test_redirects_are_never_followed(
+    client: httpx.AsyncClient, receiver: Receiver, db: asyncpg.Connection
+) -> None:
+    internal = Receiver()
+    try:
+        receiver.redirect_to = internal.url
+        job = await client.post(
+            "/api/v1/image/generate",
+            json={"prompt": "x", "webhook": {"url": receiver.url, "events": ["job.completed"]}},
+            headers={"Prefer": "wait=30"},
+        )
+        await receiver.wait_for(3)
+        await asyncio.sleep(0.5)
+        row = await db.fetchrow(
+            "SELECT status, last_error FROM webhook_deliveries WHERE job_id = $1::uuid", job.json()["id"]
+        )
+        assert dict(row) == {"status": "failed", "last_error": "HTTP 302"}
+        assert internal.deliveries == []
+    finally:
+        internal.server.shutdown()
 
 
 async def test_target_check_unit() -> None:
     await check_target("http://127.0.0.1:8/x", allow_private=True)
-    for url in ("http://192.168.1.1/", "http://[::ffff:10.0.0.1]/", "http://0.0.0.0/"):
+    for url in ("http://192.168.1.1/", "http://[::ffff:10.0.0.1]/", "http://0.0.0.0/", "http://[2002:a9fe:a9fe::]/"):
         with pytest.raises(InvalidInput):
             await check_target(url, allow_private=False)
     await check_target("http://93.184.215.14/hook", allow_private=False)  # a public literal address needs no DNS

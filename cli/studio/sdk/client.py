@@ -9,14 +9,24 @@
 Generation methods wait for their job (using `Prefer: wait`, then polling) and
 return typed results whose `id` is the output asset's id; failed jobs raise the
 studio error matching their code (InvalidInput, FailedPrecondition, ...).
+
+Answers that say "come back soon" (503 while the gateway's database restarts, 429 rate
+limits) and connections that could not be made are retried, honouring `Retry-After`, up to
+`retries` more times and `retry_max_wait` seconds in all (`retries=0` turns it off). Only
+requests that are safe to repeat are retried: GETs, and POSTs, which the client sends with an
+`Idempotency-Key` of their own so a repeated one is answered by the gateway with the first
+one's response instead of being done twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import inspect
 import time
-from collections.abc import Awaitable, Callable, Mapping
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
@@ -35,6 +45,35 @@ PREFER_WAIT = 30
 USER_AGENT = "media-studio-sdk/0.1"
 
 ProjectCallback = Callable[[ProjectDetail], Awaitable[None] | None]
+#: Answers worth another try after a pause: rate limited, and unavailable for a moment.
+RETRY_STATUSES = frozenset({429, 503})
+#: The pause before a retry whose answer named none (doubling each time).
+RETRY_BASE = 0.5
+
+
+def retry_after(response: httpx.Response, fallback: float) -> float:
+    """The pause a response asks for (`Retry-After`: seconds or an HTTP date), else `fallback`."""
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
+        return fallback
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return fallback
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _rewind(files: Any) -> None:
+    """Put multipart file handles back at their start, so a retried upload sends the whole file."""
+    items = files.values() if isinstance(files, Mapping) else files or ()
+    for item in items:
+        handle = item[1] if isinstance(item, tuple) else item
+        if hasattr(handle, "seek"):
+            handle.seek(0)
 
 
 class _HasId(Protocol):
@@ -59,6 +98,8 @@ class AsyncStudioClient:
         timeout: float = 120.0,
         poll_interval: float = 0.5,
         transport: httpx.AsyncBaseTransport | None = None,
+        retries: int = 5,
+        retry_max_wait: float = 60.0,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise InvalidInput(f"server: {base_url!r} is not an http(s) URL")
@@ -67,6 +108,8 @@ class AsyncStudioClient:
             headers["Authorization"] = f"Bearer {api_key}"
         self.base_url = base_url.rstrip("/")
         self.poll_interval = poll_interval
+        self.retries = max(0, retries)
+        self.retry_max_wait = retry_max_wait
         self._http = httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=timeout, transport=transport)
 
     async def __aenter__(self) -> AsyncStudioClient:
@@ -82,18 +125,51 @@ class AsyncStudioClient:
 
     # -- transport -------------------------------------------------------------------------
 
+    @asynccontextmanager
+    async def _send(self, method: str, path: str, *, stream: bool = False, **kwargs: Any) -> AsyncIterator[Any]:
+        """Send a request, retrying what is safe to retry; yields the final response (open, when `stream`)."""
+        headers = dict(kwargs.pop("headers", None) or {})
+        if method == "POST":
+            headers.setdefault("Idempotency-Key", f"sdk-{uuid.uuid4()}")
+        retryable = method in ("GET", "HEAD") or "Idempotency-Key" in headers
+        follow = bool(kwargs.pop("follow_redirects", False))
+        deadline = time.monotonic() + self.retry_max_wait
+        attempt = 0
+        while True:
+            _rewind(kwargs.get("files"))
+            pause = RETRY_BASE * 2**attempt
+            request = self._http.build_request(method, path, headers=headers, **kwargs)
+            try:
+                response = await self._http.send(request, stream=stream, follow_redirects=follow)
+            except httpx.ConnectError as error:  # never reached the gateway: safe to try again
+                if not retryable or attempt >= self.retries or time.monotonic() + pause > deadline:
+                    raise Unavailable(f"the gateway at {self.base_url} is unreachable: {error}") from None
+            except httpx.TimeoutException:
+                raise Unavailable(f"the gateway at {self.base_url} did not answer in time") from None
+            except httpx.HTTPError as error:
+                raise Unavailable(f"the gateway at {self.base_url} is unreachable: {error}") from None
+            else:
+                if response.status_code not in RETRY_STATUSES or not retryable or attempt >= self.retries:
+                    try:
+                        yield response
+                    finally:
+                        await response.aclose()
+                    return
+                pause = retry_after(response, pause)
+                await response.aread()
+                await response.aclose()
+                if time.monotonic() + pause > deadline:  # no time left to wait: the answer as it is
+                    raise error_for(response)
+            attempt += 1
+            await asyncio.sleep(pause)
+
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            response = await self._http.request(method, path, **kwargs)
-        except httpx.TimeoutException:
-            raise Unavailable(f"the gateway at {self.base_url} did not answer in time") from None
-        except httpx.HTTPError as error:
-            raise Unavailable(f"the gateway at {self.base_url} is unreachable: {error}") from None
-        if response.status_code >= 400:
-            raise error_for(response)
-        if response.status_code == 204 or not response.content:
-            return None
-        return response.json()
+        async with self._send(method, path, **kwargs) as response:
+            if response.status_code >= 400:
+                raise error_for(response)
+            if response.status_code == 204 or not response.content:
+                return None
+            return response.json()
 
     async def submit(self, path: str, body: Mapping[str, Any]) -> Job:
         """POST any generation endpoint with the full REST body (every field the gateway accepts) and wait."""
@@ -161,7 +237,9 @@ class AsyncStudioClient:
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(f".{dest.name}.part")
         try:
-            async with self._http.stream("GET", f"/api/v1/assets/{_id(asset)}/download", follow_redirects=True) as r:
+            async with self._send(
+                "GET", f"/api/v1/assets/{_id(asset)}/download", stream=True, follow_redirects=True
+            ) as r:
                 if r.status_code >= 400:
                     await r.aread()
                     raise error_for(r)

@@ -38,10 +38,18 @@ class StudioClient:
         timeout: float = 120.0,
         poll_interval: float = 0.5,
         transport: httpx.AsyncBaseTransport | None = None,
+        retries: int = 5,
+        retry_max_wait: float = 60.0,
     ) -> None:
         self._runner = asyncio.Runner()
         self._async = AsyncStudioClient(
-            base_url, api_key, timeout=timeout, poll_interval=poll_interval, transport=transport
+            base_url,
+            api_key,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            transport=transport,
+            retries=retries,
+            retry_max_wait=retry_max_wait,
         )
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:

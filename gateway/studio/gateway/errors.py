@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from studio.core.errors import InvalidInput, Overloaded, StudioError
+from studio.core.errors import InvalidInput, Overloaded, StudioError, Unavailable
 
 
 class Unauthorized(StudioError):
@@ -65,3 +65,9 @@ class BudgetExceeded(StudioError):
             "title": "Monthly budget exceeded",
             **members,
         }
+
+
+class DatabaseUnavailable(Unavailable):
+    """PostgreSQL cannot be reached right now (restarting, failing over, out of connections): come back soon."""
+
+    retry_after = 2

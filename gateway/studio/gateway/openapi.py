@@ -57,6 +57,10 @@ ACCEPTED_RESPONSES = {
     413: problem_response("Body larger than the endpoint's limit"),
 }
 UPLOAD_RESPONSES = {**ACCEPTED_RESPONSES, 415: problem_response("The upload is not a supported media type")}
+DOWNLOAD_RESPONSES = {
+    **ERROR_RESPONSES,
+    409: problem_response("The stored file no longer matches the size and sha256 recorded for it; it is not served"),
+}
 
 
 def openapi_config(version: str) -> OpenAPIConfig:

@@ -11,6 +11,7 @@ message or headers decided here.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, Protocol
@@ -20,7 +21,8 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
 from studio.core.errors import StudioError
-from studio.gateway.errors import RateLimited, Unauthorized
+from studio.gateway.db.pool import unavailable
+from studio.gateway.errors import DatabaseUnavailable, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +46,31 @@ class ErrorRenderer(Protocol):
     def __call__(self, exc: Exception, status: int, detail: str, headers: dict[str, str] | None) -> Response[Any]: ...
 
 
+class _OutageLog:
+    """One warning per few seconds during a database outage, with a count, instead of one per request."""
+
+    EVERY = 5.0
+
+    def __init__(self) -> None:
+        self.last = -self.EVERY
+        self.quiet = 0
+
+    def seen(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if now - self.last < self.EVERY:
+            self.quiet += 1
+            return
+        more = f" ({self.quiet} more since the last report)" if self.quiet else ""
+        log.warning("database unavailable, answering 503: %s: %s%s", type(exc).__name__, exc, more)
+        self.last, self.quiet = now, 0
+
+
 class _Errors:
     """The handlers, with the renderers registered by path prefix."""
 
     def __init__(self, renderers: Mapping[str, ErrorRenderer]) -> None:
         self.renderers = dict(renderers)
+        self.outage = _OutageLog()
 
     def render(
         self,
@@ -69,8 +91,9 @@ class _Errors:
         assert isinstance(exc, StudioError)
         headers: dict[str, str] = {}
         extra: dict[str, Any] = {}
-        if isinstance(exc, RateLimited):
-            headers["Retry-After"] = str(exc.retry_after)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
         if isinstance(exc, Unauthorized):
             headers["WWW-Authenticate"] = 'Bearer realm="studio"'
             extra["reason"] = exc.reason
@@ -92,7 +115,22 @@ class _Errors:
             detail = f"request body too large: {detail}" if "large" not in detail.lower() else detail
         return self.render(request, exc, exc.status_code, detail, headers)
 
+    def database(self, request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+        """A database that is restarting or away is a 503 with Retry-After, logged in one line now and then."""
+        self.outage.seen(exc)
+        error = DatabaseUnavailable(
+            "the database is unavailable for a moment (restarting or overloaded); retry shortly"
+        )
+        return self.render(
+            request, error, error.http_status, error.message, {"Retry-After": str(DatabaseUnavailable.retry_after)}
+        )
+
     def unexpected(self, request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+        if unavailable(exc):  # the database restarting or away (studio.gateway.db.pool.unavailable)
+            return self.database(request, exc)
+        return self._internal(request, exc)
+
+    def _internal(self, request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         request_id = request.scope.get("state", {}).get("request_id", "")
         log.error("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
         detail = f"internal error (request {request_id}); the gateway logs have the details"

@@ -40,6 +40,7 @@ from studio.gateway.db.pool import create_pool
 from studio.gateway.domain.audio.effects import REGISTER_VOICE, VoiceRegistration
 from studio.gateway.domain.studio.templates import load_templates, templates_dir
 from studio.gateway.domain.webhooks.effects import WebhookOutbox
+from studio.gateway.metrics_listener import metrics_app
 from studio.gateway.production.runner import ProjectRunner
 from studio.gateway.providers.keyring import KeyRing
 from studio.gateway.settings import GatewaySettings, gateway_settings
@@ -155,7 +156,28 @@ async def run_gateway(
     for task in loops:  # a dead loop stops the process rather than leaving it half-working
         task.add_done_callback(lambda t: stop.set() if not t.cancelled() and t.exception() else None)
     serving = asyncio.create_task(server.serve(), name="http")
+    metrics_server: _Server | None = None
+    if settings.gateway_metrics_port:
+        metrics_host = settings.metrics_host or settings.host
+        metrics_server = _Server(
+            uvicorn.Config(
+                metrics_app(gateway),
+                host=metrics_host,
+                port=settings.gateway_metrics_port,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+                server_header=False,
+            )
+        )
+        loops.append(asyncio.create_task(metrics_server.serve(), name="metrics"))
     try:
+        if metrics_server is not None:
+            while not metrics_server.started and not loops[-1].done():
+                await asyncio.sleep(0.02)
+            if loops[-1].done():
+                where = f"{settings.metrics_host or settings.host}:{settings.gateway_metrics_port}"
+                raise ConfigError(f"cannot serve /metrics on {where} (STUDIO_GATEWAY_METRICS_PORT in use?)")
         while not server.started and not serving.done():
             await asyncio.sleep(0.02)
         if serving.done():
@@ -175,6 +197,8 @@ async def run_gateway(
     finally:
         stop.set()
         server.should_exit = True
+        if metrics_server is not None:
+            metrics_server.should_exit = True
         gateway.dispatch_waker.wake()
         gateway.webhook_waker.wake()
         with contextlib.suppress(Exception):

@@ -29,6 +29,10 @@ class GatewaySettings(StudioSettings):
     database_url: str = "postgresql://postgres@127.0.0.1:5432/studio"
     db_pool_size: int = Field(default=10, ge=1, le=200)
 
+    #: A port of its own for /metrics, on STUDIO_METRICS_HOST (else STUDIO_HOST); the API port then answers
+    #: 404 for /metrics. 0 = /metrics on the API port (compose and Kubernetes scrape it there).
+    gateway_metrics_port: int = Field(default=0, ge=0, le=65535)
+
     #: Base URL put in links handed to clients ("https://studio.example.com"); empty = relative links.
     public_url: str = ""
     #: Browser origins allowed to call the API (the web UI's, e.g. ["http://localhost:3000"]).

@@ -104,7 +104,7 @@ class SignedLinkController(Controller):
         chosen = byte_range(range_, ref.size)  # 416 past the end
         if chosen is None:
             return Stream(
-                gateway.artifacts.iter_bytes(key),
+                gateway.artifacts.iter_verified(key, ref.size, ref.sha256),
                 media_type=ref.content_type,
                 headers={**headers, "Content-Length": str(ref.size)},
             )

@@ -23,6 +23,7 @@ from studio.core.operations import snake_case
 from studio.core.registry import SERVICES
 from studio.gateway.background.queue_depth import refresh_queue_depth
 from studio.gateway.context import Gateway
+from studio.gateway.db.pool import unavailable
 from studio.gateway.jobs.ids import submission_id
 from studio.gateway.protojson import request_class
 from studio.gateway.providers.tenant_keys import open_keys, sealed_for_job
@@ -50,10 +51,11 @@ class Dispatcher:
             try:
                 await self.dispatch_once()
                 await self._housekeeping()
-            except (asyncpg.PostgresError, OSError, ConnectionError) as error:
-                log.warning("dispatch sweep failed: %s", error)
-            except Exception:
-                log.exception("dispatch sweep failed")
+            except Exception as error:
+                if isinstance(error, (asyncpg.PostgresError, OSError)) or unavailable(error):
+                    log.warning("dispatch sweep failed: %s: %s", type(error).__name__, error)
+                else:
+                    log.exception("dispatch sweep failed")
             await waker.wait(self.settings.dispatch_interval)
 
     async def dispatch_once(self) -> int:

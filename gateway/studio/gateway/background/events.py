@@ -1,7 +1,11 @@
 """The durable consumer of the EVENTS stream: job events become Postgres state.
 
 Restart-safe: the consumer is durable, so events published while the gateway was
-down are delivered when it returns. Idempotent: every update is conditional (a
+down are delivered when it returns. Its ack wait is the jobs' (`STUDIO_JOB_ACK_WAIT`, 5 s):
+events held by a gateway that died come back to another (or the restarted) one within
+seconds, and a heartbeat (`in_progress`, every quarter of it) keeps events that are waiting
+for a database connection or being recorded from being handed out twice meanwhile.
+Idempotent: every update is conditional (a
 terminal job never changes again; assets and webhook deliveries are unique per
 job), so a redelivered event changes nothing. Events of an earlier dispatch of a
 re-queued job (older message id) are ignored.
@@ -25,12 +29,13 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from studio.core.metrics import JOB_COST_USD
 from studio.gateway.context import Gateway
+from studio.gateway.db.pool import unavailable
 from studio.gateway.effects import Outcome
 from studio.gateway.hub import HubEvent
 from studio.gateway.jobs.errors import error_code_name
 from studio.gateway.jobs.ids import parse_submission_id
 from studio.gateway.jobs.outcomes import announce_outcome, record_outcome
-from studio.gateway.jobs.outputs import artifact_refs
+from studio.gateway.jobs.outputs import artifact_refs, sweep_losing_attempts
 from studio.gateway.protojson import to_json, unpack_any
 from studio.gateway.store.jobs import Completion, Start
 from studio.v1.common_pb2 import ERROR_CODE_CANCELLED, JobEvent
@@ -43,6 +48,11 @@ BATCH = 256
 #: (one statement per kind of transition per batch) instead of many small transactions.
 BATCHES_IN_FLIGHT = 4
 _TRANSIENT = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, ConnectionError, TimeoutError)
+
+
+def _database_away(error: BaseException) -> bool:
+    """The database, not the event, is the problem: record the event later."""
+    return isinstance(error, _TRANSIENT) or unavailable(error)
 
 
 def _time(event: JobEvent) -> datetime:
@@ -114,20 +124,6 @@ def _sort(messages: list[Any]) -> _Batch:
     return batch
 
 
-async def _ack(messages: Iterable[Any]) -> None:
-    for msg in messages:
-        try:
-            await msg.ack()
-        except Exception as error:  # noqa: BLE001 - unacked events are redelivered, and recording is idempotent
-            log.warning("could not acknowledge a job event (%s); it will be redelivered", error)
-
-
-async def _nak(messages: Iterable[Any]) -> None:
-    for msg in messages:
-        with contextlib.suppress(Exception):
-            await msg.nak(delay=1.0)
-
-
 def _count_cost(row: asyncpg.Record) -> None:
     """The completed job's cost on the Prometheus counter (by service, backend and how it was priced)."""
     cost = row["cost"]
@@ -140,6 +136,7 @@ def _count_cost(row: asyncpg.Record) -> None:
 class EventsConsumer:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
+        self._held: dict[int, Any] = {}  # id(msg) -> fetched, not yet acknowledged or naked
 
     async def run(self, stop: asyncio.Event) -> None:
         transport = self.gateway.transport
@@ -148,13 +145,13 @@ class EventsConsumer:
             durable_name=DURABLE,
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
-            ack_wait=30,
+            ack_wait=self.gateway.settings.job_ack_wait,
             max_ack_pending=BATCH * 4,
             filter_subject=names.job_events(),
         )
-        sub = await transport.js.pull_subscribe(
-            names.job_events(), durable=DURABLE, stream=names.events_stream, config=config
-        )
+        # Create-or-update: a consumer made by an older gateway (ack wait 30 s) takes the new settings.
+        await transport.js.add_consumer(names.events_stream, config)
+        sub = await transport.js.pull_subscribe_bind(DURABLE, stream=names.events_stream)
         log.info("following job events (%s)", names.events_stream)
         try:
             await self._consume(sub, stop)
@@ -162,10 +159,34 @@ class EventsConsumer:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
 
+    async def _heartbeats(self) -> None:
+        """Tell JetStream the events fetched but not yet settled are still being worked on."""
+        interval = max(0.2, self.gateway.settings.job_ack_wait / 4)
+        while True:
+            await asyncio.sleep(interval)
+            for msg in list(self._held.values()):
+                with contextlib.suppress(Exception):
+                    await msg.in_progress()
+
+    async def _ack(self, messages: Iterable[Any]) -> None:
+        for msg in messages:
+            self._held.pop(id(msg), None)
+            try:
+                await msg.ack()
+            except Exception as error:  # noqa: BLE001 - unacked events are redelivered, and recording is idempotent
+                log.warning("could not acknowledge a job event (%s); it will be redelivered", error)
+
+    async def _nak(self, messages: Iterable[Any]) -> None:
+        for msg in messages:
+            self._held.pop(id(msg), None)
+            with contextlib.suppress(Exception):
+                await msg.nak(delay=1.0)
+
     async def _consume(self, sub: Any, stop: asyncio.Event) -> None:
         """Fetch the next batch while earlier ones are still being recorded (a slow job never holds up the rest)."""
         slots = asyncio.Semaphore(BATCHES_IN_FLIGHT)
         busy: set[asyncio.Task[None]] = set()
+        heartbeats = asyncio.create_task(self._heartbeats())
         try:
             while not stop.is_set():
                 await slots.acquire()
@@ -179,12 +200,16 @@ class EventsConsumer:
                     log.warning("fetching job events failed: %s", error)
                     await asyncio.sleep(1.0)
                     continue
+                self._held.update((id(msg), msg) for msg in messages)
                 task = asyncio.create_task(self._process_batch(messages))
                 busy.add(task)
                 task.add_done_callback(busy.discard)
                 task.add_done_callback(lambda _: slots.release())
         finally:
             await asyncio.gather(*busy, return_exceptions=True)
+            heartbeats.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeats
 
     async def _process_batch(self, messages: list[Any]) -> None:
         """One fetch: the starts in one statement, the ends in one transaction, beside each other (different
@@ -201,11 +226,12 @@ class EventsConsumer:
             return
         try:
             started = await self.gateway.jobs.start_all([s.start for s in starts])
-        except _TRANSIENT as error:
-            log.warning("job events not recorded yet (%s); they will be redelivered", error)
-            await _nak(s.message for s in starts)
-            return
-        except Exception:  # find the poison event: one by one, each settled on its own
+        except Exception as error:
+            if _database_away(error):
+                log.warning("job events not recorded yet (%s); they will be redelivered", error)
+                await self._nak(s.message for s in starts)
+                return
+            # find the poison event: one by one, each settled on its own
             log.exception("a batch of job starts could not be recorded; recording them one by one")
             for s in starts:
                 await self._settle(s.message, _decoded(s.message.data))
@@ -213,25 +239,26 @@ class EventsConsumer:
         for s in starts:
             if s.start.job_id in started:
                 self.gateway.hub.publish(HubEvent(job_id=s.start.job_id, kind="started"))
-        await _ack(s.message for s in starts)
+        await self._ack(s.message for s in starts)
 
     async def _record_ends(self, ends: list[_End]) -> None:
         if not ends:
             return
         try:
             await self._end_all(ends)
-        except _TRANSIENT as error:
-            log.warning("job events not recorded yet (%s); they will be redelivered", error)
-            await _nak(msg for end in ends for msg in end.messages)
-            return
-        except Exception:  # find the poison event: one by one, each settled on its own
+        except Exception as error:
+            if _database_away(error):
+                log.warning("job events not recorded yet (%s); they will be redelivered", error)
+                await self._nak(msg for end in ends for msg in end.messages)
+                return
+            # find the poison event: one by one, each settled on its own
             log.exception("a batch of job ends could not be recorded; recording them one by one")
             for end in ends:
                 await self._process_group(list(end.messages))
             return
         # The end first: its start and progress are acknowledged once the end that records them is.
-        await _ack(end.messages[-1] for end in ends)
-        await _ack(msg for end in ends for msg in end.messages[:-1])
+        await self._ack(end.messages[-1] for end in ends)
+        await self._ack(msg for end in ends for msg in end.messages[:-1])
 
     async def _process_group(self, messages: list[Any]) -> None:
         """One job's events from one batch, in order. When the batch already holds the job's end, the
@@ -254,13 +281,13 @@ class EventsConsumer:
         try:
             if event is not None:
                 await self.apply(event, started)
-        except _TRANSIENT as error:
-            log.warning("job event not recorded yet (%s); it will be redelivered", error)
-            await _nak([msg])
-            return
-        except Exception:  # a poison event must not stop the consumer
-            log.exception("job event could not be recorded; dropping it")
-        await _ack([msg])
+        except Exception as error:
+            if _database_away(error):  # the database, not the event: record it later
+                log.warning("job event not recorded yet (%s: %s); it will be redelivered", type(error).__name__, error)
+                await self._nak([msg])
+                return
+            log.exception("job event could not be recorded; dropping it")  # a poison event must not stop the consumer
+        await self._ack([msg])
 
     async def handle(self, data: bytes) -> None:
         """Record one serialized event (undecodable ones and other systems' jobs are ignored)."""
@@ -346,6 +373,21 @@ class EventsConsumer:
         for row, _ in outcomes:
             announce_outcome(self.gateway, row, assets.get(row["id"], ()))
             _count_cost(row)
+        for row, result in outcomes:
+            if result is not None:
+                await self._sweep(row, [ref.key for _, ref, _ in artifact_refs(result)])
+
+    async def _sweep(self, row: Any, kept: list[str]) -> None:
+        """Outputs of attempts that did not count are removed once the completion is recorded."""
+        try:
+            removed = await sweep_losing_attempts(
+                self.gateway.artifacts, row["id"], row["dispatch_count"], row["attempts"], kept
+            )
+        except Exception as error:  # noqa: BLE001 - litter, not loss: the recorded outputs are untouched
+            log.warning("could not sweep the losing attempts of job %s: %s", row["id"], error)
+            return
+        if removed:
+            log.info("job %s: removed %d outputs of attempts that did not count", row["id"], len(removed))
 
     @staticmethod
     def _result(end: _End) -> Message | None:

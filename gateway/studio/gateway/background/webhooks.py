@@ -14,8 +14,9 @@ import msgspec
 
 from studio.core.metrics import WEBHOOK_DELIVERIES
 from studio.gateway.context import Gateway
+from studio.gateway.db.pool import unavailable
 from studio.gateway.http.signing import SIGNATURE_HEADER, sign
-from studio.gateway.http.targets import check_target
+from studio.gateway.http.targets import check_target, webhook_transport
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +30,13 @@ class WebhookSender:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
         self.settings = gateway.settings
+        # Every connection is checked again when it is made (DNS may have changed since registration),
+        # and redirects are never followed: a 3xx is a failed attempt.
         self.client = httpx.AsyncClient(
-            timeout=self.settings.webhook_timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT}
+            transport=webhook_transport(lambda: self.gateway.settings.allow_private_webhooks),
+            timeout=self.settings.webhook_timeout,
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
         )
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -42,8 +48,11 @@ class WebhookSender:
                         purged_at = time.monotonic()
                         await self.gateway.webhooks.purge_finished()
                     sent = await self.deliver_due()
-                except Exception:  # the loop outlives any one failure; deliveries stay pending
-                    log.exception("webhook sweep failed")
+                except Exception as error:  # the loop outlives any one failure; deliveries stay pending
+                    if unavailable(error):
+                        log.warning("webhook sweep failed: the database is unavailable (%s)", type(error).__name__)
+                    else:
+                        log.exception("webhook sweep failed")
                     sent = 0
                 if sent < BATCH:
                     await self.gateway.webhook_waker.wait(1.0)
@@ -61,7 +70,7 @@ class WebhookSender:
         status: int | None = None
         error = ""
         try:
-            await check_target(row["url"], self.settings.allow_private_webhooks)  # DNS may have changed
+            await check_target(row["url"], self.gateway.settings.allow_private_webhooks)  # a clear reason first
             response = await self.client.post(
                 row["url"],
                 content=body,

@@ -13,6 +13,19 @@ from studio.core.errors import ConfigError
 
 CONNECT_TIMEOUT = 5.0
 
+#: Errors that mean the server is away (restarting, shutting down, refusing connections), not a bad query.
+_AWAY = (
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.exceptions.AdminShutdownError,  # terminated by pg_terminate_backend or a fast shutdown
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.PostgresConnectionError,  # connection does not exist / failed (class 08)
+    asyncpg.exceptions.InsufficientResourcesError,  # too many connections, out of memory or disk
+    # A pooled connection whose server process was terminated while idle can fail its next query with
+    # "cannot switch to state …; another operation is in progress": that connection is gone, the pool
+    # replaces it, and the retry works.
+    asyncpg.exceptions.InternalClientError,
+)
+
 
 def _redacted(url: str) -> str:
     """The URL without its password, for error messages."""
@@ -69,3 +82,26 @@ async def create_pool(url: str, size: int = 10) -> asyncpg.Pool:
         raise ConfigError(_describe(url, error)) from None
     assert pool is not None
     return pool
+
+
+def _from_asyncpg(error: BaseException) -> bool:
+    tb = error.__traceback__
+    while tb is not None:
+        if "asyncpg" in tb.tb_frame.f_code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def unavailable(error: BaseException) -> bool:
+    """True when `error` says the database is away for now (so a retry soon may succeed).
+
+    Server-side shutdown and connection errors always are; a refused or reset connection, a
+    closed one, or a connect timeout are when asyncpg raised them (a pool acquiring a new
+    connection during a restart), so other code's OSErrors and timeouts stay what they are.
+    """
+    if isinstance(error, _AWAY):
+        return True
+    if isinstance(error, asyncpg.InterfaceError):
+        return "closed" in str(error) or "closing" in str(error)
+    return isinstance(error, (OSError, TimeoutError)) and _from_asyncpg(error)

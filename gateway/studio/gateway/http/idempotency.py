@@ -1,17 +1,23 @@
 """`Idempotency-Key` on POST: a retry gets the original response instead of doing the work twice.
 
 The first request claims (tenant, key) in Postgres before it runs; its 2xx response
-is stored and replayed to retries with the same body. An error response releases
+is stored and replayed to retries with the same body. The claim is a lease of
+LEASE_SECONDS that the request renews while it runs: the claim of a process that died
+(kill -9, OOM) runs out within seconds and the key can be used again. An error response releases
 the key (nothing was done, so a retry should really retry). The same key with a
 different body is refused (422); a retry while the first is still running gets 409.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+import logging
 import math
 import re
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar.enums import ScopeType
@@ -23,10 +29,15 @@ from studio.core.errors import FailedPrecondition, InvalidInput
 from studio.gateway.auth.middleware import DOCS_PATTERN, PUBLIC
 from studio.gateway.errors import PayloadTooLarge, Unprocessable
 from studio.gateway.http.scope import gateway_of, header, owner_of
+from studio.gateway.store.idempotency import IdempotencyStore
+
+log = logging.getLogger(__name__)
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-#: A claim older than this with no response is taken to belong to a crashed request.
-ABANDONED_SECONDS = 600
+#: A claim not renewed for this long belongs to a request whose process died; it is then taken over.
+LEASE_SECONDS = 6.0
+#: A running request renews its claim this often (a few renewals fit in one lease).
+RENEW_SECONDS = 2.0
 _REPLAYED_HEADERS = {"content-type", "location", "preference-applied"}
 
 
@@ -68,6 +79,28 @@ async def _read_body(receive: Receive, limit: float) -> bytes:
     return b"".join(chunks)
 
 
+@contextlib.asynccontextmanager
+async def held_claim(store: IdempotencyStore, owner: uuid.UUID, key: str, holder: uuid.UUID) -> AsyncIterator[None]:
+    """Renew a claim while the block runs; when the process dies the renewals stop and the lease runs out."""
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(RENEW_SECONDS)
+            try:
+                if not await store.renew(owner, key, holder, LEASE_SECONDS):
+                    return
+            except Exception as error:  # noqa: BLE001 - a database hiccup: the next renewal may get through
+                log.warning("could not renew the claim on an Idempotency-Key (%s)", error)
+
+    task = asyncio.create_task(renew())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 class IdempotencyMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
     exclude_opt_key = PUBLIC
@@ -83,13 +116,21 @@ class IdempotencyMiddleware(ASGIMiddleware):
             raise InvalidInput("Idempotency-Key must be 1-255 visible ASCII characters (a UUID is a good choice)")
         body = await _read_body(receive, _max_body(scope))
         request_hash = _request_hash(scope, body)
+        holder = uuid.uuid4()
         claimed = await gateway_of(scope).idempotency.claim(
-            owner, key, str(scope.get("method", "POST")), str(scope.get("path", "")), request_hash, ABANDONED_SECONDS
+            owner,
+            key,
+            str(scope.get("method", "POST")),
+            str(scope.get("path", "")),
+            request_hash,
+            holder,
+            LEASE_SECONDS,
         )
         if not claimed:
             await self._replay(scope, send, owner, key, request_hash)
             return
-        await self._run_and_store(scope, send, next_app, owner, key, body)
+        async with held_claim(gateway_of(scope).idempotency, owner, key, holder):
+            await self._run_and_store(scope, send, next_app, owner, key, holder, body)
 
     async def _replay(self, scope: Scope, send: Send, owner: uuid.UUID, key: str, request_hash: str) -> None:
         row = await gateway_of(scope).idempotency.get(owner, key)
@@ -110,7 +151,7 @@ class IdempotencyMiddleware(ASGIMiddleware):
         await send({"type": "http.response.body", "body": bytes(row["body"]), "more_body": False})
 
     async def _run_and_store(
-        self, scope: Scope, send: Send, next_app: ASGIApp, owner: uuid.UUID, key: str, body: bytes
+        self, scope: Scope, send: Send, next_app: ASGIApp, owner: uuid.UUID, key: str, holder: uuid.UUID, body: bytes
     ) -> None:
         store = gateway_of(scope).idempotency
         delivered = False
@@ -148,10 +189,10 @@ class IdempotencyMiddleware(ASGIMiddleware):
         try:
             await next_app(scope, replay_receive, capture)
             if 200 <= status < 300:
-                await store.store(owner, key, status, headers, b"".join(chunks))
+                await store.store(owner, key, holder, status, headers, b"".join(chunks))
                 stored = True
         finally:
             if not stored:
-                await store.release(owner, key)
+                await store.release(owner, key, holder)
         for message in held:
             await send(message)

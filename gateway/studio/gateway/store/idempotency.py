@@ -1,4 +1,4 @@
-"""`idempotency_keys`: a POST's claim on (tenant, key), then its stored response."""
+"""`idempotency_keys`: a POST's claim on (tenant, key), a lease its request renews, then its stored response."""
 
 from __future__ import annotations
 
@@ -18,24 +18,45 @@ class IdempotencyStore:
         self.db = db
 
     async def claim(
-        self, owner_id: uuid.UUID, key: str, method: str, path: str, request_hash: str, abandoned_seconds: int
+        self,
+        owner_id: uuid.UUID,
+        key: str,
+        method: str,
+        path: str,
+        request_hash: str,
+        holder: uuid.UUID,
+        lease_seconds: float,
     ) -> bool:
-        """Claim the key for this request; an unanswered claim older than `abandoned_seconds` is taken over."""
+        """Claim the key for this request (`holder`); an unanswered claim whose lease ran out is taken over."""
         claimed = await self.db.fetchval(
-            "INSERT INTO idempotency_keys (owner_id, key, method, path, request_hash) VALUES ($1, $2, $3, $4, $5) "
+            "INSERT INTO idempotency_keys (owner_id, key, method, path, request_hash, holder, lease_until) "
+            "VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7)) "
             "ON CONFLICT (owner_id, key) DO UPDATE SET created_at = now(), request_hash = EXCLUDED.request_hash, "
-            "  method = EXCLUDED.method, path = EXCLUDED.path "
-            "  WHERE idempotency_keys.status_code IS NULL "
-            "  AND idempotency_keys.created_at < now() - make_interval(secs => $6) "
+            "  method = EXCLUDED.method, path = EXCLUDED.path, holder = EXCLUDED.holder, "
+            "  lease_until = EXCLUDED.lease_until "
+            "  WHERE idempotency_keys.status_code IS NULL AND idempotency_keys.lease_until < now() "
             "RETURNING true",
             owner_id,
             key,
             method,
             path,
             request_hash,
-            abandoned_seconds,
+            holder,
+            lease_seconds,
         )
         return bool(claimed)
+
+    async def renew(self, owner_id: uuid.UUID, key: str, holder: uuid.UUID, lease_seconds: float) -> bool:
+        """Extend a claim this request still holds (False: it was answered, released or taken over)."""
+        renewed = await self.db.fetchval(
+            "UPDATE idempotency_keys SET lease_until = now() + make_interval(secs => $4) "
+            "WHERE owner_id = $1 AND key = $2 AND holder = $3 AND status_code IS NULL RETURNING true",
+            owner_id,
+            key,
+            holder,
+            lease_seconds,
+        )
+        return bool(renewed)
 
     async def get(self, owner_id: uuid.UUID, key: str) -> asyncpg.Record | None:
         return await self.db.fetchrow(
@@ -45,19 +66,26 @@ class IdempotencyStore:
             key,
         )
 
-    async def store(self, owner_id: uuid.UUID, key: str, status: int, headers: list[Any], body: bytes) -> None:
+    async def store(
+        self, owner_id: uuid.UUID, key: str, holder: uuid.UUID, status: int, headers: list[Any], body: bytes
+    ) -> None:
         await self.db.execute(
-            "UPDATE idempotency_keys SET status_code = $3, headers = $4, body = $5 WHERE owner_id = $1 AND key = $2",
+            "UPDATE idempotency_keys SET status_code = $4, headers = $5, body = $6 "
+            "WHERE owner_id = $1 AND key = $2 AND holder = $3 AND status_code IS NULL",
             owner_id,
             key,
+            holder,
             status,
             headers,
             body,
         )
 
-    async def release(self, owner_id: uuid.UUID, key: str) -> None:
+    async def release(self, owner_id: uuid.UUID, key: str, holder: uuid.UUID) -> None:
         await self.db.execute(
-            "DELETE FROM idempotency_keys WHERE owner_id = $1 AND key = $2 AND status_code IS NULL", owner_id, key
+            "DELETE FROM idempotency_keys WHERE owner_id = $1 AND key = $2 AND holder = $3 AND status_code IS NULL",
+            owner_id,
+            key,
+            holder,
         )
 
     async def purge_expired(self) -> None:

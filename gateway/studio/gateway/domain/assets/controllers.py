@@ -16,6 +16,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
 from litestar.response import File, Redirect, Stream
 
+from studio.core.artifacts.base import check_recorded
 from studio.gateway.context import Gateway
 from studio.gateway.domain.assets.conversions import EXPORTS, Converted, export, export_target, thumbnail
 from studio.gateway.domain.assets.schemas import Limits, MediaUrl, UploadForm
@@ -25,7 +26,7 @@ from studio.gateway.jobs.ids import parse_uuid
 from studio.gateway.jobs.schemas import Asset
 from studio.gateway.jobs.submit import owned_project
 from studio.gateway.jobs.views import asset_out
-from studio.gateway.openapi import ERROR_RESPONSES, UPLOAD, UPLOAD_RESPONSES, problem_response
+from studio.gateway.openapi import DOWNLOAD_RESPONSES, ERROR_RESPONSES, UPLOAD, UPLOAD_RESPONSES, problem_response
 from studio.gateway.signed_links import download_url
 from studio.gateway.uploads.checks import UploadInfo, validate_media
 from studio.gateway.uploads.storage import stored_upload
@@ -107,6 +108,7 @@ class AssetController(Controller):
     @get(
         "/{asset_id:str}/download",
         operation_id="download_asset",
+        responses=DOWNLOAD_RESPONSES,
         summary="The asset's bytes, streamed, or a redirect to an expiring link (S3 presigned or gateway-signed)",
         description="A streamed answer honours one `Range: bytes=<start>-<end>` (206 with Content-Range; 416 past "
         "the end), so players can seek.",
@@ -126,10 +128,12 @@ class AssetController(Controller):
         chosen = mode or gateway.settings.download_mode
         if chosen == "auto":
             chosen = "redirect" if gateway.settings.artifacts == "s3" else "stream"
+        # The recorded size and sha256 are what the client is promised: a stored file that no longer
+        # matches them is refused (409) before anything is sent, and checked again while streaming.
+        check_recorded(await gateway.artifacts.stat(row["key"]), row["size"], row["sha256"])
         if chosen == "redirect":
             url = await download_url(gateway, row["key"], owner, 3600, gateway.settings.public_url)
             return Redirect(path=url, status_code=307)
-        await gateway.artifacts.stat(row["key"])  # 404 before streaming starts, if the object is gone
         suffix = Path(row["key"]).suffix
         headers = {
             "Accept-Ranges": "bytes",
@@ -140,7 +144,7 @@ class AssetController(Controller):
         wanted = byte_range(range_, size) if if_range in (None, headers["ETag"]) else None
         if wanted is None:
             return Stream(
-                gateway.artifacts.iter_bytes(row["key"]),
+                gateway.artifacts.iter_verified(row["key"], row["size"], row["sha256"]),
                 media_type=row["content_type"],
                 headers={**headers, "Content-Length": str(size)},
             )

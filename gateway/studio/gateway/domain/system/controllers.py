@@ -9,6 +9,7 @@ import msgspec
 from litestar import Controller, Response, get, post
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from studio.core.errors import NotFound
 from studio.gateway.auth.identity import Caller
 from studio.gateway.auth.tokens import issue_token
 from studio.gateway.background.queue_depth import refresh_queue_depth
@@ -59,6 +60,8 @@ class SystemController(Controller):
 
     @get("/metrics", operation_id="metrics", summary="Prometheus metrics", opt=PUBLIC, media_type=CONTENT_TYPE_LATEST)
     async def metrics(self, gateway: Gateway) -> Response[bytes]:
+        if gateway.settings.gateway_metrics_port:
+            raise NotFound("/metrics is not served on this port (it has one of its own: STUDIO_GATEWAY_METRICS_PORT)")
         await refresh_queue_depth(gateway, jetstream=True)
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 

@@ -52,6 +52,25 @@ def check_key(key: str) -> str:
     return key
 
 
+class ArtifactChanged(FailedPrecondition):
+    """An artifact's stored bytes no longer match the size and sha256 recorded for them."""
+
+
+def _changed(key: str, what: str) -> ArtifactChanged:
+    return ArtifactChanged(
+        f"the stored file {key!r} no longer matches what was recorded for it ({what}); it is not served. "
+        "Artifacts are write-once, so something outside the studio changed it: restore it from a backup"
+    )
+
+
+def check_recorded(stored: ArtifactRef, size: int, sha256: str) -> None:
+    """Refuse to serve an artifact whose stored size or sha256 differs from its record."""
+    if stored.size != size:
+        raise _changed(stored.key, f"{stored.size} bytes, {size} recorded")
+    if sha256 and stored.sha256 and stored.sha256 != sha256:
+        raise _changed(stored.key, "its sha256 differs")
+
+
 def unchanged(existing: ArtifactRef, written: ArtifactRef) -> ArtifactRef:
     """The stored artifact when a write repeats its bytes; FailedPrecondition when it would replace them."""
     if existing.sha256 and existing.sha256 == written.sha256:
@@ -116,6 +135,30 @@ class ArtifactStore(ABC):
             if isinstance(chunks, AsyncGenerator):  # release the store's connection now, not at collection
                 await chunks.aclose()
 
+    async def iter_verified(self, key: str, size: int, sha256: str) -> AsyncIterator[bytes]:
+        """Stream an artifact, checking it against its record as it goes (ArtifactChanged if it differs).
+
+        The last chunk is held back until the whole file is hashed: a file whose bytes changed is cut
+        short of its Content-Length, so a client sees a failed download, never a wrong complete one.
+        """
+        digest = hashlib.sha256()
+        sent = 0
+        held: bytes | None = None
+        async for chunk in self.iter_bytes(key):
+            sent += len(chunk)
+            if sent > size:
+                raise _changed(key, f"more than the {size} bytes recorded")
+            digest.update(chunk)
+            if held is not None:
+                yield held
+            held = chunk
+        if sent != size:
+            raise _changed(key, f"{sent} bytes, {size} recorded")
+        if sha256 and digest.hexdigest() != sha256:
+            raise _changed(key, "its sha256 differs")
+        if held is not None:
+            yield held
+
     async def get_bytes(self, ref: ArtifactRef | str) -> bytes:
         key = ref if isinstance(ref, str) else ref.key
         return b"".join([chunk async for chunk in self.iter_bytes(key)])
@@ -137,6 +180,17 @@ class ArtifactStore(ABC):
     @abstractmethod
     async def delete(self, key: str) -> None:
         """Remove an artifact; absent keys are fine."""
+
+    @abstractmethod
+    async def keys(self, prefix: str) -> list[str]:
+        """The keys of the artifacts under `prefix` (a folder: "runs/<job>/2/"), sorted."""
+
+    async def delete_under(self, prefix: str) -> list[str]:
+        """Remove every artifact under `prefix`; return their keys."""
+        removed = await self.keys(prefix)
+        for key in removed:
+            await self.delete(key)
+        return removed
 
     @abstractmethod
     async def presigned_get_url(self, key: str, expires_seconds: int = 3600) -> str:

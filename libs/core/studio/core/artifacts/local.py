@@ -148,5 +148,18 @@ class LocalArtifactStore(ArtifactStore):
         self._path(key).unlink(missing_ok=True)
         self._meta_path(key).unlink(missing_ok=True)
 
+    async def keys(self, prefix: str) -> list[str]:
+        return await asyncio.to_thread(self._keys, prefix)
+
+    def _keys(self, prefix: str) -> list[str]:
+        folder = self._path(prefix.rstrip("/"))
+        if not folder.is_dir():
+            return []
+        return sorted(
+            path.relative_to(self._base).as_posix()
+            for path in folder.rglob("*")
+            if path.is_file() and not path.name.startswith(".")  # temporaries of writes under way
+        )
+
     async def presigned_get_url(self, key: str, expires_seconds: int = 3600) -> str:
         return self.path_of(key).as_uri()

@@ -159,6 +159,15 @@ class S3ArtifactStore(ArtifactStore):
         check_key(key)
         await self._call(self._client.remove_object, self.bucket, key)
 
+    async def keys(self, prefix: str) -> list[str]:
+        check_key(prefix.rstrip("/"))
+
+        def listed() -> list[str]:
+            found = self._client.list_objects(self.bucket, prefix=prefix, recursive=True)
+            return sorted(item.object_name for item in found if item.object_name)
+
+        return list(await self._call(listed))
+
     async def presigned_get_url(self, key: str, expires_seconds: int = 3600) -> str:
         await self.stat(key)
         client = self._public or self._client

@@ -14,7 +14,8 @@ acknowledged. A delivery whose job already has a recorded outcome (its worker di
 before the ack) republishes that outcome and is acknowledged without running: the
 outputs the job names are never produced twice. Each attempt writes its outputs under
 keys of its own (`runs/<job>/<attempt>/...`), and stores refuse to overwrite a key, so
-an attempt that loses the race to record never touches the recorded outputs.
+an attempt that loses the race to record never touches the recorded outputs; it removes
+its own instead (the gateway sweeps what killed attempts left).
 """
 
 from __future__ import annotations
@@ -181,9 +182,22 @@ class JobWorker:
         completed = JobCompleted(result=packed)
         if "cost" in result.DESCRIPTOR.fields_by_name:
             completed.cost.CopyFrom(result.cost)
-        await self._finish(msg, JobEvent(job_id=job_id, operation=qualified, completed=completed))
+        ours = JobEvent(job_id=job_id, operation=qualified, completed=completed)
+        recorded = await self.transport.record_outcome(ours)
+        if recorded is not ours:  # another attempt recorded first: its outputs count, ours are litter
+            await self._sweep_attempt(job_id, attempt)
+        await self._settle(msg, recorded)
         log.info("job %s completed", qualified)
         return "completed"
+
+    async def _sweep_attempt(self, job_id: str, attempt: int) -> None:
+        prefix = f"runs/{job_id}/{attempt}/"
+        try:
+            removed = await self.artifacts.delete_under(prefix)
+        except Exception as error:  # noqa: BLE001 - litter, not loss: the gateway sweeps losing attempts too
+            log.warning("could not remove the outputs of a losing attempt under %s: %s", prefix, error)
+            return
+        log.info("job %s attempt %d lost the race to record; removed its %d outputs", job_id, attempt, len(removed))
 
     async def _finish(self, msg: Msg, event: JobEvent) -> None:
         """Record the terminal event (an earlier record wins), publish the recorded one, settle the job."""

@@ -5,8 +5,9 @@ mistaken or malicious URL must not make a service fetch an internal address.
 So a result is fetched only
 - over https, from a host the provider documents (`catalog.ProviderInfo.result_hosts`
   plus `STUDIO_PROVIDER_RESULT_HOSTS`);
-- from a public address: the name is resolved and every address checked *at connect
-  time*, by the connection itself, so a DNS answer cannot change between check and use;
+- from a public address (`studio.core.net`, the policy webhooks follow too): the name is
+  resolved and every address checked *at connect time*, by the connection itself, so a DNS
+  answer cannot change between check and use;
 - following at most a few redirects, each checked the same way;
 - up to a size limit, into a temporary file that becomes the artifact only when complete.
 Loopback (never other private ranges) is accepted only with
@@ -16,18 +17,14 @@ Loopback (never other private ranges) is accepted only with
 from __future__ import annotations
 
 import ipaddress
-import socket
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-import anyio
-import httpcore
 import httpx
 
 from studio.core.errors import Overloaded, ProviderFailed, Unavailable
+from studio.core.net import PublicOnlyTransport, is_public
 from studio.core.operations import OperationContext
 from studio.core.providers.catalog import ProviderInfo, host_matches
 from studio.core.providers.settings import LOOPBACK_HOSTS, ProviderSettings
@@ -42,51 +39,12 @@ class RefusedAddress(ProviderFailed):
     """A result URL pointed at an address a service must never fetch."""
 
 
-def address_allowed(address: str, allow_loopback: bool) -> bool:
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip.is_loopback:
-        return allow_loopback
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
+def _refused(reason: str) -> RefusedAddress:
+    return RefusedAddress(f"refused to fetch a result: {reason}")
 
 
-class _GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Resolves the host itself and connects only to a checked address (TLS still verifies the name)."""
-
-    def __init__(self, allow_loopback: bool) -> None:
-        self.allow_loopback = allow_loopback
-        self.inner = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        addresses = [str(info[4][0]) for info in infos]
-        refused = [a for a in addresses if not address_allowed(a, self.allow_loopback)]
-        if not addresses or refused:
-            raise RefusedAddress(
-                f"refused to fetch a result from {host}: it resolves to a non-public address ({refused[0]})"
-                if refused
-                else f"refused to fetch a result from {host}: it does not resolve"
-            )
-        return await self.inner.connect_tcp(addresses[0], port, timeout, local_address, socket_options)
-
-    async def sleep(self, seconds: float) -> None:
-        await self.inner.sleep(seconds)
-
-
-class _GuardedTransport(httpx.AsyncHTTPTransport):
-    def __init__(self, allow_loopback: bool) -> None:
-        super().__init__(verify=tls_context())
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=tls_context(), network_backend=_GuardedBackend(allow_loopback)
-        )
+def _guarded(allow_loopback: bool) -> PublicOnlyTransport:
+    return PublicOnlyTransport(lambda: "loopback" if allow_loopback else "public", _refused, tls_context())
 
 
 def check_result_url(info: ProviderInfo, url: str, settings: ProviderSettings) -> None:
@@ -100,7 +58,7 @@ def check_result_url(info: ProviderInfo, url: str, settings: ProviderSettings) -
         literal = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         literal = None
-    if literal is not None and not address_allowed(str(literal), settings.provider_allow_loopback_for_tests):
+    if literal is not None and not is_public(literal, allow_loopback=settings.provider_allow_loopback_for_tests):
         raise RefusedAddress(f"{info.title} returned a result URL at a non-public address ({host}); refused")
     if not loopback and not host_matches(host, settings.result_hosts(info)):
         raise RefusedAddress(
@@ -123,7 +81,7 @@ async def fetch(info: ProviderInfo, url: str, dest: Path, settings: ProviderSett
         info,
         allowed=None,  # every hop is checked by check_result_url instead
         policy=RetryPolicy(settings.provider_retries, settings.provider_retry_max_wait),
-        inner=_GuardedTransport(loopback_ok),
+        inner=_guarded(loopback_ok),
         read_success=False,
     )
     async with httpx.AsyncClient(transport=transport, timeout=settings.provider_request_timeout) as client:
