@@ -66,5 +66,5 @@ class BudgetController(Controller):
         status_code=200,
     )
     async def set_budget(self, gateway: Gateway, owner: uuid.UUID, data: BudgetRequest) -> Budget:
-        await gateway.budgets.put(owner, data.monthly_usd)
+        await gateway.budget.set(owner, data.monthly_usd)
         return await budget_of(gateway, owner)
