@@ -83,7 +83,12 @@ def test_rerender_a_scene_see_version_2_compare_and_restore(signed_in: Page, bas
     page.get_by_label("Version 2").check()
     comparison = page.get_by_label("Side-by-side comparison")
     expect(comparison.locator("video")).to_have_count(2, timeout=DONE)
-    expect(comparison.locator("video").first).to_have_attribute("src", re.compile(r"^blob:"))
+    # players stream each version's own film from a signed, expiring URL (POST /api/v1/assets/{id}/url)
+    signed = re.compile(r"(X-Amz-Signature=|[?&]signature=)")
+    expect(comparison.locator("video").first).to_have_attribute("src", signed)
+    expect(comparison.locator("video").last).to_have_attribute("src", signed)
+    sources = [video.get_attribute("src") for video in comparison.locator("video").all()]
+    assert sources[0] != sources[1], "the two versions play different films"
 
     rows.last.get_by_role("button", name="Restore").click()
     expect(rows.last).to_contain_text("current", timeout=DONE)
