@@ -10,7 +10,8 @@ import pytest
 
 from studio.core.errors import FailedPrecondition, InvalidInput, Overloaded, ProviderFailed, Unavailable
 from studio.core.providers.catalog import PROVIDERS
-from studio.core.providers.transport import ProviderTransport, RetryPolicy, retry_after
+from studio.core.providers.transport import ProviderTransport, RetryPolicy
+from studio.core.retry_after import retry_after_seconds as retry_after
 
 FAL = PROVIDERS["fal"]
 

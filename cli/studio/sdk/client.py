@@ -21,7 +21,6 @@ one's response instead of being done twice.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import inspect
 import time
 import uuid
@@ -34,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import httpx
 
 from studio.core.errors import InvalidInput, StudioError, Unavailable
+from studio.core.retry_after import retry_after_seconds
 from studio.sdk.errors import error_for, job_error
 from studio.sdk.types import Asset, Audio, Image, Job, Project, ProjectDetail, Video, Voice
 
@@ -53,18 +53,8 @@ RETRY_BASE = 0.5
 
 def retry_after(response: httpx.Response, fallback: float) -> float:
     """The pause a response asks for (`Retry-After`: seconds or an HTTP date), else `fallback`."""
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return fallback
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return fallback
-    return max(0.0, when.timestamp() - time.time())
+    seconds = retry_after_seconds(response.headers)
+    return fallback if seconds is None else seconds
 
 
 def _rewind(files: Any) -> None:

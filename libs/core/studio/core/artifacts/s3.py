@@ -127,23 +127,16 @@ class S3ArtifactStore(ArtifactStore):
             sha256=meta.get(_SHA_META, ""),
         )
 
-    async def iter_bytes(self, key: str) -> AsyncIterator[bytes]:
-        check_key(key)
-        response = await self._call(self._client.get_object, self.bucket, key, missing=key)
-        try:
-            stream = response.stream(CHUNK)
-            while True:
-                chunk = await asyncio.to_thread(next, stream, b"")
-                if not chunk:
-                    break
-                yield chunk
-        finally:
-            response.close()
-            response.release_conn()
+    def iter_bytes(self, key: str) -> AsyncIterator[bytes]:
+        return self._get(key)
 
-    async def iter_range(self, key: str, start: int, length: int) -> AsyncIterator[bytes]:
+    def iter_range(self, key: str, start: int, length: int) -> AsyncIterator[bytes]:
+        return self._get(key, offset=start, length=length)
+
+    async def _get(self, key: str, **span: int) -> AsyncIterator[bytes]:
+        """The object's bytes (or the `offset`/`length` span of them), the connection released at the end."""
         check_key(key)
-        response = await self._call(self._client.get_object, self.bucket, key, offset=start, length=length, missing=key)
+        response = await self._call(self._client.get_object, self.bucket, key, missing=key, **span)
         try:
             stream = response.stream(CHUNK)
             while True:

@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import functools
 import json
 import logging
 import random
 import ssl
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -43,6 +41,7 @@ from studio.core.errors import (
 from studio.core.providers.catalog import ProviderInfo
 from studio.core.providers.secrets import redact
 from studio.core.providers.settings import ProviderSettings
+from studio.core.retry_after import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -155,28 +154,6 @@ class RetryPolicy:
         return min(self.max_wait, self.base * 2 ** (attempt - 1) * random.uniform(0.5, 1.0))
 
 
-def retry_after(headers: httpx.Headers) -> float | None:
-    """Seconds a server asked to wait: retry-after-ms, Retry-After seconds, or Retry-After as an HTTP date."""
-    millis = headers.get("retry-after-ms")
-    if millis:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
-    value = (headers.get("retry-after") or "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 @functools.cache
 def tls_context() -> ssl.SSLContext:
     """One TLS context for every provider connection: building one reads the CA bundle (tens of ms,
@@ -256,7 +233,7 @@ class ProviderTransport(httpx.AsyncBaseTransport):
                 return response
             if failure.kind is not Kind.RETRY:
                 raise error_for(self.info, failure)
-            wait = retry_after(response.headers)
+            wait = retry_after_seconds(response.headers)
             if last or (wait is not None and wait > self.policy.max_wait):
                 if wait is not None and wait > self.policy.max_wait:
                     failure = Failure(failure.kind, f"{failure.detail} (asks to wait {wait:.0f} s)", failure.code)
