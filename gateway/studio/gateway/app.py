@@ -23,6 +23,7 @@ from studio.gateway.domain.system.controllers import AuthController, SystemContr
 from studio.gateway.domain.video.controllers import VideoController
 from studio.gateway.domain.webhooks.controllers import AccountController, WebhookController
 from studio.gateway.http.idempotency import IdempotencyMiddleware
+from studio.gateway.http.inputs import MAX_FORM_PARTS, InputTextMiddleware
 from studio.gateway.http.limits import BodyPolicyMiddleware
 from studio.gateway.http.observability import ObservabilityMiddleware
 from studio.gateway.http.webui import no_endpoint, web_app
@@ -73,12 +74,14 @@ def create_app(gateway: Gateway | None) -> Litestar:
             RateLimitMiddleware(),
             BodyPolicyMiddleware(),
             IdempotencyMiddleware(),
+            InputTextMiddleware(),
         ],
         exception_handlers=exception_handlers({OPENAI_PREFIX: render_openai_error}),
         openapi_config=openapi_config(VERSION),
         state=State({"gateway": gateway}),
         cors_config=_cors(gateway),
         request_max_body_size=None,
+        multipart_form_part_limit=MAX_FORM_PARTS,
         logging_config=None,
         debug=False,
     )
