@@ -26,8 +26,9 @@ from studio.gateway.http.idempotency import IdempotencyMiddleware
 from studio.gateway.http.inputs import MAX_FORM_PARTS, InputTextMiddleware
 from studio.gateway.http.limits import BodyPolicyMiddleware
 from studio.gateway.http.observability import ObservabilityMiddleware
+from studio.gateway.http.options import AllowHeaderMiddleware
 from studio.gateway.http.webui import no_endpoint, web_app
-from studio.gateway.openapi import SECURITY, openapi_config
+from studio.gateway.openapi import SECURITY, complete_document, openapi_config
 from studio.gateway.problems import exception_handlers
 from studio.gateway.signed_links import SignedLinkController
 
@@ -65,11 +66,12 @@ def create_app(gateway: Gateway | None) -> Litestar:
         ],
         security=SECURITY,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[SystemController, SignedLinkController, api, web_app, no_endpoint],
         dependencies=DEPENDENCIES,
         middleware=[
             ObservabilityMiddleware(),
+            AllowHeaderMiddleware(),
             AuthMiddleware(),
             RateLimitMiddleware(),
             BodyPolicyMiddleware(),
@@ -85,6 +87,8 @@ def create_app(gateway: Gateway | None) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    complete_document(app.openapi_schema, app.routes)
+    return app
 
 
 def openapi_document() -> dict[str, object]:

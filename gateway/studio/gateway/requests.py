@@ -8,7 +8,24 @@ The OpenAI-compatible /v1 bodies stay lenient, as OpenAI's own API is.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+
+#: An id the gateway made (asset, project, voice): a UUID, and documented as one (`format: uuid`), so
+#: clients and fuzzers know that anything else is refused.
+#: A webhook target: an absolute http(s) URL whose host resolves (to a public address unless private
+#: targets are allowed); the resolving is checked when it is registered, with its own message.
+WebhookUrl = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=8,
+        max_length=2000,
+        examples=["https://n8n.example.com/webhook/x"],
+        extra_json_schema={"extra": {"format": "uri", "pattern": "^https?://[^/?#@\\s]+"}},
+    ),
+]
+Uuid = Annotated[str, msgspec.Meta(min_length=1, max_length=64, extra_json_schema={"extra": {"format": "uuid"}})]
 
 
 class RequestBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -64,7 +64,7 @@ async def stored_upload(
         path = workdir / "upload"
         size = await asyncio.to_thread(_copy_limited, upload.file, path, gateway.settings.max_upload_bytes)
         if size == 0:
-            raise InvalidInput(f"the {what} upload is empty")
+            raise InvalidInput(f"the {what} file is empty")
         try:
             info = await validate(path, upload.content_type or "")
         except InvalidInput as error:

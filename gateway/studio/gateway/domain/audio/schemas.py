@@ -8,8 +8,10 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar.datastructures import UploadFile
+from litestar.params import Parameter
 
 from studio.gateway.jobs.schemas import Job, JobOptions
+from studio.gateway.requests import Uuid
 
 AudioFormatName = Literal["wav", "mp3", "ogg", "flac"]
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=5000, pattern=r"\S", examples=["Olá, eu sou a Luna."])]
@@ -23,7 +25,8 @@ class CloneVoiceForm:
     """multipart/form-data: the reference recording and a name for the voice."""
 
     sample: UploadFile
-    name: str
+    #: 1-100 characters, not only spaces (checked by the service, with its message).
+    name: Annotated[str, Parameter(min_length=1, max_length=100, pattern=r"\S")]
     language: str = ""
 
 
@@ -53,7 +56,7 @@ class CloneVoiceAccepted(msgspec.Struct):
 class SpeechRequest(JobOptions, kw_only=True):
     text: Text
     #: A voice from clone-voice (id). Without it (and without preset) the backend's default voice speaks.
-    voice_id: str | None = None
+    voice_id: Uuid | None = None
     #: A backend's own voice, e.g. espeak's "pt-br+f3".
     preset: Annotated[str, msgspec.Meta(max_length=64)] | None = None
     language: Language = ""

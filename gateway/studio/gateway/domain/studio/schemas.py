@@ -8,7 +8,7 @@ import msgspec
 
 from studio.gateway.jobs.schemas import Asset, Job
 from studio.gateway.production.schemas import Project
-from studio.gateway.requests import RequestBody
+from studio.gateway.requests import RequestBody, Uuid, WebhookUrl
 from studio.gateway.webhook_events import ProjectEvent
 
 ProjectType = Literal["audio", "image", "video", "mixed"]
@@ -70,7 +70,7 @@ class BriefingRequest(RequestBody):
 class ProjectWebhookRequest(RequestBody):
     """A callback URL for this production."""
 
-    url: Annotated[str, msgspec.Meta(min_length=8, max_length=2000)]
+    url: WebhookUrl
     #: Empty = both outcomes.
     events: Annotated[list[ProjectEvent], msgspec.Meta(max_length=2)] = msgspec.field(default_factory=list)
 
@@ -121,7 +121,7 @@ class ProductionContent(RequestBody):
 class GenerateContentRequest(ProductionContent, kw_only=True):
     """Produce in an existing project. Running it again resumes: steps that already finished are not redone."""
 
-    project_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    project_id: Uuid
 
 
 class NewProductionRequest(ProductionContent, kw_only=True):

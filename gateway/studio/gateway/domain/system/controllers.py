@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi import ResponseSpec
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from studio.gateway.auth.tokens import issue_token
@@ -46,6 +47,9 @@ class SystemController(Controller):
         operation_id="readyz",
         summary="Postgres, NATS, the artifact store and every model server are usable",
         opt=PUBLIC,
+        responses={
+            503: ResponseSpec(Readiness, description="Not ready: `checks` says what is down", generate_examples=False)
+        },
     )
     async def readyz(self, gateway: Gateway) -> Response[Readiness]:
         ready, checks = await readiness(gateway)
