@@ -3,6 +3,7 @@ pass over the finished document that declares what every operation can answer (`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -204,6 +205,9 @@ def _declared_bounds(cls: type, schema: Schema) -> None:
         if not isinstance(prop, Schema):
             continue
         kinds = field.type.types if isinstance(field.type, msgspec.inspect.UnionType) else (field.type,)
+        listed = [k for k in kinds if isinstance(k, msgspec.inspect.ListType)]
+        if listed and isinstance(prop.items, Schema):  # bounds on a list's items
+            prop, kinds = prop.items, (listed[0].item_type,)
         constrained = [
             k
             for k in kinds
@@ -217,15 +221,54 @@ def _declared_bounds(cls: type, schema: Schema) -> None:
                 setattr(prop, attribute, value)
 
 
+#: Matches a string with a NUL in it: every text the API takes is refused with one (PostgreSQL stores none).
+_NO_NUL = Schema(type=OpenAPIType.STRING, pattern=r"\u0000")
+_NUL_FREE = r"^[^\u0000]*$"
+
+
+def _without_nul(schema: Any) -> None:
+    """Say on every text schema that NUL is not accepted (`not: {type: string, pattern: "\\u0000"}`), so
+    generated clients and fuzzers know; binary parts (uploads) are bytes and may hold anything."""
+    if not isinstance(schema, Schema):
+        return
+    types = schema.type if isinstance(schema.type, list) else [schema.type]
+    if OpenAPIType.STRING in types and schema.format != "binary" and not schema.enum and schema.const is None:
+        if schema.pattern is None:
+            schema.pattern = _NUL_FREE
+        elif re.search(schema.pattern, "x\x00x"):  # the field's own pattern lets NUL through: say it apart
+            schema.schema_not = _NO_NUL
+    for child in (*(schema.properties or {}).values(), schema.items, *(schema.one_of or ()), *(schema.any_of or ())):
+        _without_nul(child)
+    if isinstance(schema.additional_properties, Schema):
+        _without_nul(schema.additional_properties)
+
+
+def _field_rules(cls: Any, schema: Schema) -> None:
+    """A body's rules between fields (RequestBody.exclusive, needs_one_of, extra_rules) as JSON Schema."""
+
+    def given(*names: str) -> Schema:
+        absent = Schema(enum=list(cls.absent))
+        return Schema(required=list(names), properties={name: Schema(schema_not=absent) for name in names})
+
+    rules = [Schema(schema_not=given(a, b)) for a, b in cls.exclusive] + list(cls.extra_rules)
+    if cls.needs_one_of:
+        rules.append(Schema(any_of=[given(name) for name in cls.needs_one_of]))
+    if rules:
+        schema.all_of = [*(schema.all_of or ()), *rules]
+
+
 def _closed_bodies(document: OpenAPI) -> None:
     """Request bodies refuse unknown fields (`RequestBody`), so their schemas say `additionalProperties: false`;
     and every struct's bounds are declared."""
     from studio.gateway.requests import RequestBody
 
+    for schema in (document.components.schemas or {}).values() if document.components else ():
+        _without_nul(schema)
     for cls, schema in _components(document):
         _declared_bounds(cls, schema)
         if issubclass(cls, RequestBody):
             schema.additional_properties = False
+            _field_rules(cls, schema)
 
 
 def complete_document(document: OpenAPI, routes: Iterable[BaseRoute]) -> None:
@@ -249,4 +292,6 @@ def complete_document(document: OpenAPI, routes: Iterable[BaseRoute]) -> None:
                 ):
                     responses[str(code)] = OpenAPIResponse(description=_ERRORS[code], content=_error_content(path))
             _success_content(operation, handlers.get((path, method)))
+            for parameter in operation.parameters or ():
+                _without_nul(getattr(parameter, "schema", None))
     _closed_bodies(document)

@@ -7,9 +7,30 @@ the first one's methods. The header is rewritten from the app's full method map 
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
+from functools import cache
+
+from litestar import Litestar
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+
+@cache
+def _methods(app: Litestar) -> dict[str, str]:
+    """Every path's methods, under each way the path is written (with and without parameter types)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for route in app.routes:
+        for written in (route.path, route.path_format):
+            found[written] |= set(route.methods)
+    for written in list(found):
+        found[written] = found[written] | found[_untyped(written)]
+    return {written: ", ".join(sorted(methods)) for written, methods in found.items()}
+
+
+def _untyped(path: str) -> str:
+    return re.sub(r"\{(\w+):[^}]+\}", r"{\1}", path)
 
 
 class AllowHeaderMiddleware(ASGIMiddleware):
@@ -19,8 +40,7 @@ class AllowHeaderMiddleware(ASGIMiddleware):
         if scope.get("method") != "OPTIONS":
             await next_app(scope, receive, send)
             return
-        methods = scope["litestar_app"].route_handler_method_map.get(scope.get("path_template", ""), {})
-        allow = ", ".join(sorted(methods)).encode()
+        allow = _methods(scope["litestar_app"]).get(scope.get("path_template", ""), "").encode()
 
         async def send_with_allow(message: Message) -> None:
             if message["type"] == "http.response.start" and allow:

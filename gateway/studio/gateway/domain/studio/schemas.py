@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
+from litestar.openapi.spec import OpenAPIType, Schema
 
 from studio.gateway.jobs.schemas import Asset, Job
 from studio.gateway.production.schemas import Project
@@ -29,6 +30,7 @@ class BriefingRequest(RequestBody):
             msgspec.Meta(
                 max_length=4000,
                 description="The story, 1-4000 characters (required unless a template gives the screenplay).",
+                extra_json_schema={"extra": {"pattern": r"\S"}},  # the director says what is wrong with a blank one
                 examples=["Uma menina que conversa com a lua, e a lua muda de forma conforme a conversa."],
             ),
         ]
@@ -81,6 +83,31 @@ class ProductionContent(RequestBody):
 
     Media are referenced as `asset:<id>` (upload with POST /api/v1/assets) and voices by their id.
     """
+
+    needs_one_of = ("screenplay", "screenplay_yaml", "briefing", "template_id")
+    #: without a template, a briefing needs its text (the director has nothing else to write from)
+    extra_rules = (
+        Schema(
+            schema_not=Schema(
+                required=["briefing"],
+                properties={
+                    "briefing": Schema(
+                        type=OpenAPIType.OBJECT,
+                        schema_not=Schema(required=["text"], properties={"text": Schema(type=OpenAPIType.STRING)}),
+                    ),
+                    "template_id": Schema(enum=[None]),
+                },
+            )
+        ),
+    )
+    #: every pair but (briefing, template_id): a template may come with a briefing
+    exclusive = (
+        ("screenplay", "screenplay_yaml"),
+        ("screenplay", "briefing"),
+        ("screenplay", "template_id"),
+        ("screenplay_yaml", "briefing"),
+        ("screenplay_yaml", "template_id"),
+    )
 
     screenplay: Annotated[dict[str, Any] | None, msgspec.Meta(description="The screenplay as JSON.")] = None
     screenplay_yaml: (
