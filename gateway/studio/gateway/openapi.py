@@ -226,11 +226,43 @@ _NO_NUL = Schema(type=OpenAPIType.STRING, pattern=r"\u0000")
 _NUL_FREE = r"^[^\u0000]*$"
 
 
+#: What Python's `\s` matches in text (str.isspace); ECMA-262's `\s`, which JSON Schema patterns use, differs
+#: (it has U+FEFF, lacks U+001C-U+001F and U+0085), so the document spells the set out.
+_PY_SPACE = r"\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def portable_pattern(pattern: str) -> str:
+    r"""`pattern` (as msgspec checks it, Python's re) with `\s`/`\S` spelled out, so it means the same in the
+    document's ECMA-262 dialect."""
+    out, in_class, i = [], False, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            escape = pattern[i : i + 2]
+            if escape == "\\s":
+                out.append(_PY_SPACE if in_class else f"[{_PY_SPACE}]")
+            elif escape == "\\S" and not in_class:
+                out.append(f"[^{_PY_SPACE}]")
+            else:
+                out.append(escape)
+            i += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
 def _without_nul(schema: Any) -> None:
     """Say on every text schema that NUL is not accepted (`not: {type: string, pattern: "\\u0000"}`), so
     generated clients and fuzzers know; binary parts (uploads) are bytes and may hold anything."""
     if not isinstance(schema, Schema):
         return
+    if schema.pattern is not None:
+        schema.pattern = portable_pattern(schema.pattern)
     types = schema.type if isinstance(schema.type, list) else [schema.type]
     if OpenAPIType.STRING in types and schema.format != "binary" and not schema.enum and schema.const is None:
         if schema.pattern is None:
