@@ -276,15 +276,13 @@ def _without_nul(schema: Any) -> None:
 
 
 def _field_rules(cls: Any, schema: Schema) -> None:
-    """A body's rules between fields (RequestBody.exclusive, needs_one_of, extra_rules) as JSON Schema."""
+    """A body's rules between fields (RequestBody.exclusive, extra_rules) as JSON Schema."""
 
     def given(*names: str) -> Schema:
         absent = Schema(enum=list(cls.absent))
         return Schema(required=list(names), properties={name: Schema(schema_not=absent) for name in names})
 
     rules = [Schema(schema_not=given(a, b)) for a, b in cls.exclusive] + list(cls.extra_rules)
-    if cls.needs_one_of:
-        rules.append(Schema(any_of=[given(name) for name in cls.needs_one_of]))
     if rules:
         schema.all_of = [*(schema.all_of or ()), *rules]
 

@@ -35,13 +35,12 @@ class RequestBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Subclass for request bodies (and the objects nested in them).
 
     Rules between fields that the handler checks are declared here too, so the OpenAPI document states
-    them (studio.gateway.openapi): pairs that must not both be given, and fields of which one is needed.
+    them (studio.gateway.openapi): pairs that must not both be given, and other rules as JSON Schema.
+    (None are `anyOf`/`oneOf`: the web studio's generated types would turn them into unions it cannot build.)
     """
 
     #: (a, b): not both given.
     exclusive: ClassVar[tuple[tuple[str, str], ...]] = ()
-    #: At least one of these is given.
-    needs_one_of: ClassVar[tuple[str, ...]] = ()
     #: Values that count as "not given".
     absent: ClassVar[tuple[Any, ...]] = (None,)
     #: Other rules the handler checks, as JSON Schema (litestar.openapi.spec.Schema) the body must meet.

@@ -84,7 +84,6 @@ class ProductionContent(RequestBody):
     Media are referenced as `asset:<id>` (upload with POST /api/v1/assets) and voices by their id.
     """
 
-    needs_one_of = ("screenplay", "screenplay_yaml", "briefing", "template_id")
     #: without a template, a briefing needs its text (the director has nothing else to write from)
     extra_rules = (
         Schema(
