@@ -15,7 +15,9 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -133,20 +135,48 @@ def test_schemathesis_finds_nothing(stack: Stack, fuzz_key: str, tmp_path: Path)
     assert not failures and not result["errors"] and run.returncode == 0, "\n".join(failures) + run.stdout[-12000:]
     assert result["operations"]["tested"] == result["operations"]["selected"] > 40
     assert cases["generated"] > 2000
-    answers = _nul_answers(tmp_path / "requests.har")
-    assert len(answers) >= 20 and {status // 100 for status in answers} == {4}, answers
+    entries = json.loads((tmp_path / "requests.har").read_text())["log"]["entries"]
+    answers = _nul_answers(entries)
+    taken = [
+        (e["request"]["method"], e["request"]["url"], e["response"]["status"])
+        for e in answers
+        if e["response"]["status"] < 400
+    ]
+    assert len(answers) >= 20 and not taken, taken
+    # Most requests got past authentication and many did the work: the fuzzing reached the handlers.
+    statuses = [entry["response"]["status"] for entry in entries]
+    print(f"statuses: {sorted(Counter(statuses).items())}")
+    assert statuses.count(401) < 0.35 * len(statuses)  # the ignored_auth check sends requests without a key
+    assert sum(200 <= status < 300 for status in statuses) > 0.2 * len(statuses)
 
 
-def _nul_answers(har: Path) -> list[int]:
-    """Statuses of the requests that carried a NUL in text (a JSON string, the URL, a form field; not file
+def _json_has_nul(body: str) -> bool:
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return False
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            stack += item
+    return False
+
+
+def _nul_answers(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The requests that carried a NUL in text (a JSON string, the URL, a form field; not file
     bytes): the run must have sent some, and each must have been refused as the client's mistake."""
-    statuses = []
-    for entry in json.loads(har.read_text())["log"]["entries"]:
+    found = []
+    for entry in entries:
         request = entry["request"]
         body = (request.get("postData") or {}).get("text") or ""
         texts = [
             part for part in body.split("\r\n--") if "\x00" in part and "filename=" not in part.split("\r\n\r\n")[0]
         ]
-        if "%00" in request["url"] or "\\u0000" in body or texts:
-            statuses.append(entry["response"]["status"])
-    return statuses
+        if "%00" in request["url"] or _json_has_nul(body) or texts:
+            found.append(entry)
+    return found
