@@ -153,6 +153,7 @@ def _text_part(name: bytes, value: bytes) -> bytes:
         ("too many parts", 413, "multipart/form-data over its limits"),
         ("header line too long", 413, "multipart/form-data over its limits"),
         ("truncated", 400, "malformed multipart/form-data"),
+        ("unknown field", 400, "colour: unknown form field; this endpoint takes "),
     ],
 )
 async def test_malformed_multipart_is_a_clear_4xx_and_stores_nothing(
@@ -183,8 +184,9 @@ async def test_malformed_multipart_is_a_clear_4xx_and_stores_nothing(
             name,
         ],
         "NUL in a text field": [wav, _text_part(text_field or b"project_id", b"a\x00b")],
-        "too many parts": [wav, name, *(_text_part(f"x{i}".encode(), b"1") for i in range(20))],
+        "too many parts": [wav, name, *(_text_part(text_field or b"project_id", b"") for _ in range(20))],
         "header line too long": [wav, _text_part(b"x" * 5000, b"1")],
+        "unknown field": [wav, name, _text_part(b"colour", b"blue")],
     }.get(case, [])
     if case == "truncated":
         body, headers = _multipart(wav)

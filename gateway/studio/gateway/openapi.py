@@ -165,6 +165,17 @@ def _success_content(operation: Operation, handler: Any) -> None:
         )
 
 
+def _closed_form(document: OpenAPI, operation: Operation) -> None:
+    """Upload forms refuse fields they do not take (studio.gateway.http.inputs), as JSON bodies do."""
+    body = operation.request_body
+    form = body.content.get("multipart/form-data") if body is not None and hasattr(body, "content") else None
+    ref = getattr(form.schema, "ref", "") if form is not None else ""
+    schemas = document.components.schemas if document.components and document.components.schemas else {}
+    schema = schemas.get(ref.rsplit("/", 1)[-1]) if ref else None
+    if isinstance(schema, Schema):
+        schema.additional_properties = False
+
+
 def _subclasses(cls: type) -> Iterator[type]:
     subclasses: list[type] = cls.__subclasses__()
     for sub in subclasses:
@@ -322,6 +333,7 @@ def complete_document(document: OpenAPI, routes: Iterable[BaseRoute]) -> None:
                 ):
                     responses[str(code)] = OpenAPIResponse(description=_ERRORS[code], content=_error_content(path))
             _success_content(operation, handlers.get((path, method)))
+            _closed_form(document, operation)
             for parameter in operation.parameters or ():
                 _without_nul(getattr(parameter, "schema", None))
     _closed_bodies(document)

@@ -5,7 +5,8 @@
   handler as a 500. Here it is a 400 naming the field, on every route, present and future.
 - multipart/form-data on upload routes is parsed here (Litestar's handlers reuse the parsed
   form), so a malformed form is a 400 saying what is wrong: a field that is not UTF-8 text, a
-  file field sent without a filename, a filename with control characters. Form limits
+  file field sent without a filename, a filename with control characters, a field the endpoint
+  does not take (as JSON bodies refuse unknown fields). Form limits
   (parts, header lines) are a 413.
 
 Runs innermost, after authentication, body limits and Idempotency-Key handling, so the body it
@@ -83,15 +84,16 @@ def _check_url_and_headers(scope: Scope) -> None:
             raise InvalidField(header, f"{header}: a header must not contain NUL characters")
 
 
-def _file_fields(scope: Scope) -> set[str]:
-    """The form fields the handler takes as files (annotated UploadFile)."""
+def _form_fields(scope: Scope) -> tuple[list[str], set[str]]:
+    """The form fields the handler takes (its form dataclass's), and which of them are files (UploadFile)."""
     signature = getattr(scope.get("route_handler"), "parsed_fn_signature", None)
     data = signature.parameters.get("data") if signature is not None else None
     form = getattr(data, "annotation", None)
     if form is None or not dataclasses.is_dataclass(form):
-        return set()
+        return [], set()
     hints = typing.get_type_hints(form)
-    return {name for name, hint in hints.items() if hint is UploadFile or UploadFile in typing.get_args(hint)}
+    files = {name for name, hint in hints.items() if hint is UploadFile or UploadFile in typing.get_args(hint)}
+    return [field.name for field in dataclasses.fields(form)], files
 
 
 async def _parse_form(request: Request[Any, Any, Any]) -> list[tuple[str, Any]]:
@@ -115,9 +117,11 @@ async def _parse_form(request: Request[Any, Any, Any]) -> list[tuple[str, Any]]:
     return list(form.multi_items())
 
 
-def check_form(fields: list[tuple[str, Any]], file_fields: set[str]) -> None:
+def check_form(fields: list[tuple[str, Any]], known: list[str], file_fields: set[str]) -> None:
     for name, value in fields:
         _no_nul("a form field's name", name)
+        if known and name not in known:  # as JSON bodies: a misspelt field is an error, not ignored
+            raise InvalidField(name, f"{name}: unknown form field; this endpoint takes {', '.join(known)}")
         if isinstance(value, UploadFile):
             filename = value.filename or ""
             if any(char in _FILENAME_FORBIDDEN for char in filename):
@@ -141,7 +145,7 @@ class InputTextMiddleware(ASGIMiddleware):
             request: Request[Any, Any, Any] = Request(scope, receive)
             if handler.opt.get("body_limit") == UPLOAD:  # type: ignore[union-attr]
                 if request.content_type[0] == "multipart/form-data":
-                    check_form(await _parse_form(request), _file_fields(scope))
+                    check_form(await _parse_form(request), *_form_fields(scope))
             else:
                 check_json(await request.body())  # cached in the scope: the handler reads it from there
         await next_app(scope, receive, send)
