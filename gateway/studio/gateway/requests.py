@@ -22,8 +22,7 @@ WebhookUrl = Annotated[
         min_length=8,
         max_length=2000,
         examples=["https://n8n.example.com/webhook/x"],
-        pattern=WEBHOOK_URL_PATTERN,
-        extra_json_schema={"extra": {"format": "uri"}},
+        pattern=WEBHOOK_URL_PATTERN,  # the pattern alone, not `format: uri`: the document says what is checked
     ),
 ]
 #: An id the gateway made (asset, project, voice): a UUID, and documented as one (`format: uuid`), so

@@ -1096,10 +1096,7 @@ export interface components {
         /** ProjectWebhookRequest */
         ProjectWebhookRequest: {
             events?: ("project.completed" | "project.failed")[];
-            /**
-             * Format: uri
-             * @example https://n8n.example.com/webhook/x
-             */
+            /** @example https://n8n.example.com/webhook/x */
             url: string;
         };
         /** Readiness */
@@ -1204,10 +1201,7 @@ export interface components {
         WebhookCreate: {
             events?: ("job.completed" | "job.failed" | "job.cancelled" | "project.completed" | "project.failed")[];
             job_types?: string[];
-            /**
-             * Format: uri
-             * @example https://n8n.example.com/webhook/x
-             */
+            /** @example https://n8n.example.com/webhook/x */
             url: string;
         };
         /** WebhookDelivery */
@@ -1228,10 +1222,7 @@ export interface components {
         /** WebhookRequest */
         WebhookRequest: {
             events?: ("job.completed" | "job.failed" | "job.cancelled")[];
-            /**
-             * Format: uri
-             * @example https://n8n.example.com/webhook/x
-             */
+            /** @example https://n8n.example.com/webhook/x */
             url: string;
         };
         /** SpeechRequest */
