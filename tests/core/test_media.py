@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 import subprocess
 import time
 from pathlib import Path
@@ -36,6 +37,28 @@ from studio.core.media import (
 
 FFMPEG = shutil.which("ffmpeg")
 needs_ffmpeg = pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed")
+
+
+def wav_bytes(*, tag: int = 1, channels: int = 1, rate: int = 16_000, bits: int = 16, seconds: float = 1.0) -> bytes:
+    """A WAV whose header says exactly what it is told to (silence after it), hostile values included."""
+    block = channels * bits // 8
+    frames = max(1, int(min(rate, 16_000) * seconds))  # a huge rate still gets a small body
+    fmt = struct.pack("<HHIIHH", tag, channels, rate, (rate * block) & 0xFFFFFFFF, block, bits)
+    data = bytes(frames * block)
+    body = b"WAVEfmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+#: Headers that ffprobe reads without complaint but no service can use, and the message part each gets.
+HOSTILE_WAVS = {
+    "255 channels": (wav_bytes(channels=255, seconds=0.6), "the audio has 255 channels; 1 to 8 are accepted"),
+    "2^31-1 Hz": (wav_bytes(rate=2**31 - 1), "sample rate is 2147483647 Hz; 8000 to 192000 Hz are accepted"),
+    "4 Hz": (wav_bytes(rate=4), "sample rate is 4 Hz; 8000 to 192000 Hz are accepted"),
+    "format tag 0xFFFF": (
+        wav_bytes(tag=0xFFFF),
+        "the WAV audio is in a coding ffmpeg does not know; accepted: PCM (8, 16, 24 or 32-bit), float",
+    ),
+}
 
 
 def _id3(payload: bytes) -> bytes:
@@ -137,3 +160,26 @@ async def test_probing_too_long_kills_ffprobe(tmp_path: Path) -> None:
     pid = int(pid_file.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize("case", sorted(HOSTILE_WAVS))
+async def test_audio_headers_no_service_handles_are_refused(tmp_path: Path, case: str) -> None:
+    data, message = HOSTILE_WAVS[case]
+    path = tmp_path / "in.wav"
+    path.write_bytes(data)
+    with pytest.raises(InvalidInput) as refused:
+        await probe(path, require(path, AUDIO, "sample"), "sample")
+    assert refused.value.message.startswith("sample: ") and message in refused.value.message
+    assert str(tmp_path) not in refused.value.message
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize(
+    ("tag", "bits", "channels", "rate"), [(1, 16, 1, 16_000), (3, 32, 2, 48_000), (1, 24, 8, 8_000)]
+)
+async def test_ordinary_wavs_still_probe(tmp_path: Path, tag: int, bits: int, channels: int, rate: int) -> None:
+    path = tmp_path / "in.wav"
+    path.write_bytes(wav_bytes(tag=tag, bits=bits, channels=channels, rate=rate))
+    info = await probe(path, WAV, "sample")
+    assert (info.channels, info.sample_rate) == (channels, rate)

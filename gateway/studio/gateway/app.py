@@ -26,10 +26,12 @@ from studio.gateway.domain.system.controllers import AuthController, SystemContr
 from studio.gateway.domain.video.controllers import VideoController
 from studio.gateway.domain.webhooks.controllers import AccountController, WebhookController
 from studio.gateway.http.idempotency import IdempotencyMiddleware
+from studio.gateway.http.inputs import MAX_FORM_PARTS, InputTextMiddleware
 from studio.gateway.http.limits import BodyPolicyMiddleware
 from studio.gateway.http.observability import ObservabilityMiddleware
+from studio.gateway.http.options import AllowHeaderMiddleware
 from studio.gateway.http.webui import no_endpoint, web_app
-from studio.gateway.openapi import SECURITY, openapi_config
+from studio.gateway.openapi import SECURITY, complete_document, openapi_config
 from studio.gateway.problems import exception_handlers
 from studio.gateway.signed_links import SignedLinkController
 
@@ -81,24 +83,29 @@ def create_app(gateway: Gateway | None) -> Litestar:
         ],
         security=SECURITY,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[SystemController, SignedLinkController, api, web_app, no_endpoint],
         dependencies=DEPENDENCIES,
         middleware=[
             ObservabilityMiddleware(),
+            AllowHeaderMiddleware(),
             AuthMiddleware(),
             RateLimitMiddleware(),
             BodyPolicyMiddleware(),
             IdempotencyMiddleware(),
+            InputTextMiddleware(),
         ],
         exception_handlers=exception_handlers({OPENAI_PREFIX: render_openai_error}),
         openapi_config=openapi_config(VERSION),
         state=State({"gateway": gateway}),
         cors_config=_cors(gateway),
         request_max_body_size=None,
+        multipart_form_part_limit=MAX_FORM_PARTS,
         logging_config=None,
         debug=False,
     )
+    complete_document(app.openapi_schema, app.routes)
+    return app
 
 
 def openapi_document() -> dict[str, object]:

@@ -8,6 +8,14 @@ from typing import Any
 from studio.core.errors import InvalidInput, Overloaded, StudioError, Unavailable
 
 
+class InvalidField(InvalidInput):
+    """A request error about one named field (OpenAI-shaped errors carry it as `param`)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class Unauthorized(StudioError):
     """No credentials, or credentials that are unknown, revoked or expired.
 

@@ -15,6 +15,7 @@ import time
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -25,6 +26,8 @@ from studio.gateway.db.pool import unavailable
 from studio.gateway.errors import DatabaseUnavailable, Unauthorized
 
 log = logging.getLogger(__name__)
+#: Characters a path keeps as they are (RFC 3986 pchar and "/"); anything else is percent-encoded.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -85,7 +88,8 @@ class _Errors:
         for prefix, renderer in self.renderers.items():
             if path.startswith(prefix):
                 return renderer(exc, status, detail, headers)
-        return problem(status, detail, path, headers, **extra)
+        # `instance` is a URI reference: control characters (a NUL sent as %00) go back percent-encoded
+        return problem(status, detail, quote(path, safe=_PATH_SAFE), headers, **extra)
 
     def studio_error(self, request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         assert isinstance(exc, StudioError)

@@ -8,8 +8,39 @@ The OpenAI-compatible /v1 bodies stay lenient, as OpenAI's own API is.
 
 from __future__ import annotations
 
+from typing import Annotated, Any, ClassVar
+
 import msgspec
+
+#: http(s), a host, then URI characters only (RFC 3986; an international host in its xn-- form).
+WEBHOOK_URL_PATTERN = r"^https?://[A-Za-z0-9._~%!$&'()*+,;=:\[\]-]+(?:[/?#][A-Za-z0-9._~%!$&'()*+,;=:@/?#\[\]-]*)?$"
+#: A webhook target: an absolute http(s) URL whose host resolves (to a public address unless private
+#: targets are allowed); the resolving is checked when it is registered, with its own message.
+WebhookUrl = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=8,
+        max_length=2000,
+        examples=["https://n8n.example.com/webhook/x"],
+        pattern=WEBHOOK_URL_PATTERN,  # the pattern alone, not `format: uri`: the document says what is checked
+    ),
+]
+#: An id the gateway made (asset, project, voice): a UUID, and documented as one (`format: uuid`), so
+#: clients and fuzzers know that anything else is refused.
+Uuid = Annotated[str, msgspec.Meta(min_length=1, max_length=64, extra_json_schema={"extra": {"format": "uuid"}})]
 
 
 class RequestBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Subclass for request bodies (and the objects nested in them)."""
+    """Subclass for request bodies (and the objects nested in them).
+
+    Rules between fields that the handler checks are declared here too, so the OpenAPI document states
+    them (studio.gateway.openapi): pairs that must not both be given, and other rules as JSON Schema.
+    (None are `anyOf`/`oneOf`: the web studio's generated types would turn them into unions it cannot build.)
+    """
+
+    #: (a, b): not both given.
+    exclusive: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: Values that count as "not given".
+    absent: ClassVar[tuple[Any, ...]] = (None,)
+    #: Other rules the handler checks, as JSON Schema (litestar.openapi.spec.Schema) the body must meet.
+    extra_rules: ClassVar[tuple[Any, ...]] = ()

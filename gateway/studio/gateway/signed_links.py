@@ -27,6 +27,7 @@ from litestar.response import Stream
 from studio.core.errors import StudioError
 from studio.gateway.context import Gateway
 from studio.gateway.http.ranges import byte_range
+from studio.gateway.openapi import LINK_RESPONSES
 
 PATH = "/files"
 _PURPOSE = b"studio download links v1"
@@ -82,6 +83,7 @@ class SignedLinkController(Controller):
         operation_id="download_signed_link",
         summary="An artifact's bytes through an expiring link the API handed out (no API key needed)",
         opt={"public": True},
+        responses=LINK_RESPONSES,
     )
     async def download(
         self,

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from studio.gateway.requests import RequestBody
+from studio.gateway.requests import RequestBody, Uuid, WebhookUrl
 from studio.gateway.webhook_events import JobEvent
 
 
@@ -132,7 +132,7 @@ CALLBACK = (
 class WebhookRequest(RequestBody):
     """A callback URL for this one job, besides the key's registered webhooks (see `CALLBACK`)."""
 
-    url: Annotated[str, msgspec.Meta(min_length=8, max_length=2000)]
+    url: WebhookUrl
     #: Empty = every outcome.
     events: Annotated[list[JobEvent], msgspec.Meta(max_length=3)] = msgspec.field(default_factory=list)
 
@@ -141,5 +141,5 @@ class JobOptions(RequestBody):
     """Fields every generation request takes."""
 
     #: Attach the job and its outputs to one of your projects.
-    project_id: str | None = None
+    project_id: Uuid | None = None
     webhook: Annotated[WebhookRequest | None, msgspec.Meta(description=CALLBACK)] = None

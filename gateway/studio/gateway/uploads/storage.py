@@ -46,6 +46,14 @@ def _copy_limited(source: IO[bytes], dest: Path, limit: int) -> int:
     return size
 
 
+def _without_paths(error: InvalidInput, workdir: Path) -> InvalidInput:
+    """The error with our scratch paths taken out: decoders name the file they read, and a server's
+    temporary paths are nothing a client should see."""
+    message = error.message.replace(str(workdir / "upload"), "the upload").replace(str(workdir), "the upload")
+    error.message, error.args = message, (message,)
+    return error
+
+
 @asynccontextmanager
 async def stored_upload(
     gateway: Gateway, owner_id: uuid.UUID, upload: UploadFile, what: str, validate: Validator
@@ -56,8 +64,11 @@ async def stored_upload(
         path = workdir / "upload"
         size = await asyncio.to_thread(_copy_limited, upload.file, path, gateway.settings.max_upload_bytes)
         if size == 0:
-            raise InvalidInput(f"the {what} upload is empty")
-        info = await validate(path, upload.content_type or "")
+            raise InvalidInput(f"the {what} file is empty")
+        try:
+            info = await validate(path, upload.content_type or "")
+        except InvalidInput as error:
+            raise _without_paths(error, workdir) from None
         asset_id = uuid.uuid4()
         key = f"uploads/{owner_id.hex}/{asset_id.hex}/{what}.{info.format}"
         ref = await gateway.artifacts.put_file(key, path, info.content_type)

@@ -29,6 +29,14 @@ MEDIA = "media"
 PROBE_TIMEOUT = 60.0
 #: Frames decoded while probing: enough to know the file really decodes.
 PROBE_FRAMES = 8
+#: Audio every service can handle: channels (mono to 7.1) and sample rates (telephone to studio masters).
+MAX_CHANNELS = 8
+MIN_SAMPLE_RATE = 8_000
+MAX_SAMPLE_RATE = 192_000
+#: What a WAV may carry: integer PCM, float, A-law and mu-law (what recorders and editors write).
+WAV_CODECS = frozenset(
+    {"pcm_u8", "pcm_s16le", "pcm_s24le", "pcm_s32le", "pcm_f32le", "pcm_f64le", "pcm_alaw", "pcm_mulaw"}
+)
 
 
 @dataclass(frozen=True)
@@ -221,6 +229,23 @@ def parse_probe(data: dict[str, Any]) -> MediaInfo:
     )
 
 
+def check_audio(info: MediaInfo, container: Container, label: str) -> None:
+    """Refuse audio whose header promises what no service handles (255 channels, a 2^31 Hz rate, an unknown
+    WAV coding): such files pass a header check but fail every job later, so they are refused up front."""
+    if not 1 <= info.channels <= MAX_CHANNELS:
+        raise InvalidInput(f"{label}: the audio has {info.channels} channels; 1 to {MAX_CHANNELS} are accepted")
+    if not MIN_SAMPLE_RATE <= info.sample_rate <= MAX_SAMPLE_RATE:
+        raise InvalidInput(
+            f"{label}: the audio's sample rate is {info.sample_rate} Hz; "
+            f"{MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz are accepted"
+        )
+    if container is WAV and info.audio_codec not in WAV_CODECS:
+        coding = f"coded as {info.audio_codec}" if info.audio_codec else "in a coding ffmpeg does not know"
+        raise InvalidInput(
+            f"{label}: the WAV audio is {coding}; accepted: PCM (8, 16, 24 or 32-bit), float, A-law or mu-law"
+        )
+
+
 async def probe(
     path: Path, container: Container, label: str, *, ffprobe: str = "ffprobe", timeout: float = PROBE_TIMEOUT
 ) -> MediaInfo:
@@ -270,6 +295,8 @@ async def probe(
     info = parse_probe(data)
     if not info.has_video and not info.has_audio:
         raise InvalidInput(f"{label}: the file has no audio or video stream")
+    if info.has_audio:
+        check_audio(info, container, label)
     if not data.get("frames"):
         raise InvalidInput(f"{label}: corrupt media file (no frame could be decoded: {reason})")
     return info

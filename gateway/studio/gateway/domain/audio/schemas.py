@@ -8,14 +8,25 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar.datastructures import UploadFile
+from litestar.openapi.spec import Schema
+from litestar.params import Parameter
 
 from studio.gateway.jobs.schemas import Job, JobOptions
+from studio.gateway.requests import Uuid
 
 AudioFormatName = Literal["wav", "mp3", "ogg", "flac"]
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=5000, pattern=r"\S", examples=["Olá, eu sou a Luna."])]
 Language = Annotated[str, msgspec.Meta(max_length=16, pattern=r"^[A-Za-z0-9-]*$", examples=["pt-br"])]
 Name = Annotated[str, msgspec.Meta(max_length=100)]
-SampleRate = Annotated[int, msgspec.Meta(ge=0, le=48000)]
+#: 0 (the backend's default) or 8000-48000 Hz.
+SampleRate = Annotated[
+    int,
+    msgspec.Meta(
+        ge=0,
+        le=48000,
+        extra_json_schema={"extra": {"any_of": [Schema(const=0), Schema(minimum=8000, maximum=48000)]}},
+    ),
+]
 
 
 @dataclass
@@ -23,7 +34,8 @@ class CloneVoiceForm:
     """multipart/form-data: the reference recording and a name for the voice."""
 
     sample: UploadFile
-    name: str
+    #: 1-100 characters, not only spaces (checked by the service, with its message).
+    name: Annotated[str, Parameter(min_length=1, max_length=100, pattern=r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     language: str = ""
 
 
@@ -51,9 +63,12 @@ class CloneVoiceAccepted(msgspec.Struct):
 
 
 class SpeechRequest(JobOptions, kw_only=True):
+    exclusive = (("voice_id", "preset"),)
+    absent = (None, "")
+
     text: Text
     #: A voice from clone-voice (id). Without it (and without preset) the backend's default voice speaks.
-    voice_id: str | None = None
+    voice_id: Uuid | None = None
     #: A backend's own voice, e.g. espeak's "pt-br+f3".
     preset: Annotated[str, msgspec.Meta(max_length=64)] | None = None
     language: Language = ""

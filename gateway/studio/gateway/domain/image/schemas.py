@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from studio.gateway.jobs.schemas import JobOptions
+from studio.gateway.requests import Uuid
 
 ImageFormatName = Literal["png", "jpeg", "webp"]
 #: 0 = the model's default.
@@ -16,7 +17,7 @@ Guidance = Annotated[float, msgspec.Meta(ge=0.0, le=30.0)]
 Seed = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
 Name = Annotated[str, msgspec.Meta(max_length=200)]
 Prompt = Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=r"\S")]
-AssetId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+AssetId = Uuid
 
 
 class GenerateImageRequest(JobOptions, kw_only=True):

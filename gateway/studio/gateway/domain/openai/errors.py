@@ -15,6 +15,7 @@ from litestar.openapi import ResponseSpec
 
 from studio.core.errors import InvalidInput, Unavailable
 from studio.gateway.domain.openai.schemas import ErrorBody, ErrorDetail
+from studio.gateway.errors import InvalidField
 
 PREFIX = "/v1/"
 #: OpenAI's codes for errors that carry no field-specific one.
@@ -44,7 +45,7 @@ def error_type(status: int) -> str:
 def render_openai_error(
     exc: Exception, status: int, detail: str, headers: dict[str, str] | None
 ) -> Response[ErrorBody]:
-    param = exc.param if isinstance(exc, OpenAIError) else None
+    param = exc.param if isinstance(exc, OpenAIError) else exc.field if isinstance(exc, InvalidField) else None
     code = exc.code if isinstance(exc, OpenAIError) else _CODES.get(status)
     if isinstance(exc, StillRunning):
         headers = {**(headers or {}), "x-should-retry": "false"}  # OpenAI's own header; its clients obey it

@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
+from litestar.openapi.spec import OpenAPIType, Schema
 
 from studio.gateway.jobs.schemas import Asset, Cost, Job
 from studio.gateway.production.schemas import Project
-from studio.gateway.requests import RequestBody
+from studio.gateway.requests import RequestBody, Uuid, WebhookUrl
 from studio.gateway.webhook_events import ProjectEvent
 
 ProjectType = Literal["audio", "image", "video", "mixed"]
@@ -30,6 +31,7 @@ class BriefingRequest(RequestBody):
             msgspec.Meta(
                 max_length=4000,
                 description="The story, 1-4000 characters (required unless a template gives the screenplay).",
+                extra_json_schema={"extra": {"pattern": r"\S"}},  # the director says what is wrong with a blank one
                 examples=["Uma menina que conversa com a lua, e a lua muda de forma conforme a conversa."],
             ),
         ]
@@ -71,7 +73,7 @@ class BriefingRequest(RequestBody):
 class ProjectWebhookRequest(RequestBody):
     """A callback URL for this production."""
 
-    url: Annotated[str, msgspec.Meta(min_length=8, max_length=2000)]
+    url: WebhookUrl
     #: Empty = both outcomes.
     events: Annotated[list[ProjectEvent], msgspec.Meta(max_length=2)] = msgspec.field(default_factory=list)
 
@@ -82,6 +84,30 @@ class ContentSource(RequestBody):
 
     Media are referenced as `asset:<id>` (upload with POST /api/v1/assets) and voices by their id.
     """
+
+    #: without a template, a briefing needs its text (the director has nothing else to write from)
+    extra_rules = (
+        Schema(
+            schema_not=Schema(
+                required=["briefing"],
+                properties={
+                    "briefing": Schema(
+                        type=OpenAPIType.OBJECT,
+                        schema_not=Schema(required=["text"], properties={"text": Schema(type=OpenAPIType.STRING)}),
+                    ),
+                    "template_id": Schema(enum=[None]),
+                },
+            )
+        ),
+    )
+    #: every pair but (briefing, template_id): a template may come with a briefing
+    exclusive = (
+        ("screenplay", "screenplay_yaml"),
+        ("screenplay", "briefing"),
+        ("screenplay", "template_id"),
+        ("screenplay_yaml", "briefing"),
+        ("screenplay_yaml", "template_id"),
+    )
 
     screenplay: Annotated[dict[str, Any] | None, msgspec.Meta(description="The screenplay as JSON.")] = None
     screenplay_yaml: (
@@ -127,7 +153,7 @@ class ProductionContent(ContentSource):
 class GenerateContentRequest(ProductionContent, kw_only=True):
     """Produce in an existing project. Running it again resumes: steps that already finished are not redone."""
 
-    project_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    project_id: Uuid
 
 
 class NewProductionRequest(ProductionContent, kw_only=True):

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Response, get, post
+from litestar.openapi import ResponseSpec
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from studio.core.errors import NotFound
@@ -50,6 +51,9 @@ class SystemController(Controller):
         operation_id="readyz",
         summary="Postgres, NATS, the artifact store and every model server are usable",
         opt=PUBLIC,
+        responses={
+            503: ResponseSpec(Readiness, description="Not ready: `checks` says what is down", generate_examples=False)
+        },
     )
     async def readyz(self, gateway: Gateway) -> Response[Readiness]:
         (ready, checks), providers = await asyncio.gather(readiness(gateway), providers_report(gateway))

@@ -7,9 +7,9 @@ from typing import Annotated
 import msgspec
 
 from studio.gateway.jobs.schemas import JobOptions
-from studio.gateway.requests import RequestBody
+from studio.gateway.requests import RequestBody, Uuid
 
-AssetId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+AssetId = Uuid
 #: 0 = the backend's default.
 Size = Annotated[int, msgspec.Meta(ge=0, le=1920, multiple_of=2)]
 Fps = Annotated[int, msgspec.Meta(ge=0, le=60)]

@@ -7,12 +7,12 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from studio.gateway.requests import RequestBody
+from studio.gateway.requests import RequestBody, WebhookUrl
 from studio.gateway.webhook_events import ALL_EVENTS, WebhookEvent
 
 
 class WebhookCreate(RequestBody):
-    url: Annotated[str, msgspec.Meta(min_length=8, max_length=2000, examples=["https://n8n.example.com/webhook/x"])]
+    url: WebhookUrl
     #: Empty = every event: job.completed, job.failed, job.cancelled, project.completed, project.failed.
     events: Annotated[list[WebhookEvent], msgspec.Meta(max_length=len(ALL_EVENTS))] = msgspec.field(
         default_factory=list
