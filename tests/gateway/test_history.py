@@ -71,7 +71,11 @@ async def test_search_dates_types_and_total(client: httpx.AsyncClient) -> None:
 async def test_bad_filters_are_400(client: httpx.AsyncClient) -> None:
     assert_problem(await client.get("/api/v1/jobs", params={"created_after": "yesterday"}), 400)
     naive = assert_problem(await client.get("/api/v1/jobs", params={"created_after": "2026-12-04T10:00:00"}), 400)
-    assert "time zone" in naive["detail"]
+    assert "with its zone" in naive["detail"]
+    for unclear in ("0", "1733306400", "2026-12-04", "2026-12-04T10:00Z"):  # no bare timestamps or dates
+        assert_problem(await client.get("/api/v1/jobs", params={"created_before": unclear}), 400)
+    taken = await client.get("/api/v1/jobs", params={"created_after": "2026-12-04T10:00:00.5+01:00"})
+    assert taken.status_code == 200, taken.text
     assert_problem(await client.get("/api/v1/jobs", params={"q": "x" * 201}), 400)
 
 

@@ -138,7 +138,8 @@ async def test_a_web_ui_token_cannot_make_keys(client: httpx.AsyncClient, anonym
     [
         ({"name": ""}, "name"),
         ({"name": "   "}, "name"),
-        ({"name": "a\x00b"}, "control characters"),
+        ({"name": "a\x00b"}, "NUL"),
+        ({"name": "line\nbreak"}, "name: must hold a visible character and no control characters"),
         ({"name": "x" * 101}, "name"),
         ({}, "name"),
         ({"name": "ok", "tenant_id": str(uuid.uuid4())}, "tenant_id"),

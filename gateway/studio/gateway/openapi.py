@@ -13,6 +13,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin, Swagg
 from litestar.openapi.spec import (
     Components,
     OpenAPI,
+    OpenAPIHeader,
     OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
@@ -165,8 +166,13 @@ def _success_content(operation: Operation, handler: Any) -> None:
     if ServerSentEvent.__name__ in returned:
         # each event's data is JSON of its own (a job's status, then its result)
         ok.content = {"text/event-stream": OpenAPIMediaType(schema=Schema())}
-    elif Stream.__name__ in returned:
+    elif Stream.__name__ in returned or (ok.content and "" in ok.content):  # a file of whatever type it is
         ok.content = dict(_ANY_MEDIA)
+    # Litestar documents a file's Last-Modified as `date-time`; it is an HTTP date (RFC 9110), another format
+    modified = (ok.headers or {}).get("last-modified")
+    if isinstance(modified, OpenAPIHeader) and isinstance(modified.schema, Schema):
+        modified.schema.format = None
+        modified.description = "When the file last changed, as an HTTP date (RFC 9110)"
     if Redirect.__name__ in returned and operation.responses is not None:
         operation.responses.setdefault(
             "307", OpenAPIResponse(description="Redirect to a short-lived download link (the `Location` header)")
@@ -223,7 +229,9 @@ def _declared_bounds(cls: type, schema: Schema) -> None:
         prop = (schema.properties or {}).get(field.encode_name)
         if not isinstance(prop, Schema):
             continue
-        kinds = field.type.types if isinstance(field.type, msgspec.inspect.UnionType) else (field.type,)
+        kind = field.type.type if isinstance(field.type, msgspec.inspect.Metadata) else field.type
+        kinds = kind.types if isinstance(kind, msgspec.inspect.UnionType) else (kind,)
+        kinds = tuple(k.type if isinstance(k, msgspec.inspect.Metadata) else k for k in kinds)
         listed = [k for k in kinds if isinstance(k, msgspec.inspect.ListType)]
         if listed and isinstance(prop.items, Schema):  # bounds on a list's items
             prop, kinds = prop.items, (listed[0].item_type,)
@@ -292,6 +300,8 @@ def _without_nul(schema: Any) -> None:
         _without_nul(child)
     if isinstance(schema.additional_properties, Schema):
         _without_nul(schema.additional_properties)
+    if OpenAPIType.OBJECT in types and schema.additional_properties is not False and schema.property_names is None:
+        schema.property_names = Schema(type=OpenAPIType.STRING, pattern=_NUL_FREE)  # a free-form object's keys too
 
 
 def _field_rules(cls: Any, schema: Schema) -> None:
@@ -311,13 +321,26 @@ def _closed_bodies(document: OpenAPI) -> None:
     and every struct's bounds are declared."""
     from studio.gateway.requests import RequestBody
 
-    for schema in (document.components.schemas or {}).values() if document.components else ():
-        _without_nul(schema)
     for cls, schema in _components(document):
-        _declared_bounds(cls, schema)
+        _declared_bounds(cls, schema)  # first: a declared pattern wins over the generic "no NUL" one
         if issubclass(cls, RequestBody):
             schema.additional_properties = False
             _field_rules(cls, schema)
+    for schema in (document.components.schemas or {}).values() if document.components else ():
+        _without_nul(schema)
+
+
+def _optional_body(operation: Operation) -> None:
+    """A body the handler may go without (`data: X | None = None`, e.g. cancel everything) is documented as
+    optional (Litestar says required, though it takes none)."""
+    body = operation.request_body
+    if body is None or isinstance(body, Reference) or not body.content:
+        return
+    for media in body.content.values():
+        schema = media.schema
+        variants = schema.one_of if isinstance(schema, Schema) and schema.one_of else ()
+        if len(variants) == 2 and any(isinstance(v, Schema) and v.type == OpenAPIType.NULL for v in variants):
+            body.required = False  # absent or null: both mean "no body"
 
 
 def complete_document(document: OpenAPI, routes: Iterable[BaseRoute]) -> None:
@@ -342,6 +365,7 @@ def complete_document(document: OpenAPI, routes: Iterable[BaseRoute]) -> None:
                     responses[str(code)] = OpenAPIResponse(description=_ERRORS[code], content=_error_content(path))
             _success_content(operation, handlers.get((path, method)))
             _closed_form(document, operation)
+            _optional_body(operation)
             for parameter in operation.parameters or ():
                 _without_nul(getattr(parameter, "schema", None))
     _closed_bodies(document)

@@ -24,6 +24,7 @@ from litestar.types import ExceptionHandlersMap
 from studio.core.errors import StudioError
 from studio.gateway.db.pool import unavailable
 from studio.gateway.errors import DatabaseUnavailable, Unauthorized
+from studio.gateway.requests import PATTERN_WORDS
 
 log = logging.getLogger(__name__)
 #: Characters a path keeps as they are (RFC 3986 pchar and "/"); anything else is percent-encoded.
@@ -147,7 +148,9 @@ def _validation_detail(exc: ValidationException) -> tuple[str, list[Any]]:
     for item in errors:
         if isinstance(item, dict):
             where = item.get("key") or item.get("source") or "body"
-            parts.append(f"{where}: {item.get('message', 'invalid')}")
+            message = str(item.get("message", "invalid"))
+            worded = next((words for pattern, words in PATTERN_WORDS.items() if repr(pattern) in message), None)
+            parts.append(f"{where}: {worded or message}")
     detail = "; ".join(parts) if parts else str(exc.detail)
     return f"invalid request: {detail}", errors
 

@@ -8,6 +8,7 @@ The OpenAI-compatible /v1 bodies stay lenient, as OpenAI's own API is.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, ClassVar
 
 import msgspec
@@ -25,6 +26,24 @@ WebhookUrl = Annotated[
         pattern=WEBHOOK_URL_PATTERN,  # the pattern alone, not `format: uri`: the document says what is checked
     ),
 ]
+#: Control characters (C0, DEL, C1), which a form, a log line or a terminal cannot show faithfully.
+_CONTROL = r"\x00-\x1f\x7f-\x9f"
+#: A short name a person gives (a key, a preset, a tag): at least one visible character, no control
+#: characters. msgspec checks it, and the document states it, so both say the same.
+LABEL_PATTERN = rf"^[^{_CONTROL}]*[^{_CONTROL}\s][^{_CONTROL}]*$"
+
+
+#: What a pattern asks for, in words: a refusal says this rather than the regular expression.
+PATTERN_WORDS = {
+    LABEL_PATTERN: "must hold a visible character and no control characters such as NUL or line breaks",
+}
+
+
+def is_label(value: str) -> bool:
+    """The text is a name LABEL_PATTERN accepts (for callers that do not decode through msgspec: the CLI)."""
+    return re.search(LABEL_PATTERN, value) is not None
+
+
 #: An id the gateway made (asset, project, voice): a UUID, and documented as one (`format: uuid`), so
 #: clients and fuzzers know that anything else is refused.
 Uuid = Annotated[str, msgspec.Meta(min_length=1, max_length=64, extra_json_schema={"extra": {"format": "uuid"}})]

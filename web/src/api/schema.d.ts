@@ -2416,12 +2416,12 @@ export interface operations {
                     "content-length"?: string;
                     /** @description Entity tag */
                     etag?: string;
-                    /** @description Last modified data-time in RFC 2822 format */
+                    /** @description When the file last changed, as an HTTP date (RFC 9110) */
                     "last-modified"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "": string;
+                    "*/*": string;
                 };
             };
             /** @description A format that does not fit the asset */
@@ -2501,7 +2501,7 @@ export interface operations {
                     "content-length"?: string;
                     /** @description Entity tag */
                     etag?: string;
-                    /** @description Last modified data-time in RFC 2822 format */
+                    /** @description When the file last changed, as an HTTP date (RFC 9110) */
                     "last-modified"?: string;
                     [name: string]: unknown;
                 };
@@ -3838,9 +3838,9 @@ export interface operations {
                 project_id?: string | null;
                 /** @description Text searched, case-insensitively, in the job's prompt, text, description, instruction, title. */
                 q?: string | null;
-                /** @description RFC 3339; jobs created at or after */
+                /** @description RFC 3339, with a zone; jobs created at or after */
                 created_after?: string | null;
-                /** @description RFC 3339; jobs created at or before */
+                /** @description RFC 3339, with a zone; jobs created at or before */
                 created_before?: string | null;
                 limit?: number;
                 offset?: number;
@@ -3905,7 +3905,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["CancelJobsRequest"] | null;
             };
@@ -4574,9 +4574,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": null;
-                };
+                content?: never;
             };
             /** @description The request is invalid: `detail` names the field and says what is accepted */
             400: {
@@ -4752,7 +4750,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only presets of this kind: project, image, speech, music, animate, avatar */
-                kind?: string | null;
+                kind?: "project" | "image" | "speech" | "music" | "animate" | "avatar";
                 limit?: number;
                 offset?: number;
             };
@@ -4931,9 +4929,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": null;
-                };
+                content?: never;
             };
             /** @description The request is invalid: `detail` names the field and says what is accepted */
             400: {
@@ -5053,7 +5049,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description fal, replicate, elevenlabs, kling, runway, luma, minimax */
-                provider: string;
+                provider: "fal" | "replicate" | "elevenlabs" | "kling" | "runway" | "luma" | "minimax";
             };
             cookie?: never;
         };
@@ -5152,7 +5148,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description fal, replicate, elevenlabs, kling, runway, luma, minimax */
-                provider: string;
+                provider: "fal" | "replicate" | "elevenlabs" | "kling" | "runway" | "luma" | "minimax";
             };
             cookie?: never;
         };
@@ -5776,7 +5772,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["DuplicateRequest"] | null;
             };
@@ -6130,6 +6126,7 @@ export interface operations {
             header?: never;
             path: {
                 project_id: string;
+                /** @description The version's number, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -6198,6 +6195,7 @@ export interface operations {
             header?: never;
             path: {
                 project_id: string;
+                /** @description The version's number, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -6287,13 +6285,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Request fulfilled, document follows */
+            /** @description The schema document */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/schema+json": string;
+                    "application/schema+json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description The request is invalid: `detail` names the field and says what is accepted */

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 
 from studio.core.errors import InvalidInput
+from studio.gateway.requests import is_label
 from studio.gateway.store.base import Db
 from studio.gateway.store.keys import KeyStore
 
@@ -43,9 +44,10 @@ async def create_key(db: Db, name: str, tenant_id: uuid.UUID | None = None) -> C
     that account and shares its resources and webhook signing secret (`POST /api/v1/keys`).
     """
     name = name.strip()
-    if not name or len(name) > 100 or not name.isprintable():
+    if len(name) > 100 or not is_label(name):
         raise InvalidInput(
-            "name: a key's name must be 1-100 printable characters (no NUL, line breaks or other control characters)"
+            "name: a key's name must be 1-100 characters, some visible, and no NUL, line breaks or other control "
+            "characters"
         )
     store = KeyStore(db)
     key = KEY_PREFIX + secrets.token_urlsafe(32)

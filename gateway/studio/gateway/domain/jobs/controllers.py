@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, delete, get, post
 from litestar.params import Parameter
@@ -29,6 +30,26 @@ LAST_EVENT_ID = Parameter(
     required=False,
     description="The id of the last event received, when reconnecting: the stream resumes after it",
 )
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def RFC3339(description: str) -> Any:
+    """A query parameter that is an RFC 3339 time with its zone (what JSON Schema's `date-time` means)."""
+    return Parameter(description=f"RFC 3339, with a zone; {description}", schema_extra={"format": "date-time"})
+
+
+def rfc3339(name: str, value: str | None) -> datetime | None:
+    """The time a filter names; 400 for anything but an RFC 3339 time with its zone."""
+    if value is None:
+        return None
+    try:
+        if _RFC3339.match(value) is None:
+            raise ValueError(value)
+        return datetime.fromisoformat(value[:-1] + "+00:00" if value[-1] in "Zz" else value)
+    except ValueError:
+        raise InvalidInput(f"{name}: give an RFC 3339 time with its zone, e.g. 2026-12-04T10:00:00Z") from None
+
 
 JobStatus = Literal["queued", "submitted", "running", "completed", "failed", "cancelled"]
 
@@ -63,25 +84,20 @@ class JobController(Controller):
                 description="Text searched, case-insensitively, in the job's " + ", ".join(SEARCHED) + ".",
             ),
         ] = None,
-        created_after: Annotated[datetime | None, Parameter(description="RFC 3339; jobs created at or after")] = None,
-        created_before: Annotated[datetime | None, Parameter(description="RFC 3339; jobs created at or before")] = None,
+        created_after: Annotated[str | None, RFC3339("jobs created at or after")] = None,
+        created_before: Annotated[str | None, RFC3339("jobs created at or before")] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
     ) -> JobPage:
-        types = job_types or []
-        if any(not 1 <= len(value) <= 100 for value in types):
-            raise InvalidInput("type: each value is a job type of 1-100 characters, e.g. audio.synthesize")
-        for name, value in (("created_after", created_after), ("created_before", created_before)):
-            if value is not None and value.tzinfo is None:
-                raise InvalidInput(f"{name}: give a time zone (RFC 3339), e.g. 2026-12-04T10:00:00Z")
+        types = job_types or []  # a type no job has matches nothing
         rows, total = await gateway.jobs.page(
             owner,
             statuses=list(status) if status else None,
             types=types,
             project_id=project_id,
             text=q,
-            created_after=created_after,
-            created_before=created_before,
+            created_after=rfc3339("created_after", created_after),
+            created_before=rfc3339("created_before", created_before),
             limit=limit,
             offset=offset,
         )

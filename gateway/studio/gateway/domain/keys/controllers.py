@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import asyncpg
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, delete, get, post
 from litestar.params import Parameter
 
 from studio.gateway.auth.identity import Caller
@@ -78,7 +78,6 @@ class KeyController(Controller):
         "stays listed, with `revoked_at`; what the account made stays the account's.",
         responses=ERROR_RESPONSES,
     )
-    async def revoke(self, gateway: Gateway, caller: Caller, key_id: KeyId) -> Response[None]:
+    async def revoke(self, gateway: Gateway, caller: Caller, key_id: KeyId) -> None:
         row = await gateway.keys.revoke_of(caller.tenant_id, parse_uuid(key_id, "API key"))
         gateway.credentials.forget_key(row["id"])
-        return Response(None, status_code=204)

@@ -7,12 +7,12 @@ from typing import Annotated
 
 import msgspec
 
-from studio.gateway.requests import RequestBody
+from studio.gateway.requests import LABEL_PATTERN, RequestBody
 
 
 class KeyCreate(RequestBody):
     #: Who or what uses the key, e.g. "n8n" or "laptop".
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100, examples=["n8n"])]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=LABEL_PATTERN, examples=["n8n"])]
 
 
 class ApiKey(msgspec.Struct):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, delete, get, post
 from litestar.params import Parameter
 
 from studio.gateway.context import Gateway
@@ -31,6 +31,7 @@ class PresetController(Controller):
             Parameter(
                 description="Only presets of this kind: " + ", ".join(PRESET_KINDS),
                 max_length=20,
+                schema_extra={"enum": list(PRESET_KINDS)},
             ),
         ] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 200,
@@ -58,6 +59,5 @@ class PresetController(Controller):
         return await create_preset(gateway, owner, data)
 
     @delete("/{preset_id:str}", operation_id="delete_preset", summary="Delete a preset", responses=ERROR_RESPONSES)
-    async def remove(self, gateway: Gateway, owner: uuid.UUID, preset_id: PresetId) -> Response[None]:
+    async def remove(self, gateway: Gateway, owner: uuid.UUID, preset_id: PresetId) -> None:
         await gateway.presets.delete(owner, parse_uuid(preset_id, "preset"))
-        return Response(None, status_code=204)

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, get_args
 import msgspec
 from litestar.params import KwargDefinition
 
-from studio.gateway.requests import RequestBody
+from studio.gateway.requests import LABEL_PATTERN, RequestBody
 
 PresetKind = Literal["project", "image", "speech", "music", "animate", "avatar"]
 PRESET_KINDS: tuple[str, ...] = get_args(PresetKind)
@@ -27,12 +27,13 @@ KindField = Annotated[
 
 
 class PresetCreate(RequestBody):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100, examples=["Aquarela 16:9"])]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=LABEL_PATTERN, examples=["Aquarela 16:9"])]
     kind: KindField
     #: The form's fields, as the client saved them: a JSON object of at most 64 kB.
     values: dict[str, Any]
     tags: Annotated[
-        list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]], msgspec.Meta(max_length=MAX_TAGS)
+        list[Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=LABEL_PATTERN)]],
+        msgspec.Meta(max_length=MAX_TAGS),
     ] = msgspec.field(default_factory=list)
 
 

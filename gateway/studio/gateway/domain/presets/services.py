@@ -12,6 +12,7 @@ from studio.core.errors import InvalidInput
 from studio.gateway.context import Gateway
 from studio.gateway.domain.presets.schemas import MAX_VALUES_BYTES, PRESET_KINDS, Preset, PresetCreate
 from studio.gateway.errors import PayloadTooLarge
+from studio.gateway.requests import is_label
 
 
 def preset_out(row: asyncpg.Record) -> Preset:
@@ -32,13 +33,13 @@ def check_kind(kind: str, field: str = "kind") -> str:
 
 
 def _text(value: str, field: str) -> str:
-    """Trimmed, non-empty, printable (no NUL or other control characters, which Postgres or a form cannot keep)."""
-    value = value.strip()
-    if not value:
-        raise InvalidInput(f"{field}: must not be empty or only spaces")
-    if not value.isprintable():
-        raise InvalidInput(f"{field}: must not contain control characters such as NUL or line breaks")
-    return value
+    """Trimmed; some visible character and no control characters (NUL, line breaks: Postgres or a form cannot
+    keep them). The decoder checks the same pattern (LABEL_PATTERN); this also serves callers that do not decode."""
+    if not is_label(value):
+        raise InvalidInput(
+            f"{field}: must hold a visible character and no control characters such as NUL or line breaks"
+        )
+    return value.strip()
 
 
 def _nul_at(values: dict[str, Any]) -> str | None:

@@ -8,13 +8,15 @@ from typing import Annotated
 from litestar import Controller, delete, get, put
 from litestar.params import Parameter
 
+from studio.core.providers.catalog import PROVIDERS
 from studio.gateway.context import Gateway
 from studio.gateway.domain.providers.schemas import Budget, BudgetRequest, ProviderInfo, ProviderKeyRequest, StoredKey
 from studio.gateway.domain.providers.services import budget_of, delete_key, set_key
 from studio.gateway.domain.providers.services import list_providers as providers_of
 
+#: Checked by the service (a wrong name is answered with the known ones); listed as an enum in the document.
 ProviderName = Annotated[
-    str, Parameter(max_length=32, description="fal, replicate, elevenlabs, kling, runway, luma, minimax")
+    str, Parameter(max_length=32, description=", ".join(PROVIDERS), schema_extra={"enum": list(PROVIDERS)})
 ]
 
 

@@ -4,10 +4,11 @@ versions (re-render scenes, restore, duplicate) and a zip of everything; templat
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, Response, get, post
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 from litestar.response import Stream
 
@@ -35,6 +36,9 @@ from studio.gateway.openapi import ACCEPTED_RESPONSES, ERROR_RESPONSES, problem_
 from studio.gateway.production.schemas import Project
 from studio.gateway.production.views import load_project, projects_out
 from studio.pipeline.screenplay import SCHEMA_PATH
+
+#: A version's number (1, 2, ...): PostgreSQL keeps it as an int4.
+VersionNumber = Annotated[int, Parameter(ge=1, le=2**31 - 1, description="The version's number, from 1")]
 
 _PRODUCING = (
     "Validates the content and its media, then produces it in the background: every step becomes a "
@@ -121,7 +125,9 @@ class StudioController(Controller):
         return await list_versions(gateway, owner, parse_uuid(project_id, "project"))
 
     @get("/projects/{project_id:str}/versions/{number:int}", operation_id="get_version", summary="One version")
-    async def get_version(self, gateway: Gateway, owner: uuid.UUID, project_id: str, number: int) -> ProjectVersion:
+    async def get_version(
+        self, gateway: Gateway, owner: uuid.UUID, project_id: str, number: VersionNumber
+    ) -> ProjectVersion:
         project_uuid = parse_uuid(project_id, "project")
         return await version_out(gateway, project_uuid, await gateway.projects.version(owner, project_uuid, number))
 
@@ -155,7 +161,9 @@ class StudioController(Controller):
         responses={**ERROR_RESPONSES, 409: problem_response("Version not completed, or the project is running")},
         status_code=200,
     )
-    async def restore_version(self, gateway: Gateway, owner: uuid.UUID, project_id: str, number: int) -> Project:
+    async def restore_version(
+        self, gateway: Gateway, owner: uuid.UUID, project_id: str, number: VersionNumber
+    ) -> Project:
         project_uuid = parse_uuid(project_id, "project")
         await restore(gateway, owner, project_uuid, number)
         return await load_project(gateway, owner, project_uuid)
@@ -211,7 +219,15 @@ class StudioController(Controller):
         operation_id="screenplay_schema",
         summary="The JSON Schema screenplays are validated with (JSON Schema 2020-12)",
         media_type="application/schema+json",
-        responses={401: ERROR_RESPONSES[401]},
+        responses={
+            200: ResponseSpec(
+                dict[str, Any],
+                description="The schema document",
+                media_type="application/schema+json",
+                generate_examples=False,
+            ),
+            401: ERROR_RESPONSES[401],
+        },
     )
     async def screenplay_schema(self) -> Response[bytes]:
         return Response(
