@@ -20,9 +20,12 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+import httpx
 import pytest
 
 from tests.gateway.conftest import new_key
@@ -147,8 +150,26 @@ def _config(path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def fuzz_key(stack: Stack) -> str:
-    return asyncio.run(new_key(stack, "schemathesis"))
+def fuzz_key(stack: Stack) -> Iterator[str]:
+    key = asyncio.run(new_key(stack, "schemathesis"))
+    yield key
+    asyncio.run(_quiet(stack, key))
+
+
+async def _quiet(stack: Stack, key: str) -> None:
+    """Leave the shared stack as the fuzzing found it: its unfinished jobs cancelled, and its webhooks and the
+    deliveries still being retried (to hosts that never answer) gone, so later tests' deliveries are not queued
+    behind thousands of them."""
+    assert stack.settings is not None
+    async with httpx.AsyncClient(base_url=stack.base_url, headers={"Authorization": f"Bearer {key}"}) as client:
+        await client.post("/api/v1/jobs/cancel")
+        owner = (await client.get("/api/v1/account")).json()["id"]
+    conn = await asyncpg.connect(stack.settings.database_url)
+    try:
+        await conn.execute("DELETE FROM webhook_deliveries WHERE owner_id = $1::uuid", owner)
+        await conn.execute("DELETE FROM webhooks WHERE owner_id = $1::uuid", owner)
+    finally:
+        await conn.close()
 
 
 @pytest.mark.slow
