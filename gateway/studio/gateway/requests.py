@@ -36,6 +36,8 @@ LABEL_PATTERN = rf"^[^{_CONTROL}]*[^{_CONTROL}\s][^{_CONTROL}]*$"
 #: What a pattern asks for, in words: a refusal says this rather than the regular expression.
 PATTERN_WORDS = {
     LABEL_PATTERN: "must hold a visible character and no control characters such as NUL or line breaks",
+    WEBHOOK_URL_PATTERN: "a webhook url must be an absolute http:// or https:// URL of URI characters "
+    "(an international host in its xn-- form)",
 }
 
 

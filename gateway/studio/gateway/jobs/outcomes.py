@@ -7,6 +7,7 @@ status or not at all; `announce_outcome` runs after the commit.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 
@@ -61,6 +62,10 @@ async def cancel_job(gateway: Gateway, owner_id: uuid.UUID, job_id: uuid.UUID) -
     announce_outcome(gateway, cancelled)
 
 
+#: Times a many-job cancel is tried when PostgreSQL breaks a deadlock by aborting it.
+DEADLOCK_RETRIES = 3
+
+
 async def cancel_jobs(
     gateway: Gateway,
     owner_id: uuid.UUID,
@@ -73,16 +78,23 @@ async def cancel_jobs(
 
     Jobs that end while this waits for their row are left alone (they no longer match).
     """
-    async with gateway.pool.acquire() as conn, conn.transaction():
-        rows = await gateway.jobs.lock_to_cancel(
-            conn, owner_id, statuses=list(statuses), type_=type_, project_id=project_id
-        )
-        for row in rows:
-            if row["status"] != "queued":
-                await gateway.transport.cancel(submission_id(row["id"], row["dispatch_count"]))
-        cancelled = await gateway.jobs.cancel_many(conn, [row["id"] for row in rows], "cancelled by its owner")
-        if cancelled:
-            await record_outcome(conn, gateway, [(row, None) for row in cancelled])
+    for attempt in range(DEADLOCK_RETRIES):
+        try:
+            async with gateway.pool.acquire() as conn, conn.transaction():
+                rows = await gateway.jobs.lock_to_cancel(
+                    conn, owner_id, statuses=list(statuses), type_=type_, project_id=project_id
+                )
+                for row in rows:
+                    if row["status"] != "queued":
+                        await gateway.transport.cancel(submission_id(row["id"], row["dispatch_count"]))
+                cancelled = await gateway.jobs.cancel_many(conn, [row["id"] for row in rows], "cancelled by its owner")
+                if cancelled:
+                    await record_outcome(conn, gateway, [(row, None) for row in cancelled])
+            break
+        except asyncpg.DeadlockDetectedError:  # rows locked across tables in another order (effects): again
+            if attempt + 1 == DEADLOCK_RETRIES:
+                raise
+            await asyncio.sleep(0.05 * (attempt + 1))
     for row in cancelled:
         announce_outcome(gateway, row)
     return [row["id"] for row in rows]

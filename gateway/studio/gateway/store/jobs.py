@@ -103,11 +103,18 @@ _START = (
     "UPDATE generation_jobs SET status = 'running', started_at = COALESCE(started_at, $3), "
     f"attempts = GREATEST(attempts, $4), updated_at = now() WHERE {_LIVE_ROW} RETURNING id"
 )
+#: Many-row updates lock their rows in id order first, as every other locker of several jobs does
+#: (`lock_to_cancel`), so two of them can never wait on each other (a deadlock).
+_LOCKED_IN_ORDER = (
+    "locked AS MATERIALIZED (SELECT id FROM generation_jobs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE) "
+)
 _START_ALL = (
+    f"WITH {_LOCKED_IN_ORDER}"
     "UPDATE generation_jobs g SET status = 'running', started_at = COALESCE(g.started_at, e.at), "
     " attempts = GREATEST(g.attempts, e.attempt), updated_at = now() "
     "FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::int[]) AS e(id, dispatch, at, attempt) "
-    "WHERE g.id = e.id AND g.dispatch_count = e.dispatch AND g.status IN ('submitted', 'running') RETURNING g.id"
+    "WHERE g.id = e.id AND g.id IN (SELECT id FROM locked) AND g.dispatch_count = e.dispatch "
+    " AND g.status IN ('submitted', 'running') RETURNING g.id"
 )
 _COMPLETE = (
     "UPDATE generation_jobs SET status = 'completed', progress = 1, stage = 'done', result = $3, "
@@ -116,12 +123,14 @@ _COMPLETE = (
     f"WHERE {_LIVE_ROW} RETURNING {JOB_COLUMNS}"
 )
 _COMPLETE_ALL = (
+    f"WITH {_LOCKED_IN_ORDER}"
     "UPDATE generation_jobs g SET status = 'completed', progress = 1, stage = 'done', result = e.result::jsonb, "
     " result_any = e.result_any, completed_at = e.at, started_at = COALESCE(g.started_at, e.started_at), "
     " attempts = GREATEST(g.attempts, e.attempts), cost = e.cost::jsonb, cost_usd = e.cost_usd, updated_at = now() "
     "FROM unnest($1::uuid[], $2::int[], $3::text[], $4::bytea[], $5::timestamptz[], $6::timestamptz[], $7::int[], "
     " $8::text[], $9::numeric[]) AS e(id, dispatch, result, result_any, at, started_at, attempts, cost, cost_usd) "
-    "WHERE g.id = e.id AND g.dispatch_count = e.dispatch AND g.status IN ('submitted', 'running') "
+    "WHERE g.id = e.id AND g.id IN (SELECT id FROM locked) AND g.dispatch_count = e.dispatch "
+    " AND g.status IN ('submitted', 'running') "
     "RETURNING " + ", ".join(f"g.{column.strip()}" for column in JOB_COLUMNS.split(","))
 )
 

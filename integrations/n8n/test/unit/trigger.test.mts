@@ -221,7 +221,7 @@ test("a target the studio refuses is reported at activation with the studio's re
 		assert.equal(error.httpCode, '400');
 		assert.match(
 			error.message,
-			/^Media Studio: webhook url .* must be an absolute http:\/\/ or https:\/\/ URL/,
+			/^Media Studio: .*webhook url .*must be an absolute http:\/\/ or https:\/\/ URL/,
 		);
 		return true;
 	});

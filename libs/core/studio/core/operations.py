@@ -51,16 +51,17 @@ class OperationContext:
     #: What the run cost so far; the result's `cost` is its total.
     costs: CostMeter = field(default_factory=CostMeter)
     _last_progress: float = 0.0
+    _last_stage: str | None = None
 
     def output_key(self, name: str) -> str:
         return f"runs/{self.run_id}/{self.attempt}/{name}"
 
     async def progress(self, fraction: float, stage: str = "", message: str = "", *, force: bool = False) -> None:
-        """Report progress (throttled to ~10 per second unless forced or final)."""
+        """Report progress (throttled to ~10 per second unless forced, final or a new stage)."""
         now = time.monotonic()
-        if not force and fraction < 1.0 and now - self._last_progress < 0.1:
+        if not force and fraction < 1.0 and stage == self._last_stage and now - self._last_progress < 0.1:
             return
-        self._last_progress = now
+        self._last_progress, self._last_stage = now, stage
         await self.on_progress(Progress(fraction=max(0.0, min(1.0, fraction)), stage=stage, message=message))
 
     def raise_if_cancelled(self) -> None:
