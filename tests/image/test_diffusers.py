@@ -141,7 +141,11 @@ async def test_instruction_edit_with_kontext_keeps_the_size(
     assert (result.backend, result.model) == ("diffusers", "tiny-kontext")
     assert (result.image.width, result.image.height) == (80, 48)
     first = np.asarray(Image.open(artifacts.path_of(result.image.image)))
-    assert np.array_equal(first, np.asarray(Image.open(artifacts.path_of(again.image.image))))
+    # the same seed gives the same picture, up to the last bit of rounding: CPU kernels may split their sums
+    # differently when the machine is busy (seen once in a loaded full suite), as test_count_uses_consecutive_seeds
+    # allows too
+    repeated = np.asarray(Image.open(artifacts.path_of(again.image.image)))
+    assert np.abs(first.astype(int) - repeated.astype(int)).max() <= 1
     meta = read_metadata(artifacts.path_of(result.image.image))
     assert meta["operation"] == "edit" and meta["prompt"] == "make it night"
 
